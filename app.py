@@ -1,0 +1,81 @@
+"""Kalamos web application: ``create_app(config)`` builds it, ``server`` is the WSGI entry point.
+
+    gunicorn -w 2 --threads 4 -b 127.0.0.1:8050 --timeout 120 app:server
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from dash import Dash, DiskcacheManager
+
+from callbacks import register_all
+from config import Config
+from layout import shell
+from storage import Store
+
+__all__ = ["create_app", "main", "server"]
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("kalamos")
+
+
+def background_manager(config: Config):  # type: ignore[no-untyped-def]
+    """Where long jobs run: Celery workers when a Redis URL is set, else processes fed by diskcache."""
+    if config.redis_url:
+        from celery import Celery  # the "celery" extra
+        from dash import CeleryManager
+
+        celery_app = Celery("kalamos", broker=config.redis_url, backend=config.redis_url)
+        return CeleryManager(celery_app)
+    import diskcache
+
+    return DiskcacheManager(diskcache.Cache(str(config.data_dir / "cache" / "jobs")))
+
+
+def create_app(config: Config | None = None) -> Dash:
+    """Build a Kalamos app over the data directory of ``config`` (default: from the environment)."""
+    config = config or Config.from_env()
+    store = Store(config.data_dir)
+    if removed := store.clean_tmp():
+        log.info("removed %d staging folder(s) left by interrupted imports", removed)
+    app = Dash(
+        __name__,
+        title="Kalamos",
+        update_title=None,
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,
+        external_stylesheets=[],
+        background_callback_manager=background_manager(config),
+    )
+    app.server.secret_key = config.secret_key
+    app.layout = shell.build
+    register_all(app, store, config)
+    return app
+
+
+@functools.cache
+def _default_app() -> Dash:
+    return create_app(Config.from_env())
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    """``app.server`` is built on first use, so importing this module has no side effect."""
+    if name == "server":
+        return _default_app().server
+    raise AttributeError(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python app.py [--host H] [--port P] [--data-dir D]``: the same as ``kalamos serve``."""
+    import sys
+
+    from cli import main as cli_main
+
+    return cli_main(["serve", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

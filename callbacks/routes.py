@@ -1,0 +1,80 @@
+"""Flask endpoints: page images and thumbnails by URL, and the streamed upload.
+
+Every id in a URL is validated (``check_id``) before any path is built, and every path is checked
+to lie inside the data directory, so no request can read outside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote
+
+from flask import Flask, Response, jsonify, request, send_file
+from PIL import Image
+
+from config import Config
+from ocr.images import thumbnail_jpeg, to_page_mode
+from storage import InvalidInput, KalamosError, NotFound, Store
+from storage.ingest import THUMB, ImportLimits, import_stream
+from storage.jsonio import write_bytes_atomic
+
+__all__ = ["register", "thumb_url", "image_url"]
+
+log = logging.getLogger(__name__)
+
+MIN_DPI, MAX_DPI = 72, 1200
+
+
+def thumb_url(project_id: str, document_id: str, page_id: str) -> str:
+    return f"/files/{project_id}/{document_id}/{page_id}/{THUMB}"
+
+
+def image_url(project_id: str, document_id: str, page_id: str) -> str:
+    return f"/files/{project_id}/{document_id}/{page_id}/image"
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"status": "failed", "message": message}), status
+
+
+def register(server: Flask, store: Store, config: Config) -> None:
+    @server.errorhandler(KalamosError)
+    def kalamos_error(exc: KalamosError):  # type: ignore[no-untyped-def]
+        return _error(404 if isinstance(exc, (NotFound, InvalidInput)) else 409, str(exc))
+
+    @server.get(f"/files/<project_id>/<document_id>/<page_id>/{THUMB}")
+    def page_thumb(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
+        page = store.get_page(project_id, document_id, page_id)
+        path = store.inside(store.page_dir(project_id, document_id, page_id) / THUMB)
+        if not path.exists():  # regenerate a thumbnail removed by hand
+            with Image.open(store.page_image_path(project_id, document_id, page)) as img:
+                write_bytes_atomic(path, thumbnail_jpeg(to_page_mode(img)[0]))
+        resp = send_file(path, mimetype="image/jpeg", conditional=True)
+        resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+        return resp
+
+    @server.get("/files/<project_id>/<document_id>/<page_id>/image")
+    def page_image(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
+        page = store.get_page(project_id, document_id, page_id)
+        path: Path = store.page_image_path(project_id, document_id, page)
+        mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
+        resp = send_file(path, mimetype=mimetype, conditional=True)
+        resp.headers["Cache-Control"] = "private, max-age=3600"
+        return resp
+
+    @server.post("/api/upload/<project_id>/<document_id>")
+    def upload(project_id: str, document_id: str):  # type: ignore[no-untyped-def]
+        store.get_document(project_id, document_id)  # 404 with a message when it is gone
+        try:
+            dpi = int(request.args.get("dpi", config.pdf_dpi))
+        except ValueError:
+            return _error(400, "The PDF resolution must be a whole number of dpi.")
+        if not MIN_DPI <= dpi <= MAX_DPI:
+            return _error(400, f"The PDF resolution must be between {MIN_DPI} and {MAX_DPI} dpi.")
+        filename = unquote(request.headers.get("X-Kalamos-Filename", "")) or "unnamed"
+        limits = ImportLimits(max_bytes=config.max_file_bytes, max_pixels=config.max_pixels, pdf_dpi=dpi)
+        result = import_stream(store, project_id, document_id, request.stream, filename, limits,
+                               declared_size=request.content_length)
+        log.info("upload %s: %s", filename, result.message)
+        return jsonify(result.to_dict()), 200

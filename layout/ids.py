@@ -1,0 +1,62 @@
+"""Every component id of the UI, in one place. Kebab-case, prefixed by the part of the UI they
+belong to. Per-item widgets use dict ids built by the functions at the end."""
+
+from __future__ import annotations
+
+# ---- shell: navbar, tabs, shared dialogs and browser-side state
+SELECTION = "shell-selection"  # dcc.Store (localStorage): {"project": id, "document": id}
+CATALOG_REV = "shell-catalog-rev"  # dcc.Store: bumped when projects/documents change
+NOTICE = "shell-notice"  # dbc.Alert for results of navbar actions
+TABS = "shell-tabs"
+
+PROJECT_SELECT = "shell-project-select"
+PROJECT_NEW = "shell-project-new"
+PROJECT_RENAME = "shell-project-rename"
+PROJECT_DELETE = "shell-project-delete"
+DOCUMENT_SELECT = "shell-document-select"
+DOCUMENT_NEW = "shell-document-new"
+DOCUMENT_RENAME = "shell-document-rename"
+DOCUMENT_DELETE = "shell-document-delete"
+
+NAME_MODAL = "shell-name-modal"
+NAME_TITLE = "shell-name-title"
+NAME_INPUT = "shell-name-input"
+NAME_ERROR = "shell-name-error"
+NAME_OK = "shell-name-ok"
+NAME_PENDING = "shell-name-pending"  # dcc.Store: {"action": ...} while the dialog is open
+
+CONFIRM_MODAL = "shell-confirm-modal"
+CONFIRM_TEXT = "shell-confirm-text"
+CONFIRM_OK = "shell-confirm-ok"
+CONFIRM_CANCEL = "shell-confirm-cancel"
+CONFIRM_PENDING = "shell-confirm-pending"  # dcc.Store: {"action": "delete-page", ...}
+
+# ---- upload tab
+UPLOAD_HINT = "upload-hint"
+UPLOAD_DPI = "upload-dpi"
+UPLOAD_DROPZONE = "upload-dropzone"
+UPLOAD_URL = "upload-url"  # hidden text: where assets/upload.js posts files
+UPLOAD_PROGRESS = "upload-progress"
+UPLOAD_RESULT = "upload-result"  # dcc.Store set by assets/upload.js when a batch ends
+UPLOAD_MESSAGES = "upload-messages"
+UPLOAD_GRID = "upload-grid"
+UPLOAD_COUNT = "upload-count"
+PAGES_REV = "upload-pages-rev"  # dcc.Store: bumped when pages are added, moved or deleted
+
+# ---- tabs still to come
+PREPROCESS_TAB = "preprocess-tab"
+ANNOTATE_TAB = "annotate-tab"
+TRAIN_TAB = "train-tab"
+TRANSCRIBE_TAB = "transcribe-tab"
+
+# ---- dict ids (pattern matching)
+PAGE_MOVE = "upload-page-move"
+PAGE_DELETE = "upload-page-delete"
+
+
+def page_move(page_id: str, step: int) -> dict[str, object]:
+    return {"type": PAGE_MOVE, "page": page_id, "step": step}
+
+
+def page_delete(page_id: str) -> dict[str, str]:
+    return {"type": PAGE_DELETE, "page": page_id}

@@ -1,0 +1,115 @@
+"""The frame around the tabs: navbar with project/document pickers, the tabs, shared dialogs."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layout import annotate, ids, preprocess, train, transcribe, upload
+
+__all__ = ["build"]
+
+
+def _picker(label: str, select_id: str, new_id: str, rename_id: str, delete_id: str, what: str) -> html.Div:
+    return html.Div(
+        [
+            html.Label(label, htmlFor=select_id, className="navbar-text text-light me-2 small text-uppercase"),
+            dbc.Select(id=select_id, options=[], placeholder=f"no {what} yet", size="sm",
+                       className="kalamos-picker me-1"),
+            dbc.ButtonGroup(
+                [
+                    dbc.Button("New", id=new_id, size="sm", color="light", outline=True, title=f"New {what}"),
+                    dbc.Button("Rename", id=rename_id, size="sm", color="light", outline=True, title=f"Rename this {what}"),
+                    dbc.Button("Delete", id=delete_id, size="sm", color="danger", outline=True, title=f"Delete this {what}"),
+                ],
+                size="sm",
+            ),
+        ],
+        className="d-flex align-items-center me-4 my-1",
+    )
+
+
+def navbar() -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Kalamos", className="me-4 fw-bold"),
+                _picker("Project", ids.PROJECT_SELECT, ids.PROJECT_NEW, ids.PROJECT_RENAME, ids.PROJECT_DELETE, "project"),
+                _picker("Document", ids.DOCUMENT_SELECT, ids.DOCUMENT_NEW, ids.DOCUMENT_RENAME, ids.DOCUMENT_DELETE, "document"),
+            ],
+            fluid=True,
+            className="flex-wrap justify-content-start",
+        ),
+        color="dark",
+        dark=True,
+        className="mb-2",
+    )
+
+
+def name_dialog() -> dbc.Modal:
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(id=ids.NAME_TITLE)),
+            dbc.ModalBody(
+                [
+                    dbc.Input(id=ids.NAME_INPUT, type="text", maxLength=120, debounce=False, autoFocus=True),
+                    html.Div(id=ids.NAME_ERROR, className="text-danger small mt-2"),
+                ]
+            ),
+            dbc.ModalFooter(dbc.Button("OK", id=ids.NAME_OK, color="primary")),
+        ],
+        id=ids.NAME_MODAL,
+        is_open=False,
+    )
+
+
+def confirm_dialog() -> dbc.Modal:
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
+            dbc.ModalBody(id=ids.CONFIRM_TEXT),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Cancel", id=ids.CONFIRM_CANCEL, color="secondary", outline=True),
+                    dbc.Button("Delete", id=ids.CONFIRM_OK, color="danger"),
+                ]
+            ),
+        ],
+        id=ids.CONFIRM_MODAL,
+        is_open=False,
+    )
+
+
+def build() -> html.Div:
+    """The whole page."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.SELECTION, storage_type="local"),
+            dcc.Store(id=ids.CATALOG_REV, data=0),
+            dcc.Store(id=ids.PAGES_REV, data=0),
+            dcc.Store(id=ids.NAME_PENDING),
+            dcc.Store(id=ids.CONFIRM_PENDING),
+            navbar(),
+            dbc.Container(
+                [
+                    dbc.Alert(id=ids.NOTICE, is_open=False, dismissable=True, duration=8000),
+                    dbc.Tabs(
+                        [
+                            dbc.Tab(upload.build(), label="Upload", tab_id="upload"),
+                            dbc.Tab(preprocess.build(), label="Preprocess", tab_id="preprocess"),
+                            dbc.Tab(annotate.build(), label="Annotate", tab_id="annotate"),
+                            dbc.Tab(train.build(), label="Train", tab_id="train"),
+                            dbc.Tab(transcribe.build(), label="Transcribe", tab_id="transcribe"),
+                        ],
+                        id=ids.TABS,
+                        active_tab="upload",
+                        persistence=True,
+                        persistence_type="local",
+                    ),
+                ],
+                fluid=True,
+            ),
+            name_dialog(),
+            confirm_dialog(),
+        ]
+    )

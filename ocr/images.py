@@ -1,0 +1,208 @@
+"""Reading uploaded files into page images: type sniffing, limits, TIFF frames, PDF pages, thumbnails.
+
+Files are identified by their first bytes, never by their extension. Every decoder error becomes an
+``UnreadableImage`` whose message says why, in words a user understands.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+__all__ = [
+    "UnreadableImage", "Frame", "KINDS", "EXTENSIONS", "sniff", "describe_unsupported",
+    "count_frames", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled",
+]
+
+log = logging.getLogger(__name__)
+
+# Kalamos enforces its own, configurable pixel limit (before decoding) in ``iter_frames``; Pillow's
+# fixed one (179 MP) would refuse pages below the default 300 MP limit. Set once, at import.
+Image.MAX_IMAGE_PIXELS = None
+
+#: Types Kalamos imports, by the name used in page records.
+KINDS = ("jpeg", "png", "tiff", "webp", "pdf")
+EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "pdf": ".pdf"}
+
+
+class UnreadableImage(ValueError):
+    """The file cannot become pages; the message says why."""
+
+
+@dataclass
+class Frame:
+    index: int  #: 0-based frame (TIFF) or page (PDF)
+    count: int
+    image: Image.Image  #: mode "L" or "RGB", fully loaded, upright
+    dpi: int | None
+    #: True when ``image`` differs from the file as stored (a frame of a multi-page file, a PDF
+    #: rendering, an EXIF rotation, a mode conversion): the page then needs its own decoded copy.
+    derived: bool
+
+
+def sniff(head: bytes) -> str | None:
+    """The kind of file from its first bytes (at least 12), or None when it is not one Kalamos reads."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    return None
+
+
+_OTHER_MAGIC = [
+    (b"GIF8", "a GIF image"), (b"BM", "a BMP image"), (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"),
+    (b"\xff\x4f\xff\x51", "a JPEG 2000 codestream"), (b"PK\x03\x04", "a ZIP archive (or Office document)"),
+    (b"\x1f\x8b", "a gzip archive"), (b"<?xml", "an XML file"), (b"<svg", "an SVG drawing"),
+]
+
+
+def describe_unsupported(head: bytes) -> str:
+    """A short description of a file Kalamos does not read, for the error message."""
+    for magic, what in _OTHER_MAGIC:
+        if head.startswith(magic):
+            return what
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        return "a HEIC photo (export it as JPEG)"
+    try:
+        head.decode("utf-8")
+        return "a text file"
+    except UnicodeDecodeError:
+        return "not an image"
+
+
+def to_page_mode(img: Image.Image) -> tuple[Image.Image, bool]:
+    """Convert to 8-bit "L" or "RGB" (transparency flattened on white); says whether it changed."""
+    if img.mode in ("L", "RGB"):
+        return img, False
+    if img.mode in ("1", "I;16", "I;16B", "I;16L", "I", "F"):
+        if img.mode == "1":
+            return img.convert("L"), True
+        arr = img.point(lambda v: v / 256) if img.mode.startswith("I;16") else img
+        return arr.convert("L"), True
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        back = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(back, rgba).convert("RGB"), True
+    return img.convert("RGB"), True
+
+
+def _dpi(img: Image.Image) -> int | None:
+    dpi = img.info.get("dpi")
+    try:
+        value = int(round(float(dpi[0]))) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value and 20 <= value <= 10000 else None
+
+
+def _check_pixels(width: int, height: int, max_pixels: int, where: str) -> None:
+    if width <= 0 or height <= 0:
+        raise UnreadableImage(f"{where} has no pixels ({width}×{height})")
+    if width * height > max_pixels:
+        raise UnreadableImage(
+            f"{where} is {width}×{height} = {width * height / 1e6:.0f} megapixels, over the limit of "
+            f"{max_pixels / 1e6:.0f} (KALAMOS_MAX_MEGAPIXELS); a decompression bomb or a scan to reduce first"
+        )
+
+
+def count_frames(path: Path, kind: str) -> int:
+    if kind == "pdf":
+        return len(_open_pdf(path))
+    with Image.open(path) as img:
+        return int(getattr(img, "n_frames", 1))
+
+
+def _open_pdf(path: Path):  # type: ignore[no-untyped-def]
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        text = str(exc)
+        if "password" in text.lower():
+            raise UnreadableImage("the PDF is protected by a password; save an unprotected copy") from None
+        raise UnreadableImage(f"the PDF cannot be read ({text})") from None
+    return pdf
+
+
+def _iter_pdf(path: Path, max_pixels: int, dpi: int) -> Iterator[Frame]:
+    pdf = _open_pdf(path)
+    try:
+        n = len(pdf)
+        if n == 0:
+            raise UnreadableImage("the PDF has no pages")
+        scale = dpi / 72.0
+        for i in range(n):
+            page = pdf[i]
+            try:
+                w_pt, h_pt = page.get_size()
+                _check_pixels(round(w_pt * scale), round(h_pt * scale), max_pixels, f"PDF page {i + 1} at {dpi} dpi")
+                bitmap = page.render(scale=scale, grayscale=False)
+                img = bitmap.to_pil().convert("RGB")
+            finally:
+                page.close()
+            yield Frame(i, n, img, dpi, True)
+    finally:
+        pdf.close()
+
+
+def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300) -> Iterator[Frame]:
+    """Decode every page of a file, checking its size before decoding any pixel.
+
+    Raises:
+        UnreadableImage: empty, truncated or corrupt data, too many pixels, a PDF with a password
+            or without pages. Frames already yielded must then be discarded by the caller.
+    """
+    if kind == "pdf":
+        yield from _iter_pdf(path, max_pixels, pdf_dpi)
+        return
+    try:
+        with Image.open(path) as img:
+            n = int(getattr(img, "n_frames", 1))
+            for i, frame in enumerate(ImageSequence.Iterator(img)):
+                where = f"frame {i + 1}" if n > 1 else "the image"
+                _check_pixels(frame.width, frame.height, max_pixels, where)
+                frame.load()
+                turned = kind == "jpeg" and frame.getexif().get(0x0112, 1) not in (0, 1)
+                upright = ImageOps.exif_transpose(frame) if turned else frame
+                converted, changed = to_page_mode(upright)
+                yield Frame(i, n, converted.copy() if converted is frame else converted, _dpi(frame),
+                            derived=n > 1 or turned or changed or kind in ("tiff", "webp"))
+    except UnreadableImage:
+        raise
+    except UnidentifiedImageError:
+        raise UnreadableImage(f"the data is not a readable {kind.upper()} image") from None
+    except Image.DecompressionBombError as exc:  # pragma: no cover - limit disabled above
+        raise UnreadableImage(str(exc)) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
+        reason = str(exc) or type(exc).__name__
+        if "truncated" in reason.lower() or isinstance(exc, EOFError):
+            reason = "the file is truncated (incomplete download or copy?)"
+        raise UnreadableImage(f"the {kind.upper()} data is damaged: {reason}") from None
+
+
+def downscaled(img: Image.Image, max_side: int) -> Image.Image:
+    """A copy no larger than ``max_side`` on its long side (the image itself if already smaller)."""
+    if max(img.size) <= max_side:
+        return img
+    out = img.copy()
+    out.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return out
+
+
+def thumbnail_jpeg(img: Image.Image, max_side: int = 400, quality: int = 80) -> bytes:
+    small = downscaled(img, max_side)
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=quality, optimize=True)
+    return buf.getvalue()

@@ -1,0 +1,180 @@
+"""Importing uploaded files into a document: the one function the upload route and the CLI share.
+
+Each file is checked (size, type, decodability, pixel count), copied byte for byte with its
+sha256, split into pages (TIFF frames, PDF pages rasterised), given thumbnails, and only then
+committed to the document in one locked step. A file that fails leaves nothing behind; the other
+files of the same batch are imported regardless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from ocr.images import EXTENSIONS, UnreadableImage, describe_unsupported, iter_frames, sniff, thumbnail_jpeg
+from storage.errors import KalamosError
+from storage.jsonio import write_json
+from storage.models import Page, PageSource
+from storage.store import Store, new_id, now_iso
+
+__all__ = ["ImportLimits", "ImportResult", "clean_filename", "import_stream", "import_paths"]
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+THUMB = "thumb.jpg"
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_bytes: int = 512 * 1024 * 1024
+    max_pixels: int = 300_000_000
+    pdf_dpi: int = 300
+
+
+@dataclass
+class ImportResult:
+    """What became of one uploaded file."""
+
+    filename: str  #: the name as the user gave it (for the message)
+    status: Literal["imported", "skipped", "failed"]
+    message: str
+    page_ids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"filename": self.filename, "status": self.status, "message": self.message,
+                "page_ids": self.page_ids, "warnings": self.warnings}
+
+
+def clean_filename(raw: str) -> tuple[str, str | None]:
+    """A display name from a user's file name: last path component, no control characters, NFC.
+
+    Returns the name and, when it had to change, a warning saying so. The name is never used
+    as a path: files are stored under generated ids and their sha256.
+    """
+    text = unicodedata.normalize("NFC", raw or "")
+    base = text.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    base = " ".join(base.split())[:150]
+    if base in ("", ".", ".."):
+        base = "unnamed"
+    if base != " ".join(text.split()):
+        return base, f"its name held path parts or control characters; it is shown as {base!r}"
+    return base, None
+
+
+def _describe_size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _copy_limited(src: BinaryIO, dest: Path, max_bytes: int) -> tuple[str, int]:
+    """Copy a stream to ``dest`` computing its sha256; stop as soon as it passes ``max_bytes``."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(dest, "wb") as out:
+        while chunk := src.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise UnreadableImage(
+                    f"the file is larger than the limit of {_describe_size(max_bytes)} (KALAMOS_MAX_FILE_MB)")
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest(), size
+
+
+def import_stream(store: Store, project_id: str, document_id: str, stream: BinaryIO, filename: str,
+                  limits: ImportLimits, declared_size: int | None = None) -> ImportResult:
+    """Import one file from a binary stream into the document. Never raises for a bad file."""
+    shown, warning = clean_filename(filename)
+    warnings = [warning] if warning else []
+
+    def failed(reason: str) -> ImportResult:
+        return ImportResult(shown, "failed", f"{shown}: {reason}", warnings=warnings)
+
+    if declared_size is not None and declared_size > limits.max_bytes:
+        return failed(f"the file is {_describe_size(declared_size)}, larger than the limit of "
+                      f"{_describe_size(limits.max_bytes)} (KALAMOS_MAX_FILE_MB)")
+    try:
+        existing = {p.source.sha256: (i, p) for i, p in enumerate(store.list_pages(project_id, document_id), 1)}
+        with store.staging() as staged:
+            upload = staged / "upload"
+            sha, size = _copy_limited(stream, upload, limits.max_bytes)
+            if size == 0:
+                return failed("the file is empty (0 bytes)")
+            with open(upload, "rb") as fh:
+                head = fh.read(1024)
+            kind = sniff(head)
+            if kind is None:
+                return failed(f"unsupported type: {describe_unsupported(head)}. "
+                              "Kalamos imports JPEG, PNG, TIFF, WebP and PDF")
+            if sha in existing:
+                number, page = existing[sha]
+                return ImportResult(shown, "skipped",
+                                    f"{shown}: skipped, the same file is already page {number} ({page.source.filename})",
+                                    warnings=warnings)
+            pages = _make_pages(staged, upload, kind, sha, size, shown, document_id, limits)
+            store.commit_pages(project_id, document_id, staged, pages)
+    except UnreadableImage as exc:
+        return failed(str(exc))
+    except KalamosError as exc:
+        return failed(str(exc))
+    except OSError as exc:  # disk full, permissions: say so, keep nothing
+        log.exception("import of %s failed", shown)
+        return failed(f"could not be stored ({exc.strerror or exc})")
+    n = len(pages)
+    what = f"{n} pages" if n > 1 else "1 page"
+    return ImportResult(shown, "imported", f"{shown}: imported ({what})", [p.id for p in pages], warnings)
+
+
+def _make_pages(staged: Path, upload: Path, kind: str, sha: str, size: int, shown: str,
+                document_id: str, limits: ImportLimits) -> list[Page]:
+    """Decode all frames into ``staged/pages/<id>/`` and move the upload to ``staged/originals/``."""
+    original_name = f"{sha}{EXTENSIONS[kind]}"
+    (staged / "originals").mkdir()
+    pages: list[Page] = []
+    for frame in iter_frames(upload, kind, max_pixels=limits.max_pixels, pdf_dpi=limits.pdf_dpi):
+        page_id = new_id("page")
+        folder = staged / "pages" / page_id
+        folder.mkdir(parents=True)
+        if frame.derived:
+            image = "image.png"
+            frame.image.save(folder / image, "PNG", compress_level=3, dpi=(frame.dpi, frame.dpi) if frame.dpi else None)
+        else:
+            image = f"../../originals/{original_name}"
+        (folder / THUMB).write_bytes(thumbnail_jpeg(frame.image))
+        page = Page(
+            id=page_id, document_id=document_id,
+            source=PageSource(filename=shown, sha256=sha, original=f"originals/{original_name}", kind=kind,  # type: ignore[arg-type]
+                              frame=frame.index, frames=frame.count, size=size),
+            image=image, width=frame.image.width, height=frame.image.height, dpi=frame.dpi, created=now_iso(),
+        )
+        write_json(folder / "page.json", page.to_dict())
+        pages.append(page)
+        frame.image.close()
+    shutil.move(str(upload), staged / "originals" / original_name)
+    return pages
+
+
+def import_paths(store: Store, project_id: str, document_id: str, paths: Iterable[Path],
+                 limits: ImportLimits) -> list[ImportResult]:
+    """Import files from disk (the CLI's ``kalamos import``); one result per path."""
+    results = []
+    for path in paths:
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                results.append(import_stream(store, project_id, document_id, fh, path.name, limits, size))
+        except OSError as exc:
+            results.append(ImportResult(path.name, "failed", f"{path.name}: cannot be read ({exc.strerror or exc})"))
+    return results

@@ -1,0 +1,109 @@
+"""The data model shared by the store, the engine and the UI: plain dataclasses, no I/O.
+
+Each record maps one-to-one to a JSON file in the data directory (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Project", "Document", "PageSource", "Page", "SourceKind"]
+
+SourceKind = Literal["jpeg", "png", "tiff", "webp", "pdf"]
+
+
+@dataclass
+class Project:
+    id: str
+    name: str
+    created: str
+    updated: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Project":
+        return cls(id=d["id"], name=d["name"], created=d["created"], updated=d.get("updated", d["created"]))
+
+
+@dataclass
+class Document:
+    id: str
+    project_id: str
+    name: str
+    created: str
+    updated: str
+    #: Reading order of the pages: the only place page order is kept.
+    page_ids: list[str] = field(default_factory=list)
+    #: Document-wide settings of the later steps (default pipeline, presets...), JSON values.
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Document":
+        return cls(
+            id=d["id"],
+            project_id=d["project_id"],
+            name=d["name"],
+            created=d["created"],
+            updated=d.get("updated", d["created"]),
+            page_ids=list(d.get("page_ids", [])),
+            settings=dict(d.get("settings", {})),
+        )
+
+
+@dataclass
+class PageSource:
+    """Where a page came from: the uploaded file, kept byte for byte, and which frame of it."""
+
+    filename: str  #: the user's file name, cleaned, for display only (never used as a path)
+    sha256: str  #: of the uploaded file
+    original: str  #: path of the kept original, relative to the document folder
+    kind: SourceKind
+    frame: int = 0  #: TIFF frame or PDF page, 0-based
+    frames: int = 1  #: how many frames/pages the file had
+    size: int = 0  #: bytes
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PageSource":
+        return cls(**{k: d[k] for k in ("filename", "sha256", "original", "kind")},
+                   frame=int(d.get("frame", 0)), frames=int(d.get("frames", 1)), size=int(d.get("size", 0)))
+
+
+@dataclass
+class Page:
+    id: str
+    document_id: str
+    source: PageSource
+    #: The image the engine reads, relative to the page folder ("../../originals/<sha>.jpg" when the
+    #: upload is directly usable, "image.png" when it had to be decoded: TIFF frame, PDF page, EXIF turn).
+    image: str
+    width: int
+    height: int
+    dpi: int | None
+    created: str
+
+    @property
+    def label(self) -> str:
+        s = self.source
+        return f"{s.filename} ({'p.' if s.kind == 'pdf' else 'frame '}{s.frame + 1}/{s.frames})" if s.frames > 1 else s.filename
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Page":
+        return cls(
+            id=d["id"],
+            document_id=d["document_id"],
+            source=PageSource.from_dict(d["source"]),
+            image=d["image"],
+            width=int(d["width"]),
+            height=int(d["height"]),
+            dpi=d.get("dpi"),
+            created=d["created"],
+        )
