@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,10 +130,14 @@ def _open_pdf(path: Path):  # type: ignore[no-untyped-def]
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        text = str(exc)
-        if "password" in text.lower():
+        # PDFium's error codes are unreliable here (a PDF without pages fails as "password error"
+        # or "success"), so the reason is read from the file's own dictionaries.
+        data = path.read_bytes()
+        if b"/Encrypt" in data:
             raise UnreadableImage("the PDF is protected by a password; save an unprotected copy") from None
-        raise UnreadableImage(f"the PDF cannot be read ({text})") from None
+        if re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Count\s+[1-9]", data):
+            raise UnreadableImage("the PDF has no pages") from None
+        raise UnreadableImage(f"the PDF is damaged and cannot be read ({exc})") from None
     return pdf
 
 
