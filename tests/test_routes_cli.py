@@ -1,0 +1,96 @@
+"""The Flask routes (ids validated, nothing served outside the data directory) and the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from config import Config
+from storage import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def client_and_store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    app = create_app(Config(data_dir=tmp_path / "data"))
+    return app.server.test_client(), Store(tmp_path / "data")
+
+
+def test_upload_route_and_image_routes(client_and_store, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    client, store = client_and_store
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    data = commentary_pages[0].read_bytes()
+    r = client.post(f"/api/upload/{p.id}/{d.id}?dpi=300", data=data,
+                    headers={"X-Kalamos-Filename": "f%C3%BAllo%201.png"})
+    body = r.get_json()
+    assert r.status_code == 200 and body["status"] == "imported", body
+    page_id = body["page_ids"][0]
+    assert store.get_page(p.id, d.id, page_id).source.filename == "fúllo 1.png"
+    thumb = client.get(f"/files/{p.id}/{d.id}/{page_id}/thumb.jpg")
+    assert thumb.status_code == 200 and thumb.data[:3] == b"\xff\xd8\xff"
+    full = client.get(f"/files/{p.id}/{d.id}/{page_id}/image")
+    assert full.status_code == 200 and len(full.data) > 10_000
+    # a removed thumbnail is made again
+    (store.page_dir(p.id, d.id, page_id) / "thumb.jpg").unlink()
+    assert client.get(f"/files/{p.id}/{d.id}/{page_id}/thumb.jpg").status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "/files/../../etc/passwd",
+    "/files/p-0123456789ab/d-0123456789ab/pg-0123456789ab/image",
+    "/files/..%2F..%2Fetc/d-0123456789ab/pg-0123456789ab/image",
+    "/files/p-0123456789ab/d-0123456789ab/..%2f..%2fstore.json/image",
+    "/files/p-../d-../pg-../thumb.jpg",
+])
+def test_image_routes_refuse_bad_ids(client_and_store, url: str) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_and_store
+    r = client.get(url)
+    # either our 404 with a message, or (for paths outside /files/<id>/<id>/<id>/) Dash's own page
+    assert r.status_code == 404 or (r.status_code == 200 and b"_dash-config" in r.data), r.data[:200]
+    assert b"root:" not in r.data and b"kalamos-data" not in r.data and b"schema_version" not in r.data
+
+
+def test_upload_route_bad_requests(client_and_store) -> None:  # type: ignore[no-untyped-def]
+    client, store = client_and_store
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    r = client.post(f"/api/upload/{p.id}/d-0123456789ab", data=b"x")
+    assert r.status_code == 404 and "No document" in r.get_json()["message"]
+    r = client.post(f"/api/upload/{p.id}/{d.id}?dpi=9000", data=b"x")
+    assert r.status_code == 400 and "between 72 and 1200" in r.get_json()["message"]
+    r = client.post(f"/api/upload/{p.id}/{d.id}", data=b"", headers={"X-Kalamos-Filename": "e.png"})
+    assert r.get_json()["message"] == "e.png: the file is empty (0 bytes)"
+
+
+def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(data_dir), *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_import_reports_each_file_and_fails_when_one_fails(tmp_path: Path, commentary_pages: list[Path]) -> None:
+    data = tmp_path / "data"
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    r = run_cli("import", "--project", "Ajax", "--document", "Lobeck", *map(str, commentary_pages), str(bad), data_dir=data)
+    assert r.returncode == 1, r.stderr
+    assert "created project 'Ajax'" in r.stdout and "2 page(s) imported from 2 of 3 file(s); 1 failed" in r.stdout
+    assert "FAILED   bad.jpg:" in r.stderr
+    store = Store(data)
+    project = store.find_project("Ajax")
+    assert len(store.find_document(project.id, "Lobeck").page_ids) == 2
+    # importing into the same document again: skipped, not failed
+    r = run_cli("import", "--project", "Ajax", "--document", "Lobeck", str(commentary_pages[0]), data_dir=data)
+    assert r.returncode == 0 and "SKIPPED" in r.stdout
+    listing = run_cli("list", data_dir=data)
+    assert "Lobeck  (2 pages)" in listing.stdout
+
+
+def test_cli_refuses_a_bad_name_without_traceback(tmp_path: Path, commentary_pages: list[Path]) -> None:
+    r = run_cli("import", "--project", "   ", "--document", "D", str(commentary_pages[0]), data_dir=tmp_path / "d")
+    assert r.returncode == 2 and "The project name is empty." in r.stderr and "Traceback" not in r.stderr
