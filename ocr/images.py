@@ -17,7 +17,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 __all__ = [
     "UnreadableImage", "Frame", "KINDS", "EXTENSIONS", "sniff", "describe_unsupported",
-    "count_frames", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled",
+    "count_frames", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled", "load_array", "encode_preview",
 ]
 
 log = logging.getLogger(__name__)
@@ -211,3 +211,28 @@ def thumbnail_jpeg(img: Image.Image, max_side: int = 400, quality: int = 80) -> 
     buf = io.BytesIO()
     small.save(buf, "JPEG", quality=quality, optimize=True)
     return buf.getvalue()
+
+
+def load_array(path: Path) -> "np.ndarray":
+    """A page image as a uint8 array: H×W for grey images, H×W×3 (RGB) otherwise."""
+    import numpy as np
+
+    with Image.open(path) as img:
+        img.load()
+        page, _ = to_page_mode(img)
+        return np.asarray(page).copy()
+
+
+def encode_preview(arr: "np.ndarray", quality: int = 85) -> tuple[bytes, str]:
+    """Encode an image for the browser: 1-bit PNG when it is black and white, else JPEG.
+
+    Returns the bytes and the file suffix (".png" or ".jpg").
+    """
+    import numpy as np
+
+    buf = io.BytesIO()
+    if arr.ndim == 2 and np.isin(arr, (0, 255)).all():
+        Image.fromarray(arr).convert("1").save(buf, "PNG", optimize=False)
+        return buf.getvalue(), ".png"
+    Image.fromarray(arr).save(buf, "JPEG", quality=quality)
+    return buf.getvalue(), ".jpg"

@@ -19,13 +19,16 @@ class Project:
     name: str
     created: str
     updated: str
+    #: Project-wide settings, JSON values (e.g. "presets": named preprocessing pipelines).
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Project":
-        return cls(id=d["id"], name=d["name"], created=d["created"], updated=d.get("updated", d["created"]))
+        return cls(id=d["id"], name=d["name"], created=d["created"], updated=d.get("updated", d["created"]),
+                   settings=dict(d.get("settings", {})))
 
 
 @dataclass
@@ -86,6 +89,10 @@ class Page:
     height: int
     dpi: int | None
     created: str
+    #: This page's own preprocessing pipeline (JSON steps), or None to use the document's.
+    pipeline: list[dict[str, Any]] | None = None
+    #: The last full-resolution preprocessing result: {"key", "image", "width", "height", "notes", "at"}.
+    processed: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -106,4 +113,6 @@ class Page:
             height=int(d["height"]),
             dpi=d.get("dpi"),
             created=d["created"],
+            pipeline=d.get("pipeline"),
+            processed=d.get("processed"),
         )

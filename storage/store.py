@@ -174,6 +174,15 @@ class Store:
             write_json(self.project_dir(project_id) / "project.json", project.to_dict())
         return project
 
+    def update_project(self, project_id: str, change: Callable[[Project], None]) -> Project:
+        """Locked read-modify-write of a project record (its settings, e.g. presets)."""
+        with self._lock(self.root):
+            project = self.get_project(project_id)
+            change(project)
+            project.updated = now_iso()
+            write_json(self.project_dir(project_id) / "project.json", project.to_dict())
+        return project
+
     def delete_project(self, project_id: str) -> Path:
         """Move the whole project to ``trash/``; returns where it went."""
         with self._lock(self.root):
@@ -263,6 +272,14 @@ class Store:
             except (NotFound, CorruptRecord, KeyError) as exc:
                 log.warning("page %s of %s is unreadable: %s", pid, document_id, exc)
         return pages
+
+    def update_page(self, project_id: str, document_id: str, page_id: str, change: Callable[[Page], None]) -> Page:
+        """Locked read-modify-write of a page record (under its document's lock)."""
+        with self._lock(self.document_dir(project_id, document_id)):
+            page = self.get_page(project_id, document_id, page_id)
+            change(page)
+            write_json(self.page_dir(project_id, document_id, page_id) / "page.json", page.to_dict())
+        return page
 
     def page_image_path(self, project_id: str, document_id: str, page: Page) -> Path:
         """Full-resolution image of the page that the engine reads (checked to be inside the store)."""
