@@ -7,6 +7,7 @@ to lie inside the data directory, so no request can read outside it.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -18,8 +19,9 @@ from ocr.images import thumbnail_jpeg, to_page_mode
 from storage import InvalidInput, KalamosError, NotFound, Store
 from storage.ingest import THUMB, ImportLimits, import_stream
 from storage.jsonio import write_bytes_atomic
+from storage.processing import PREVIEW_SIDE, base_preview_jpeg
 
-__all__ = ["register", "thumb_url", "image_url"]
+__all__ = ["register", "thumb_url", "image_url", "preview_url"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,14 @@ def thumb_url(project_id: str, document_id: str, page_id: str) -> str:
 
 def image_url(project_id: str, document_id: str, page_id: str) -> str:
     return f"/files/{project_id}/{document_id}/{page_id}/image"
+
+
+def preview_url(project_id: str, document_id: str, page_id: str, name: str) -> str:
+    """URL of a file of the page's preview cache (``base-1600.jpg`` or ``preview-<key>.png|jpg``)."""
+    return f"/files/{project_id}/{document_id}/{page_id}/preview/{name}"
+
+
+_PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))$")
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -61,6 +71,21 @@ def register(server: Flask, store: Store, config: Config) -> None:
         mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
         resp = send_file(path, mimetype=mimetype, conditional=True)
         resp.headers["Cache-Control"] = "private, max-age=3600"
+        return resp
+
+    @server.get("/files/<project_id>/<document_id>/<page_id>/preview/<name>")
+    def page_preview(project_id: str, document_id: str, page_id: str, name: str):  # type: ignore[no-untyped-def]
+        if not _PREVIEW_NAME.match(name):
+            return _error(404, "No such preview.")
+        page = store.get_page(project_id, document_id, page_id)
+        if name == f"base-{PREVIEW_SIDE}.jpg":
+            path = base_preview_jpeg(store, project_id, document_id, page)
+        else:
+            path = store.inside(store.page_dir(project_id, document_id, page_id) / "cache" / name)
+            if not path.exists():
+                return _error(404, "This preview is no longer cached; change a setting to make it again.")
+        resp = send_file(path, mimetype="image/png" if name.endswith(".png") else "image/jpeg", conditional=True)
+        resp.headers["Cache-Control"] = "private, max-age=86400"
         return resp
 
     @server.post("/api/upload/<project_id>/<document_id>")

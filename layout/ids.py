@@ -43,8 +43,32 @@ UPLOAD_GRID = "upload-grid"
 UPLOAD_COUNT = "upload-count"
 PAGES_REV = "upload-pages-rev"  # dcc.Store: bumped when pages are added, moved or deleted
 
-# ---- tabs still to come
+# ---- preprocess tab
 PREPROCESS_TAB = "preprocess-tab"
+PP_PAGE = "preprocess-page"
+PP_SCOPE = "preprocess-scope"
+PP_STEPS = "preprocess-steps"
+PP_ADD_OP = "preprocess-add-op"
+PP_ADD = "preprocess-add"
+PP_RESET = "preprocess-reset"
+PP_PIPELINE = "preprocess-pipeline"  # dcc.Store: {"page": id, "scope": "document"|"page", "steps": [...]}
+PP_STRUCT_REV = "preprocess-struct-rev"  # dcc.Store: bumped to rebuild the step controls
+PP_ERROR = "preprocess-error"
+PP_INFO = "preprocess-info"
+PP_GRAPH = "preprocess-graph"
+PP_OCR_LANG = "preprocess-ocr-lang"
+PP_OCR_RESULT = "preprocess-ocr-result"
+PP_PRESET = "preprocess-preset"
+PP_PRESET_APPLY = "preprocess-preset-apply"
+PP_PRESET_NAME = "preprocess-preset-name"
+PP_PRESET_SAVE = "preprocess-preset-save"
+PP_PRESET_REV = "preprocess-preset-rev"
+PP_APPLY = "preprocess-apply"
+PP_CANCEL = "preprocess-cancel"
+PP_PROGRESS = "preprocess-progress"
+PP_APPLY_STATUS = "preprocess-apply-status"
+
+# ---- tabs still to come
 ANNOTATE_TAB = "annotate-tab"
 TRAIN_TAB = "train-tab"
 TRANSCRIBE_TAB = "transcribe-tab"
@@ -52,6 +76,9 @@ TRANSCRIBE_TAB = "transcribe-tab"
 # ---- dict ids (pattern matching)
 PAGE_MOVE = "upload-page-move"
 PAGE_DELETE = "upload-page-delete"
+PP_PARAM = "preprocess-param"
+PP_STEP_ON = "preprocess-step-on"
+PP_STEP_ACTION = "preprocess-step-action"
 
 
 def page_move(page_id: str, step: int) -> dict[str, object]:
@@ -60,3 +87,15 @@ def page_move(page_id: str, step: int) -> dict[str, object]:
 
 def page_delete(page_id: str) -> dict[str, str]:
     return {"type": PAGE_DELETE, "page": page_id}
+
+
+def pp_param(index: int, name: str) -> dict[str, object]:
+    return {"type": PP_PARAM, "index": index, "param": name}
+
+
+def pp_step_on(index: int) -> dict[str, object]:
+    return {"type": PP_STEP_ON, "index": index}
+
+
+def pp_step_action(index: int, action: str) -> dict[str, object]:
+    return {"type": PP_STEP_ACTION, "index": index, "action": action}

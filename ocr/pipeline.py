@@ -121,7 +121,7 @@ def _rotate(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
 def _deskew(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
     angle = estimate_skew(img, max_angle=float(p["max_angle"]))
     ctx.report.values["deskew_angle"] = angle
-    ctx.report.notes.append(f"Deskew: the text was turned by {angle:+.2f}°; corrected.")
+    ctx.report.notes.append(f"Deskew: the text was turned by {angle + 0.0:+.2f}°; corrected." if angle else "Deskew: the text is level.")
     return rotate(img, -angle) if abs(angle) >= 0.01 else img.copy()
 
 

@@ -33,7 +33,7 @@ from storage.store import Store, now_iso
 __all__ = [
     "PREVIEW_SIDE", "Preview", "page_pipeline", "document_pipeline", "set_page_pipeline", "set_document_pipeline",
     "result_key", "preview_base", "render_preview", "apply_to_page", "processed_path", "list_presets",
-    "save_preset", "delete_preset", "preset_steps", "base_preview_jpeg",
+    "save_preset", "delete_preset", "preset_steps", "base_preview_jpeg", "full_result",
 ]
 
 PREVIEW_SIDE = 1600
@@ -237,3 +237,23 @@ def preset_steps(store: Store, project_id: str, name: str) -> list[Step]:
     if name not in presets:
         raise NotFound(f"No preset named {name!r}.")
     return _checked(presets[name], f"the preset {name!r}")
+
+
+def full_result(store: Store, project_id: str, document_id: str, page: Page, steps: list[Step]) -> np.ndarray:
+    """The full-resolution result of ``steps`` on the page without recording it as applied
+    (for "try OCR here"); cached as ``cache/full-<key>.png`` (only the latest is kept)."""
+    key = result_key(page, steps)
+    folder = store.page_dir(project_id, document_id, page.id)
+    if page.processed and page.processed.get("key") == key and (folder / page.processed["image"]).exists():
+        return load_array(folder / page.processed["image"])
+    cached = folder / "cache" / f"full-{key}.png"
+    if cached.exists():
+        return load_array(cached)
+    out, _ = run(load_array(store.page_image_path(project_id, document_id, page)), steps, 1.0)
+    ok, buf = cv2.imencode(".png", out if out.ndim == 2 else cv2.cvtColor(out, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if ok:
+        for old in (folder / "cache").glob("full-*.png"):
+            old.unlink(missing_ok=True)
+        write_bytes_atomic(cached, buf.tobytes())
+    return out
