@@ -167,13 +167,21 @@ def _flatten(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
     return flatten_background(img, ctx.px(p["size"], minimum=3))
 
 
-def sauvola_threshold(gray: np.ndarray, window: int, k: float, r: float = 128.0) -> np.ndarray:
-    """Sauvola's local threshold T = m · (1 + k · (s / R − 1)), with box filters (O(1) per pixel)."""
-    g = gray.astype(np.float32)
-    mean = cv2.boxFilter(g, cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT)
-    sq = cv2.boxFilter(g * g, cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT)
-    std = np.sqrt(np.maximum(sq - mean * mean, 0))
-    return mean * (1.0 + k * (std / r - 1.0))
+def sauvola_binarize(gray: np.ndarray, window: int, k: float, r: float = 128.0) -> np.ndarray:
+    """Sauvola: white where the pixel is above T = m · (1 + k · (s / R − 1)) over a ``window`` square.
+
+    Box filters make it O(1) per pixel; OpenCV operations in place keep a 24-megapixel page
+    near 0.2 s (numpy temporaries of that size cost more than the arithmetic).
+    """
+    mean = cv2.boxFilter(gray, cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT)
+    std = cv2.sqrBoxFilter(gray, cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT)
+    cv2.subtract(std, cv2.multiply(mean, mean), dst=std)
+    cv2.max(std, 0.0, dst=std)
+    cv2.sqrt(std, dst=std)
+    std *= k / r
+    std += 1.0 - k
+    threshold = cv2.multiply(mean, std, dst=mean)
+    return cv2.compare(gray.astype(np.float32), threshold, cv2.CMP_GT)
 
 
 def _binarize(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
@@ -185,8 +193,7 @@ def _binarize(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
     window = ctx.px(p["window"], odd=True, minimum=3)
     if method == "adaptive":
         return cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, window, float(p["offset"]))
-    t = sauvola_threshold(g, window, float(p["k"]))
-    return np.where(g > t, 255, 0).astype(np.uint8)
+    return sauvola_binarize(g, window, float(p["k"]))
 
 
 def _morphology(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
@@ -359,8 +366,16 @@ def pipeline_key(steps: list[Step]) -> str:
 
 
 def default_pipeline() -> list[Step]:
-    """What a new document starts with: level, grey, even background, Sauvola."""
-    return [new_step("deskew"), new_step("grayscale"), new_step("flatten"), new_step("binarize")]
+    """What a new document starts with: level, grey, even background, then Otsu.
+
+    Once the background is flattened a global threshold is enough, and it leaves no speckle in
+    blank areas; measured on the shared synthetic manuscripts it lowers Tesseract's CER where
+    Sauvola (k 0.2) raised it (BENCHMARKS.md). Sauvola stays the binarisation step's default
+    method for pages whose ink itself varies.
+    """
+    binarize = new_step("binarize")
+    return [new_step("deskew"), new_step("grayscale"), new_step("flatten"),
+            Step("binarize", {**binarize.params, "method": "otsu"})]
 
 
 def run(img: np.ndarray, steps: list[Step], scale: float = 1.0) -> tuple[np.ndarray, Report]:
