@@ -7,7 +7,7 @@ from typing import Any
 
 import cv2
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.routes import preview_url
 from layout import ids
@@ -15,7 +15,7 @@ from layout.preprocess import figure, step_cards
 from ocr.pipeline import PipelineError, default_pipeline, new_step, to_json, validate
 from ocr.tesseract import TesseractError, languages, recognize
 from storage import InvalidInput, KalamosError, Store
-from storage.processing import (PREVIEW_SIDE, apply_to_page, document_pipeline, full_result, list_presets,
+from storage.processing import (PREVIEW_SIDE, apply_to_document, document_pipeline, full_result, list_presets,
                                 page_pipeline, preset_steps, render_preview, save_preset, set_document_pipeline,
                                 set_page_pipeline)
 
@@ -302,19 +302,10 @@ def register(app: Dash, store: Store) -> None:
         where = _sel(selection)
         if not where:
             return dbc.Alert("Choose a document first.", color="warning"), no_update
-        pages = store.list_pages(*where)
-        total = len(pages)
-        set_progress((0, max(1, total), f"0 / {total}"))
-        failed = []
-        for i, page in enumerate(pages, 1):
-            try:
-                apply_to_page(store, *where, page.id)
-            except (KalamosError, PipelineError, OSError, ValueError, cv2.error) as exc:
-                failed.append(f"page {i} ({page.label}): {exc}")
-            set_progress((i, max(1, total), f"{i} / {total}"))
-        done = f"Applied to {total - len(failed)} of {total} page(s)."
-        if failed:
-            return dbc.Alert([done, " These failed:", *[dbc.Badge(f, color="danger", className="d-block text-wrap my-1")
-                                                         for f in failed]], color="warning",
-                             className="kalamos-apply-done"), (rev or 0) + 1
+        report = apply_to_document(store, *where, lambda i, n: set_progress((i, max(1, n), f"{i} / {n}")))
+        done = f"Applied to {report.done} of {report.total} page(s)."
+        if report.failed:
+            items = [html.Li(f) for f in report.failed]
+            return dbc.Alert([done, " These failed:", html.Ul(items, className="mb-0")], color="warning",
+                             className="kalamos-apply-done py-2"), (rev or 0) + 1
         return dbc.Alert(done, color="success", className="kalamos-apply-done py-2"), (rev or 0) + 1

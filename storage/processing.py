@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from ocr.images import encode_preview, load_array
 from ocr.pipeline import PipelineError, Step, default_pipeline, pipeline_key, run, to_json, validate
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput, KalamosError, NotFound
 from storage.jsonio import read_json, write_bytes_atomic, write_json
 from storage.models import Page
 from storage.store import Store, now_iso
@@ -33,7 +34,8 @@ from storage.store import Store, now_iso
 __all__ = [
     "PREVIEW_SIDE", "Preview", "page_pipeline", "document_pipeline", "set_page_pipeline", "set_document_pipeline",
     "result_key", "preview_base", "render_preview", "apply_to_page", "processed_path", "list_presets",
-    "save_preset", "delete_preset", "preset_steps", "base_preview_jpeg", "full_result",
+    "save_preset", "delete_preset", "preset_steps", "base_preview_jpeg", "full_result", "apply_to_document",
+    "ApplyReport",
 ]
 
 PREVIEW_SIDE = 1600
@@ -201,6 +203,30 @@ def apply_to_page(store: Store, project_id: str, document_id: str, page_id: str,
         if old.name != name:
             old.unlink(missing_ok=True)
     return page
+
+
+@dataclass
+class ApplyReport:
+    total: int
+    done: int
+    failed: list[str]  #: one message per page that failed, naming it
+
+
+def apply_to_document(store: Store, project_id: str, document_id: str,
+                      progress: Callable[[int, int], None] | None = None) -> ApplyReport:
+    """Apply every page's pipeline at full resolution; a page that fails is reported, the rest go on."""
+    pages = store.list_pages(project_id, document_id)
+    failed = []
+    if progress:
+        progress(0, len(pages))
+    for i, page in enumerate(pages, 1):
+        try:
+            apply_to_page(store, project_id, document_id, page.id)
+        except (KalamosError, PipelineError, OSError, ValueError, cv2.error) as exc:
+            failed.append(f"page {i} ({page.label}): {exc}")
+        if progress:
+            progress(i, len(pages))
+    return ApplyReport(len(pages), len(pages) - len(failed), failed)
 
 
 # ------------------------------------------------------------------ presets (per project)

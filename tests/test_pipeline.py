@@ -199,3 +199,22 @@ def test_results_are_cached_by_pipeline_and_rebuilt_when_it_changes(page_in_stor
     import hashlib
     original = store.document_dir(p, d) / page.source.original
     assert hashlib.sha256(original.read_bytes()).hexdigest() == page.source.sha256
+
+
+def test_apply_to_document_reports_a_broken_page_and_does_the_others(tmp_path: Path, shared_data: Path) -> None:
+    from storage.processing import apply_to_document
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    import_paths(store, p.id, d.id, sorted((shared_data / "gazis-pages").glob("*.jpg")), ImportLimits())
+    pages = store.list_pages(p.id, d.id)
+    # the second page's image is damaged on disk after import (a failing disk, a bad copy)
+    broken = store.page_image_path(p.id, d.id, pages[1])
+    broken.write_bytes(broken.read_bytes()[:5000])
+    seen: list[tuple[int, int]] = []
+    report = apply_to_document(store, p.id, d.id, lambda i, n: seen.append((i, n)))
+    assert (report.total, report.done) == (3, 2)
+    assert len(report.failed) == 1 and report.failed[0].startswith("page 2 (page-01.jpg):")
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert [processed_path(store, p.id, d.id, pg) is not None for pg in store.list_pages(p.id, d.id)] == [True, False, True]
