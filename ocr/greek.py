@@ -1,0 +1,211 @@
+"""Polytonic Greek text: NFC storage, Beta Code input, and checks that catch look-alike characters
+before a line becomes training data.
+
+Beta Code follows the TLG conventions: letters ``a b g d e z h q i k l m n c o p r s t u f x y w v``
+(case does not matter), ``*`` before a capital (its diacritics between ``*`` and the letter:
+``*)/a`` = Ἄ), diacritics after a small letter: ``)`` psili, ``(`` dasia, ``/`` acute, ``\\`` grave,
+``=`` circumflex, ``|`` iota subscript, ``+`` diaeresis, ``_`` macron, ``^`` breve; ``:`` ano teleia,
+``;`` question mark, ``'`` apostrophe (’), ``#`` numeral sign; ``s`` becomes ς at the end of a word,
+``s3`` (or ``j``) is lunate ϲ. The conversion accepts text that is already partly Greek, so the
+browser can run the same rules (``assets/greek.js``) on the whole field at every keystroke.
+
+The library ``beta-code`` (PyPI) was tried first and rejected: it maps ``s1`` (medial sigma) to ς
+and the macron ``_`` to a dash, and it is not incremental.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["nfc", "beta_to_greek", "greek_to_beta", "fix_final_sigma", "Check", "check_line", "LETTERS", "MARKS"]
+
+LETTERS = {
+    "a": "α", "b": "β", "g": "γ", "d": "δ", "e": "ε", "z": "ζ", "h": "η", "q": "θ", "i": "ι", "k": "κ",
+    "l": "λ", "m": "μ", "n": "ν", "c": "ξ", "o": "ο", "p": "π", "r": "ρ", "s": "σ", "t": "τ", "u": "υ",
+    "f": "φ", "x": "χ", "y": "ψ", "w": "ω", "v": "ϝ", "j": "ϲ",
+}
+#: Beta Code diacritic → combining character, in the order they are applied to a letter
+MARKS = {
+    ")": "\u0313", "(": "\u0314", "+": "\u0308", "/": "\u0301", "\\": "\u0300", "=": "\u0342",
+    "|": "\u0345", "_": "\u0304", "^": "\u0306",
+}
+_MARK_ORDER = ["\u0304", "\u0306", "\u0313", "\u0314", "\u0308", "\u0301", "\u0300", "\u0342", "\u0345"]
+PUNCT = {":": "\u00b7", ";": ";", "'": "\u2019", "#": "\u02b9"}
+_SIGMA_DIGITS = {"1": "σ", "2": "ς", "3": "ϲ"}
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _is_greek_letter(ch: str) -> bool:
+    if not ch:
+        return False
+    base = unicodedata.normalize("NFD", ch)[0]
+    return ("\u0370" <= base <= "\u03ff" or "\u1f00" <= base <= "\u1fff") and unicodedata.category(base).startswith("L")
+
+
+def _add_marks(letter: str, marks: list[str]) -> str:
+    """Combine ``letter`` (possibly already accented) with more combining marks, in Greek order."""
+    decomposed = unicodedata.normalize("NFD", letter)
+    base, existing = decomposed[0], list(decomposed[1:])
+    for m in marks:
+        if m in existing:
+            continue
+        # a new breathing or accent replaces one of the same kind
+        for group in (("\u0313", "\u0314"), ("\u0301", "\u0300", "\u0342")):
+            if m in group:
+                existing = [e for e in existing if e not in group]
+        existing.append(m)
+    existing.sort(key=lambda c: _MARK_ORDER.index(c) if c in _MARK_ORDER else len(_MARK_ORDER))
+    return unicodedata.normalize("NFC", base + "".join(existing))
+
+
+def fix_final_sigma(text: str, at_end: bool = False) -> str:
+    """σ before a non-letter becomes ς, ς before a letter becomes σ; with ``at_end`` also σ at the end."""
+    out = list(text)
+    for i, ch in enumerate(out):
+        nxt = out[i + 1] if i + 1 < len(out) else None
+        if ch == "σ" and ((nxt is None and at_end) or (nxt is not None and not unicodedata.category(nxt).startswith("L")
+                                                       and unicodedata.category(nxt) != "Mn")):
+            out[i] = "ς"
+        elif ch == "ς" and nxt is not None and unicodedata.category(nxt).startswith("L"):
+            out[i] = "σ"
+    return "".join(out)
+
+
+def beta_to_greek(text: str, final: bool = True) -> str:
+    """Convert Beta Code (possibly mixed with Greek already converted) to NFC Greek.
+
+    ``final``: also turn a σ at the very end into ς (when the text is complete, not while typing).
+    """
+    out: list[str] = []
+    capital = False
+    pending: list[str] = []
+    for ch in nfc(text):
+        low = ch.lower()
+        if ch == "*":
+            capital, pending = True, []
+        elif ch in MARKS and capital:
+            pending.append(MARKS[ch])
+        elif ch in MARKS and out and _is_greek_letter(out[-1]):
+            out[-1] = _add_marks(out[-1], [MARKS[ch]])
+        elif low in LETTERS and ch.isascii():
+            letter = LETTERS[low].upper() if capital else LETTERS[low]
+            out.append(_add_marks(letter, pending) if pending else letter)
+            capital, pending = False, []
+        elif ch in _SIGMA_DIGITS and out and out[-1] in ("σ", "ς", "ϲ"):
+            out[-1] = _SIGMA_DIGITS[ch]
+        elif ch in _SIGMA_DIGITS and out and out[-1] in ("Σ", "Ϲ"):
+            out[-1] = "Ϲ" if ch == "3" else "Σ"
+        elif ch in PUNCT:
+            out.append(PUNCT[ch])
+        else:
+            out.append(ch)
+    return nfc(fix_final_sigma("".join(out), at_end=final))
+
+
+_REVERSE_LETTERS = {v: k for k, v in LETTERS.items() if k != "j"}
+_REVERSE_LETTERS.update({"ς": "s", "ϲ": "s3", "Ϲ": "s3"})
+_REVERSE_MARKS = {v: k for k, v in MARKS.items()}
+_REVERSE_PUNCT = {v: k for k, v in PUNCT.items()}
+
+
+def greek_to_beta(text: str) -> str:
+    """The Beta Code of Greek text (round-trips with ``beta_to_greek`` for every polytonic letter)."""
+    out = []
+    for ch in nfc(text):
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, marks = decomposed[0], decomposed[1:]
+        low = "Ϲ" if base == "Ϲ" else base.lower()
+        if low in _REVERSE_LETTERS:
+            code = "".join(_REVERSE_MARKS.get(m, m) for m in marks)
+            out.append(f"*{code}{_REVERSE_LETTERS[low]}" if base != low or base == "Ϲ" else f"{_REVERSE_LETTERS[low]}{code}")
+        elif ch in _REVERSE_PUNCT:
+            out.append(_REVERSE_PUNCT[ch])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- checks
+@dataclass(frozen=True)
+class Check:
+    code: str  #: short machine name: "not-nfc", "oxia", "spacing-accent", "middle-dot", "apostrophe", "latin-in-greek", "sigma"
+    message: str
+    position: int | None = None  #: index in the NFC text, when it points at one character
+
+
+_OXIA = {chr(c) for c in range(0x1F71, 0x1F7E, 2)} | {"\u1FBB", "\u1FC9", "\u1FCB", "\u1FD3", "\u1FDB", "\u1FE3", "\u1FEB", "\u1FF9", "\u1FFB"}
+_SPACING_ACCENTS = {
+    "\u1FFD": "GREEK OXIA", "\u0384": "GREEK TONOS", "\u00B4": "ACUTE ACCENT", "\u1FEF": "GREEK VARIA", "\u0060": "GRAVE ACCENT",
+    "\u1FC0": "GREEK PERISPOMENI", "\u1FFE": "GREEK DASIA", "\u1FEE": "GREEK DIALYTIKA AND OXIA", "\u1FC1": "GREEK DIALYTIKA AND PERISPOMENI",
+    "\u1FCD": "GREEK PSILI AND VARIA", "\u1FCE": "GREEK PSILI AND OXIA", "\u1FCF": "GREEK PSILI AND PERISPOMENI",
+    "\u1FDD": "GREEK DASIA AND VARIA", "\u1FDE": "GREEK DASIA AND OXIA", "\u1FDF": "GREEK DASIA AND PERISPOMENI",
+    "\u00A8": "DIAERESIS", "\u02DC": "SMALL TILDE", "\u0385": "GREEK DIALYTIKA TONOS",
+}
+_DOT_LOOKALIKES = {"\u2219": "BULLET OPERATOR", "\u22C5": "DOT OPERATOR", "\u2027": "HYPHENATION POINT",
+                   "\u2E31": "WORD SEPARATOR MIDDLE DOT", "\u30FB": "KATAKANA MIDDLE DOT", "\u2022": "BULLET",
+                   "\u02D1": "MODIFIER LETTER HALF TRIANGULAR COLON", "\u16EB": "RUNIC SINGLE PUNCTUATION"}
+_APOSTROPHES = {"\u0027": "APOSTROPHE (typewriter ')", "\u02BC": "MODIFIER LETTER APOSTROPHE", "\u1FBD": "GREEK KORONIS",
+                "\u1FBF": "GREEK PSILI (spacing)", "\u2018": "LEFT SINGLE QUOTATION MARK", "\u02B9": "MODIFIER LETTER PRIME",
+                "\u0313": "COMBINING COMMA ABOVE (alone)", "\u00B4": "ACUTE ACCENT"}
+#: Latin (and Cyrillic) letters that look like Greek ones
+_LOOKALIKES = {
+    "o": "ο", "O": "Ο", "v": "ν", "A": "Α", "B": "Β", "E": "Ε", "Z": "Ζ", "H": "Η", "I": "Ι", "K": "Κ", "M": "Μ",
+    "N": "Ν", "P": "Ρ", "T": "Τ", "Y": "Υ", "X": "Χ", "i": "ι", "k": "κ", "p": "ρ", "x": "χ", "u": "υ", "y": "γ",
+    "w": "ω", "a": "α", "t": "τ", "n": "η", "\u043e": "ο", "\u0430": "α", "\u0440": "ρ", "\u0441": "ϲ", "\u0445": "χ",
+    "\u0415": "Ε", "\u041e": "Ο", "\u0410": "Α", "\u0420": "Ρ", "\u0422": "Τ", "\u041d": "Η", "\u041a": "Κ", "\u041c": "Μ",
+}
+_WORD = re.compile(r"[^\W\d_]+(?:[\u0300-\u036f\u1dc0-\u1dff]*[^\W\d_]*)*", re.UNICODE)
+
+
+def _name(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}"
+
+
+def check_line(raw: str) -> list[Check]:
+    """Warnings about a transcription before it becomes training data (empty list: nothing to say).
+
+    Looks at the text as typed or imported (``raw``); positions refer to the NFC form that is stored.
+    """
+    checks: list[Check] = []
+    text = nfc(raw)
+    if raw != text:
+        decomposed = any(unicodedata.combining(ch) for ch in raw)
+        oxia = [ch for ch in raw if ch in _OXIA]
+        if oxia:
+            checks.append(Check("oxia", f"{len(oxia)} letter(s) with oxia ({', '.join(sorted({_name(c) for c in oxia}))}) "
+                                        "are stored as their tonos equivalents (NFC): the same accent, one encoding."))
+        if decomposed:
+            checks.append(Check("not-nfc", "The text mixes decomposed letters and accents (NFD) with precomposed ones; "
+                                           "it is stored normalised (NFC)."))
+        elif not oxia:
+            checks.append(Check("not-nfc", "The text is not in NFC; it is stored normalised."))
+    for i, ch in enumerate(text):
+        if ch in _SPACING_ACCENTS:
+            checks.append(Check("spacing-accent", f"{_name(ch)} stands alone at position {i + 1}: an accent or breathing "
+                                                  "should sit on its letter (use the palette or Beta Code).", i))
+        elif ch in _DOT_LOOKALIKES:
+            checks.append(Check("middle-dot", f"{_name(ch)} at position {i + 1} looks like the ano teleia; "
+                                              "use · (U+00B7 MIDDLE DOT, the normalised ano teleia).", i))
+        elif ch in _APOSTROPHES and ch != "\u00B4":
+            checks.append(Check("apostrophe", f"{_name(ch)} at position {i + 1}: for elision use ’ (U+2019); "
+                                              "for crasis put the koronis on the letter (κἀγώ).", i))
+    for m in _WORD.finditer(text):
+        word = m.group()
+        greek = [c for c in word if _is_greek_letter(c)]
+        foreign = [(j, c) for j, c in enumerate(word) if c in _LOOKALIKES and not _is_greek_letter(c)]
+        if greek and foreign:
+            for j, c in foreign:
+                checks.append(Check("latin-in-greek", f"{_name(c)} inside the Greek word “{word}” looks like "
+                                                      f"{_LOOKALIKES[c]} ({_name(_LOOKALIKES[c])}).", m.start() + j))
+        if greek:
+            for j, c in enumerate(word[:-1]):
+                if c == "ς":
+                    checks.append(Check("sigma", f"final ς inside the word “{word}”.", m.start() + j))
+            if word[-1] == "σ" and len(greek) > 1:
+                checks.append(Check("sigma", f"medial σ at the end of the word “{word}” (ς?).", m.end() - 1))
+    return checks
