@@ -7,7 +7,7 @@ import numpy as np
 
 from ocr.background import flatten_background
 
-__all__ = ["estimate_skew", "rotate", "foreground_mask"]
+__all__ = ["estimate_skew", "rotate", "rotation", "foreground_mask"]
 
 
 def _gray(img: np.ndarray) -> np.ndarray:
@@ -62,15 +62,22 @@ def estimate_skew(img: np.ndarray, max_angle: float = 5.0, work_size: int = 1200
     return round(best, 2)
 
 
+def rotation(width: int, height: int, angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2×3 matrix turning an image counter-clockwise by ``angle`` degrees onto a canvas that
+    holds all of it, and that canvas's size."""
+    m = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(round(height * sin + width * cos)), int(round(height * cos + width * sin))
+    m[0, 2] += nw / 2 - width / 2
+    m[1, 2] += nh / 2 - height / 2
+    return m, (nw, nh)
+
+
 def rotate(img: np.ndarray, angle: float, fill: int = 255) -> np.ndarray:
     """Rotate counter-clockwise by ``angle`` degrees on a canvas large enough for the whole page."""
     if abs(angle) < 1e-6:
         return img.copy()
     h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    cos, sin = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
-    m[0, 2] += nw / 2 - w / 2
-    m[1, 2] += nh / 2 - h / 2
+    m, size = rotation(w, h, angle)
     border = (fill, fill, fill) if img.ndim == 3 else fill
-    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+    return cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ocr.background import flatten_background
-from ocr.deskew import estimate_skew, rotate
+from ocr.deskew import estimate_skew, rotate, rotation
 from ocr.textsize import estimate_xheight
 
 __all__ = [
@@ -51,10 +51,18 @@ class Param:
 
 @dataclass
 class Report:
-    """What the steps found while running (shown in the UI), e.g. the deskew angle."""
+    """What the steps found while running (shown in the UI), e.g. the deskew angle, and the affine
+    map from input to output pixel coordinates that the geometric steps composed."""
 
     notes: list[str] = field(default_factory=list)
     values: dict[str, float] = field(default_factory=dict)
+    matrix: np.ndarray = field(default_factory=lambda: np.eye(3))
+
+    def then(self, affine: np.ndarray) -> None:
+        """Compose a further 2×3 or 3×3 map after the current one."""
+        m = np.eye(3)
+        m[: affine.shape[0], :] = affine
+        self.matrix = m @ self.matrix
 
 
 @dataclass(frozen=True)
@@ -105,24 +113,37 @@ def _crop(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
     y0, y1 = sorted((p["y0"], p["y1"]))
     c0, c1 = int(round(x0 * w)), max(int(round(x0 * w)) + 1, int(round(x1 * w)))
     r0, r1 = int(round(y0 * h)), max(int(round(y0 * h)) + 1, int(round(y1 * h)))
+    ctx.report.then(np.array([[1.0, 0, -c0], [0, 1.0, -r0]]))
     return img[r0:r1, c0:c1].copy()
 
 
 def _rotate90(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
     turns = {"0": None, "90": cv2.ROTATE_90_CLOCKWISE, "180": cv2.ROTATE_180, "270": cv2.ROTATE_90_COUNTERCLOCKWISE}
     code = turns[p["angle"]]
+    h, w = img.shape[:2]
+    maps = {"0": [[1, 0, 0], [0, 1, 0]], "90": [[0, -1, h], [1, 0, 0]], "180": [[-1, 0, w], [0, -1, h]],
+            "270": [[0, 1, 0], [-1, 0, w]]}
+    ctx.report.then(np.array(maps[p["angle"]], dtype=np.float64))
     return img.copy() if code is None else cv2.rotate(img, code)
 
 
+def _turn(img: np.ndarray, angle: float, ctx: Context) -> np.ndarray:
+    if abs(angle) < 1e-6:
+        return img.copy()
+    h, w = img.shape[:2]
+    ctx.report.then(rotation(w, h, angle)[0])
+    return rotate(img, angle)
+
+
 def _rotate(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
-    return rotate(img, float(p["angle"]))
+    return _turn(img, float(p["angle"]), ctx)
 
 
 def _deskew(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
     angle = estimate_skew(img, max_angle=float(p["max_angle"]))
     ctx.report.values["deskew_angle"] = angle
     ctx.report.notes.append(f"Deskew: the text was turned by {angle + 0.0:+.2f}°; corrected." if angle else "Deskew: the text is level.")
-    return rotate(img, -angle) if abs(angle) >= 0.01 else img.copy()
+    return _turn(img, -angle, ctx) if abs(angle) >= 0.01 else img.copy()
 
 
 def _grayscale(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
@@ -242,6 +263,7 @@ def _rescale(img: np.ndarray, p: dict[str, Any], ctx: Context) -> np.ndarray:
         return img.copy()
     h, w = img.shape[:2]
     size = (max(1, int(round(w * factor))), max(1, int(round(h * factor))))
+    ctx.report.then(np.array([[size[0] / w, 0, 0], [0, size[1] / h, 0]]))
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Project", "Document", "PageSource", "Page", "SourceKind"]
+__all__ = ["Project", "Document", "PageSource", "Page", "SourceKind", "Line", "LineKind", "LineStatus", "LINE_KINDS", "LINE_STATUSES"]
 
 SourceKind = Literal["jpeg", "png", "tiff", "webp", "pdf"]
 
@@ -91,8 +91,11 @@ class Page:
     created: str
     #: This page's own preprocessing pipeline (JSON steps), or None to use the document's.
     pipeline: list[dict[str, Any]] | None = None
-    #: The last full-resolution preprocessing result: {"key", "image", "width", "height", "notes", "at"}.
+    #: The last full-resolution preprocessing result: {"key", "image", "width", "height", "notes",
+    #: "matrix" (3×3, original page pixels → processed pixels), "pipeline", "at"}.
     processed: dict[str, Any] | None = None
+    #: Estimated x-height of the writing in page pixels (for default line bands), once measured.
+    xheight: float | None = None
 
     @property
     def label(self) -> str:
@@ -115,4 +118,46 @@ class Page:
             created=d["created"],
             pipeline=d.get("pipeline"),
             processed=d.get("processed"),
+            xheight=d.get("xheight"),
+        )
+
+
+LineKind = Literal["baseline", "box", "polygon"]
+LineStatus = Literal["empty", "machine", "verified"]
+LINE_KINDS: tuple[str, ...] = ("baseline", "box", "polygon")
+LINE_STATUSES: tuple[str, ...] = ("empty", "machine", "verified")
+
+
+@dataclass
+class Line:
+    """One text line of a page, in full-resolution page pixels (of the original image).
+
+    ``kind`` says what ``points`` are: a baseline polyline (left to right), the four corners of a
+    box, or a closed polygon. ``baseline`` may also be given for boxes and polygons (imports);
+    ``above``/``below`` are the band heights around a baseline (None: the page's default).
+    ``rev`` grows with every change and detects concurrent edits of the same line.
+    """
+
+    id: str
+    kind: LineKind
+    points: list[list[float]]
+    text: str = ""
+    status: LineStatus = "empty"
+    above: float | None = None
+    below: float | None = None
+    baseline: list[list[float]] | None = None
+    rev: int = 1
+    updated: str = ""
+    source: str = "drawn"  #: drawn, detected, or imported:<format>
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Line":
+        return cls(
+            id=d["id"], kind=d["kind"], points=[[float(x), float(y)] for x, y in d["points"]],
+            text=d.get("text", ""), status=d.get("status", "empty"), above=d.get("above"), below=d.get("below"),
+            baseline=[[float(x), float(y)] for x, y in d["baseline"]] if d.get("baseline") else None,
+            rev=int(d.get("rev", 1)), updated=d.get("updated", ""), source=d.get("source", "drawn"),
         )

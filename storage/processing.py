@@ -193,7 +193,8 @@ def apply_to_page(store: Store, project_id: str, document_id: str, page_id: str,
             raise InvalidInput(f"page {page.label}: the result could not be encoded")
         write_bytes_atomic(folder / name, buf.tobytes())
         record = {"key": key, "image": name, "width": int(out.shape[1]), "height": int(out.shape[0]),
-                  "notes": report.notes, "pipeline": to_json(steps), "at": now_iso()}
+                  "notes": report.notes, "matrix": np.round(report.matrix, 9).tolist(),
+                  "pipeline": to_json(steps), "at": now_iso()}
 
         def change(p: Page) -> None:
             p.processed = record

@@ -218,3 +218,18 @@ def test_apply_to_document_reports_a_broken_page_and_does_the_others(tmp_path: P
     assert len(report.failed) == 1 and report.failed[0].startswith("page 2 (page-01.jpg):")
     assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert [processed_path(store, p.id, d.id, pg) is not None for pg in store.list_pages(p.id, d.id)] == [True, False, True]
+
+
+def test_geometric_steps_compose_a_matrix_that_follows_the_pixels() -> None:
+    """A marked spot on the page lands where the pipeline's matrix says, through every geometric step."""
+    from ocr.geometry import apply
+
+    img = np.full((400, 600), 255, np.uint8)
+    cv2.circle(img, (150, 100), 6, 0, -1)
+    steps = [step("crop", x0=0.1, y0=0.05, x1=0.9, y1=0.95), step("rotate90", angle="90"),
+             step("rotate", angle=7.0), step("rescale", factor=1.5), step("rotate90", angle="270")]
+    for n in range(1, len(steps) + 1):
+        out, report = run(img, steps[:n])
+        [[x, y]] = apply(report.matrix, [[150, 100]])
+        ys, xs = np.nonzero(out < 128)
+        assert abs(xs.mean() - x) < 2.5 and abs(ys.mean() - y) < 2.5, (steps[n - 1].op, (x, y), (xs.mean(), ys.mean()))

@@ -1,0 +1,122 @@
+"""ALTO: writing version 4.4, reading versions 2 to 4 (eScriptorium, Transkribus, Tesseract, kraken)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lxml import etree
+
+from ocr.geometry import bbox
+from storage.formats import FormatError, ImportedPage
+from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
+from storage.models import Line
+
+__all__ = ["NS", "write_alto", "read_alto"]
+
+NS = "http://www.loc.gov/standards/alto/ns-v4#"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _box(el: etree._Element, x0: float, y0: float, x1: float, y1: float) -> None:
+    el.set("HPOS", str(int(round(x0))))
+    el.set("VPOS", str(int(round(y0))))
+    el.set("WIDTH", str(max(1, int(round(x1 - x0)))))
+    el.set("HEIGHT", str(max(1, int(round(y1 - y0)))))
+
+
+def write_alto(image_filename: str, width: int, height: int,
+               lines: Sequence[tuple[Line, list[list[float]], list[list[float]] | None]]) -> bytes:
+    """One page. ``lines``: (line, boundary polygon, baseline or None) in reading order, page pixels."""
+    root = etree.Element(f"{{{NS}}}alto", nsmap={None: NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd")
+    desc = etree.SubElement(root, f"{{{NS}}}Description")
+    etree.SubElement(desc, f"{{{NS}}}MeasurementUnit").text = "pixel"
+    src = etree.SubElement(desc, f"{{{NS}}}sourceImageInformation")
+    etree.SubElement(src, f"{{{NS}}}fileName").text = image_filename
+    proc = etree.SubElement(desc, f"{{{NS}}}OCRProcessing", ID="OCR_0")
+    step = etree.SubElement(proc, f"{{{NS}}}ocrProcessingStep")
+    sw = etree.SubElement(step, f"{{{NS}}}processingSoftware")
+    etree.SubElement(sw, f"{{{NS}}}softwareName").text = "Kalamos"
+    layout = etree.SubElement(root, f"{{{NS}}}Layout")
+    page = etree.SubElement(layout, f"{{{NS}}}Page", ID="page_1", PHYSICAL_IMG_NR="1",
+                            WIDTH=str(int(width)), HEIGHT=str(int(height)))
+    space = etree.SubElement(page, f"{{{NS}}}PrintSpace")
+    _box(space, 0, 0, width, height)
+    if lines:
+        block = etree.SubElement(space, f"{{{NS}}}TextBlock", ID="block_1")
+        _box(block, *bbox([p for _, poly, _ in lines for p in poly]))
+        for line, poly, base in lines:
+            x0, y0, x1, y1 = bbox(poly)
+            el = etree.SubElement(block, f"{{{NS}}}TextLine", ID=line.id.replace("-", "_"))
+            _box(el, x0, y0, x1, y1)
+            if base:
+                el.set("BASELINE", points_attr(base, (width, height)))
+            shape = etree.SubElement(el, f"{{{NS}}}Shape")
+            etree.SubElement(shape, f"{{{NS}}}Polygon", POINTS=points_attr(poly, (width, height)))
+            words = line.text.split() or [""]
+            for j, word in enumerate(words):
+                if j:
+                    etree.SubElement(el, f"{{{NS}}}SP")
+                etree.SubElement(el, f"{{{NS}}}String", CONTENT=word)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _f(el: etree._Element, attr: str, where: str) -> float:
+    try:
+        return float(el.get(attr, ""))
+    except ValueError:
+        raise FormatError(f"{where}: {attr}={el.get(attr)!r} is not a number") from None
+
+
+def read_alto(data: bytes, name: str) -> ImportedPage:
+    root = parse_xml(data, name)
+    if local(root) != "alto":
+        raise FormatError(f"{name}: not an ALTO file (root element {local(root)})")
+    ns = etree.QName(root).namespace
+    q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)
+    unit = root.find(f"{q('Description')}/{q('MeasurementUnit')}")
+    if unit is not None and (unit.text or "").strip() not in ("pixel", ""):
+        raise FormatError(f"{name}: coordinates in {unit.text.strip()}; Kalamos reads ALTO in pixels")
+    fname = root.find(f"{q('Description')}/{q('sourceImageInformation')}/{q('fileName')}")
+    page = root.find(f"{q('Layout')}/{q('Page')}")
+    if page is None:
+        raise FormatError(f"{name}: no Layout/Page element")
+    width = int(float(page.get("WIDTH", "0") or 0)) or None
+    height = int(float(page.get("HEIGHT", "0") or 0)) or None
+    result = ImportedPage((fname.text or "").strip() if fname is not None else "", width, height)
+    for i, el in enumerate(page.iter(q("TextLine")), 1):
+        where = f"{name}, line {el.get('ID', i)}"
+        words = []
+        for child in el:
+            tag = local(child)
+            if tag == "String":
+                words.append(child.get("CONTENT", ""))
+            elif tag == "SP":
+                words.append(" ")
+            elif tag == "HYP":
+                words.append(child.get("CONTENT", "-"))
+        text = "".join(_join(words)).strip()
+        polygon_el = el.find(f"{q('Shape')}/{q('Polygon')}")
+        polygon = parse_points(polygon_el.get("POINTS") if polygon_el is not None else None, where)
+        # ALTO before 4.2 gave BASELINE as one number (a height); only a points list is a baseline
+        raw_base = el.get("BASELINE") or ""
+        baseline = parse_points(raw_base, where) if len(raw_base.replace(",", " ").split()) >= 4 else []
+        if len(polygon) < 3:
+            x, y, w, h = (_f(el, a, where) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+            line = Line(id="", kind="box", points=[[x, y], [x + w, y], [x + w, y + h], [x, y + h]])
+        else:
+            line = Line(id="", kind="polygon", points=polygon)
+        line.baseline = baseline if len(baseline) >= 2 else None
+        line.text, line.source = text, "imported:alto"
+        result.lines.append(line)
+    return result
+
+
+def _join(parts: list[str]) -> list[str]:
+    """Words and explicit spaces: add a space between two words that have none (some writers omit SP)."""
+    out: list[str] = []
+    for p in parts:
+        if out and p != " " and out[-1] != " ":
+            out.append(" ")
+        out.append(p)
+    return out

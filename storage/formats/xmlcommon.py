@@ -1,0 +1,50 @@
+"""Shared helpers of the XML formats."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lxml import etree
+
+from storage.formats import FormatError
+
+__all__ = ["parse_xml", "points_attr", "parse_points", "local", "XML_PARSER"]
+
+#: No network, no entities, no huge trees: imported files come from anywhere.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
+
+
+def parse_xml(data: bytes, name: str) -> etree._Element:
+    try:
+        return etree.fromstring(data, XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise FormatError(f"{name}: not well-formed XML ({exc})") from None
+
+
+def local(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def points_attr(points: Sequence[Sequence[float]], clamp: tuple[int, int] | None = None) -> str:
+    """``x,y x,y ...`` with whole, non-negative numbers (PAGE's PointsType)."""
+    out = []
+    for x, y in points:
+        xi, yi = max(0, int(round(x))), max(0, int(round(y)))
+        if clamp:
+            xi, yi = min(xi, clamp[0]), min(yi, clamp[1])
+        out.append(f"{xi},{yi}")
+    return " ".join(out)
+
+
+_NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def parse_points(text: str | None, name: str) -> list[list[float]]:
+    """Both ``x,y x,y`` and ``x y x y`` (older ALTO)."""
+    if not text:
+        return []
+    nums = [float(v) for v in _NUM.findall(text)]
+    if len(nums) % 2:
+        raise FormatError(f"{name}: the points {text[:60]!r} are not x,y pairs")
+    return [[nums[i], nums[i + 1]] for i in range(0, len(nums), 2)]

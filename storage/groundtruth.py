@@ -1,0 +1,228 @@
+"""Ground truth in and out of the store: tesstrain sets, PAGE XML and ALTO per page, and imports of
+PAGE/ALTO/TSV files onto a document's pages (bringing in their images when they are beside them)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+
+from storage import lines as line_store
+from storage.errors import InvalidInput, KalamosError
+from storage.formats import FormatError, ImportedPage
+from storage.formats.alto import read_alto, write_alto
+from storage.formats.pagexml import read_page_xml, write_page_xml
+from storage.formats.tsv import read_tsv
+from storage.ingest import ImportLimits, import_paths
+from storage.lineimages import cut_line, line_baseline, line_outline, page_band, work_image
+from storage.models import Line, Page
+from storage.store import Store
+
+__all__ = ["ExportReport", "ImportReport", "export_tesstrain", "export_xml", "read_gt_file", "import_gt", "FORMATS"]
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("tesstrain", "page", "alto")
+
+
+@dataclass
+class ExportReport:
+    lines: int = 0
+    pages: int = 0
+    files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _documents(store: Store, project_id: str, document_ids: Sequence[str] | None) -> list[str]:
+    return list(document_ids) if document_ids else [d.id for d in store.list_documents(project_id)]
+
+
+def _selected(lines: list[Line], statuses: Sequence[str]) -> list[Line]:
+    return [ln for ln in lines if ln.status in statuses and ln.text]
+
+
+def export_tesstrain(store: Store, project_id: str, document_ids: Sequence[str] | None, out_dir: Path,
+                     statuses: Sequence[str] = ("verified",)) -> ExportReport:
+    """Line images (PNG) with their ``.gt.txt`` (UTF-8, NFC, one line): the layout tesstrain reads.
+
+    Files are named ``<document id>_p<page>_l<line>``; images come from the preprocessed page when
+    it was preprocessed, as the engine will see them.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = ExportReport()
+    for did in _documents(store, project_id, document_ids):
+        for pno, page in enumerate(store.list_pages(project_id, did), 1):
+            chosen = _selected(line_store.list_lines(store, project_id, did, page.id), statuses)
+            if not chosen:
+                continue
+            work = work_image(store, project_id, did, page)
+            band = page_band(store, project_id, did, page)
+            all_ids = [ln.id for ln in line_store.list_lines(store, project_id, did, page.id)]
+            report.pages += 1
+            for line in chosen:
+                stem = f"{did}_p{pno:04d}_l{all_ids.index(line.id) + 1:04d}"
+                try:
+                    img = cut_line(work, line, band)
+                except ValueError as exc:
+                    report.problems.append(f"page {pno}, line {all_ids.index(line.id) + 1}: {exc}")
+                    continue
+                ok, buf = cv2.imencode(".png", img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+                if not ok:
+                    report.problems.append(f"page {pno}: line image could not be encoded")
+                    continue
+                (out_dir / f"{stem}.png").write_bytes(buf.tobytes())
+                (out_dir / f"{stem}.gt.txt").write_text(unicodedata.normalize("NFC", line.text) + "\n", encoding="utf-8")
+                report.files += [out_dir / f"{stem}.png", out_dir / f"{stem}.gt.txt"]
+                report.lines += 1
+    return report
+
+
+def page_xml_bytes(store: Store, project_id: str, document_id: str, page: Page, image_name: str, fmt: str,
+                   statuses: Sequence[str] | None = ("verified",)) -> tuple[bytes, int]:
+    """PAGE or ALTO of one page's lines (all lines when ``statuses`` is None); and how many lines."""
+    lines = line_store.list_lines(store, project_id, document_id, page.id)
+    chosen = lines if statuses is None else _selected(lines, statuses)
+    band = page_band(store, project_id, document_id, page)
+    rows = [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen]
+    writer = write_page_xml if fmt == "page" else write_alto
+    return writer(image_name, page.width, page.height, rows), len(rows)
+
+
+def export_xml(store: Store, project_id: str, document_ids: Sequence[str] | None, out_dir: Path, fmt: str,
+               statuses: Sequence[str] | None = ("verified",)) -> ExportReport:
+    """One XML file per page (PAGE 2019 or ALTO 4.4) beside a copy of the page image it describes."""
+    if fmt not in ("page", "alto"):
+        raise InvalidInput(f"unknown XML format {fmt!r} (page, alto)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = ExportReport()
+    for did in _documents(store, project_id, document_ids):
+        for pno, page in enumerate(store.list_pages(project_id, did), 1):
+            source = store.page_image_path(project_id, did, page)
+            stem = f"{did}_p{pno:04d}"
+            image_name = stem + source.suffix
+            data, n = page_xml_bytes(store, project_id, did, page, image_name, fmt, statuses)
+            if not n:
+                continue
+            shutil.copyfile(source, out_dir / image_name)
+            (out_dir / f"{stem}.xml").write_bytes(data)
+            report.files += [out_dir / image_name, out_dir / f"{stem}.xml"]
+            report.pages += 1
+            report.lines += n
+    return report
+
+
+# ------------------------------------------------------------------ import
+@dataclass
+class ImportReport:
+    pages: int = 0
+    lines: int = 0
+    images_imported: int = 0
+    messages: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def read_gt_file(path: Path) -> list[ImportedPage]:
+    """Parse a PAGE XML, ALTO or TSV file, recognised by its content."""
+    data = path.read_bytes()
+    head = data[:2000].lstrip()
+    if head.startswith(b"<") or path.suffix.lower() == ".xml":
+        if b"PcGts" in data[:5000]:
+            return [read_page_xml(data, path.name)]
+        if b"<alto" in data[:5000] or b":alto" in data[:5000]:
+            return [read_alto(data, path.name)]
+        raise FormatError(f"{path.name}: an XML file that is neither PAGE nor ALTO")
+    if path.suffix.lower() in (".tsv", ".txt", ".csv") or b"\t" in head:
+        return read_tsv(data, path.name)
+    raise FormatError(f"{path.name}: not PAGE XML, ALTO or TSV")
+
+
+def _match(pages: list[Page], name: str) -> Page | None:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].casefold()
+    stem = base.rsplit(".", 1)[0]
+    exact = [p for p in pages if p.source.filename.casefold() == base and p.source.frames == 1]
+    if exact:
+        return exact[0]
+    same_stem = [p for p in pages if p.source.filename.casefold().rsplit(".", 1)[0] == stem and p.source.frames == 1]
+    return same_stem[0] if len(same_stem) == 1 else None
+
+
+def _find_image(name: str, places: Iterable[Path]) -> Path | None:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    for folder in places:
+        for candidate in (folder / base, folder / "imgs" / base, folder / "images" / base):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _scaled(line: Line, sx: float, sy: float) -> Line:
+    if sx == 1 and sy == 1:
+        return line
+    line.points = [[x * sx, y * sy] for x, y in line.points]
+    if line.baseline:
+        line.baseline = [[x * sx, y * sy] for x, y in line.baseline]
+    return line
+
+
+def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[Path],
+              image_dirs: Sequence[Path] = (), status: str = "verified", replace: bool = False,
+              limits: ImportLimits = ImportLimits()) -> ImportReport:
+    """Attach the lines of PAGE/ALTO/TSV files to the document's pages, matched by image file name.
+
+    A page image not yet in the document is imported when it lies beside the file (or in its
+    ``imgs/`` folder, or in ``image_dirs``). A page that has lines already is left alone unless
+    ``replace``. Lines with text get ``status`` (default verified: it is ground truth), the others
+    are empty. Every problem is reported by file and page; the rest is imported.
+    """
+    report = ImportReport()
+    for path in files:
+        try:
+            imported = read_gt_file(path)
+        except (FormatError, OSError) as exc:
+            report.failed.append(str(exc) if isinstance(exc, FormatError) else f"{path.name}: {exc}")
+            continue
+        for ip in imported:
+            where = f"{path.name}: page image {ip.image_filename!r}"
+            pages = store.list_pages(project_id, document_id)
+            page = _match(pages, ip.image_filename)
+            if page is None:
+                image = _find_image(ip.image_filename, [path.parent, *image_dirs])
+                if image is None:
+                    report.failed.append(f"{where} is not in the document and was not found beside the file")
+                    continue
+                [result] = import_paths(store, project_id, document_id, [image], limits)
+                if result.status == "failed":
+                    report.failed.append(f"{where}: {result.message}")
+                    continue
+                report.images_imported += result.status == "imported"
+                page = _match(store.list_pages(project_id, document_id), ip.image_filename)
+                if page is None:
+                    report.failed.append(f"{where}: imported, but could not be matched")
+                    continue
+            existing = line_store.line_count(store, project_id, document_id, page.id)
+            if existing and not replace:
+                report.messages.append(f"{where}: the page has {existing} line(s) already; left as it is "
+                                       "(replace them with --replace)")
+                continue
+            sx = page.width / ip.width if ip.width else 1.0
+            sy = page.height / ip.height if ip.height else 1.0
+            lines = []
+            for ln in ip.lines:
+                ln = _scaled(ln, sx, sy)
+                ln.text = unicodedata.normalize("NFC", ln.text).strip()
+                ln.status = status if ln.text else "empty"  # type: ignore[assignment]
+                lines.append(ln)
+            try:
+                write = line_store.replace_lines if replace else line_store.add_lines
+                added = write(store, project_id, document_id, page.id, lines)
+            except KalamosError as exc:
+                report.failed.append(f"{where}: {exc}")
+                continue
+            report.pages += 1
+            report.lines += len(added)
+    return report

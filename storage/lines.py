@@ -1,0 +1,225 @@
+"""Text lines of a page: ``pages/<page>/lines.json``, edited line by line under the page's lock.
+
+Concurrency rule (ARCHITECTURE.md, "Two people on one page"): every line carries a revision number.
+A change names the revision it was made from; if the line has changed since, the change is refused
+with ``LineConflict`` (which carries the other version) and nothing is written. Changes to different
+lines never conflict: each one re-reads the file under the lock and changes only its own line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from ocr.geometry import bbox
+from storage.errors import Conflict, InvalidInput, NotFound
+from storage.jsonio import read_json, write_json
+from storage.models import LINE_KINDS, LINE_STATUSES, Line
+from storage.store import Store, new_id, now_iso
+
+__all__ = ["LineConflict", "PageLines", "load", "list_lines", "add_lines", "update_line", "delete_line",
+           "move_line", "replace_lines", "restore_line", "check_points", "line_count"]
+
+MAX_POINTS = 2000
+MAX_TEXT = 5000
+
+
+class LineConflict(Conflict):
+    """The line was changed by someone else since the version the change was made from."""
+
+    def __init__(self, message: str, current: Line | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+@dataclass
+class PageLines:
+    order: list[str] = field(default_factory=list)
+    lines: dict[str, Line] = field(default_factory=dict)
+
+    def ordered(self) -> list[Line]:
+        return [self.lines[i] for i in self.order if i in self.lines]
+
+
+def _path(store: Store, project_id: str, document_id: str, page_id: str) -> Path:
+    return store.page_dir(project_id, document_id, page_id) / "lines.json"
+
+
+def _lock(store: Store, project_id: str, document_id: str, page_id: str) -> FileLock:
+    folder = store.page_dir(project_id, document_id, page_id)
+    if not (folder / "page.json").exists():
+        raise NotFound(f"No page with id {page_id} in this document.")
+    return FileLock(str(folder / ".lines.lock"), timeout=60)
+
+
+def load(store: Store, project_id: str, document_id: str, page_id: str) -> PageLines:
+    path = _path(store, project_id, document_id, page_id)
+    try:
+        record = read_json(path)
+    except FileNotFoundError:
+        return PageLines()
+    lines = {d["id"]: Line.from_dict(d) for d in record.get("lines", [])}
+    return PageLines([i for i in record.get("order", []) if i in lines], lines)
+
+
+def _save(store: Store, project_id: str, document_id: str, page_id: str, data: PageLines) -> None:
+    write_json(_path(store, project_id, document_id, page_id),
+               {"order": data.order, "lines": [data.lines[i].to_dict() for i in data.order]})
+
+
+def list_lines(store: Store, project_id: str, document_id: str, page_id: str) -> list[Line]:
+    """The page's lines in reading order."""
+    return load(store, project_id, document_id, page_id).ordered()
+
+
+def line_count(store: Store, project_id: str, document_id: str, page_id: str) -> int:
+    return len(load(store, project_id, document_id, page_id).order)
+
+
+def check_points(kind: str, points: Any, what: str = "points") -> list[list[float]]:
+    """Validate line geometry from a request or a file: finite numbers, enough distinct points."""
+    if kind not in LINE_KINDS:
+        raise InvalidInput(f"{kind!r} is not a line kind ({', '.join(LINE_KINDS)})")
+    if not isinstance(points, (list, tuple)) or len(points) > MAX_POINTS:
+        raise InvalidInput(f"the line's {what} must be a list of at most {MAX_POINTS} [x, y] pairs")
+    out = []
+    for p in points:
+        if not (isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                                       and abs(v) < 1e7 and v == v for v in p)):
+            raise InvalidInput(f"the line's {what} must be [x, y] pairs of numbers")
+        out.append([round(float(p[0]), 2), round(float(p[1]), 2)])
+    needed = {"baseline": 2, "box": 4, "polygon": 3}[kind]
+    if len({tuple(p) for p in out}) < min(needed, 2) or len(out) < needed:
+        raise InvalidInput(f"a {kind} needs at least {needed} distinct points")
+    x0, y0, x1, y1 = bbox(out)
+    if kind != "baseline" and (x1 - x0 < 2 or y1 - y0 < 2):
+        raise InvalidInput(f"the {kind} is too small ({x1 - x0:.0f}×{y1 - y0:.0f} px)")
+    if kind == "baseline" and max(x1 - x0, y1 - y0) < 4:
+        raise InvalidInput("the baseline is too short")
+    return out
+
+
+def _clean_text(text: Any) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput("the transcription must be text")
+    text = unicodedata.normalize("NFC", text.replace("\r", " ").replace("\n", " ").replace("\t", " ")).strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"the transcription is {len(text)} characters long; a line holds at most {MAX_TEXT}")
+    return text
+
+
+def _valid(line: Line) -> Line:
+    line.points = check_points(line.kind, line.points)
+    if line.baseline is not None:
+        line.baseline = check_points("baseline", line.baseline, "baseline")
+    line.text = _clean_text(line.text)
+    if line.status not in LINE_STATUSES:
+        raise InvalidInput(f"{line.status!r} is not a line status ({', '.join(LINE_STATUSES)})")
+    if line.status != "empty" and not line.text:
+        line.status = "empty"
+    for name in ("above", "below"):
+        v = getattr(line, name)
+        if v is not None and not (isinstance(v, (int, float)) and 1 <= v <= 2000):
+            raise InvalidInput(f"the band height {name} must be between 1 and 2000 px")
+    return line
+
+
+def add_lines(store: Store, project_id: str, document_id: str, page_id: str, lines: list[Line],
+              index: int | None = None) -> list[Line]:
+    """Add new lines (ids and revisions are assigned here) at ``index`` of the reading order (end: None)."""
+    stamp = now_iso()
+    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp})) for ln in lines]
+    with _lock(store, project_id, document_id, page_id):
+        data = load(store, project_id, document_id, page_id)
+        at = len(data.order) if index is None else max(0, min(index, len(data.order)))
+        data.order[at:at] = [ln.id for ln in fresh]
+        data.lines.update({ln.id: ln for ln in fresh})
+        _save(store, project_id, document_id, page_id, data)
+    return fresh
+
+
+def replace_lines(store: Store, project_id: str, document_id: str, page_id: str, lines: list[Line]) -> list[Line]:
+    """Replace all the page's lines at once (imports that say so); returns the new lines."""
+    stamp = now_iso()
+    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp})) for ln in lines]
+    with _lock(store, project_id, document_id, page_id):
+        _save(store, project_id, document_id, page_id, PageLines([ln.id for ln in fresh], {ln.id: ln for ln in fresh}))
+    return fresh
+
+
+_EDITABLE = {"points", "kind", "text", "status", "above", "below", "baseline"}
+
+
+def update_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
+                **changes: Any) -> Line:
+    """Change one line made from revision ``base_rev``; returns the new version.
+
+    A new text without a status makes the line "verified" (a person typed it), or "empty".
+    Raises:
+        LineConflict: the line changed since ``base_rev`` (or was deleted); nothing is written.
+    """
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a line")
+    with _lock(store, project_id, document_id, page_id):
+        data = load(store, project_id, document_id, page_id)
+        current = data.lines.get(line_id)
+        if current is None:
+            raise LineConflict("This line was deleted by someone else; your change was not saved.", None)
+        if current.rev != base_rev:
+            raise LineConflict("Someone else changed this line meanwhile; your change was not saved. "
+                               f"Their version: “{current.text}” ({current.status}).", current)
+        updated = Line.from_dict({**current.to_dict(), **changes})
+        if "text" in changes and "status" not in changes:
+            updated.status = "verified" if _clean_text(changes["text"]) else "empty"
+        updated = _valid(updated)
+        updated.rev, updated.updated = current.rev + 1, now_iso()
+        data.lines[line_id] = updated
+        _save(store, project_id, document_id, page_id, data)
+    return updated
+
+
+def delete_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int) -> Line:
+    """Remove a line (refused like ``update_line`` if it changed since ``base_rev``); returns it."""
+    with _lock(store, project_id, document_id, page_id):
+        data = load(store, project_id, document_id, page_id)
+        current = data.lines.get(line_id)
+        if current is None:
+            raise LineConflict("This line was already deleted.", None)
+        if current.rev != base_rev:
+            raise LineConflict("Someone else changed this line meanwhile; it was not deleted. "
+                               f"Their version: “{current.text}”.", current)
+        data.order.remove(line_id)
+        del data.lines[line_id]
+        _save(store, project_id, document_id, page_id, data)
+    return current
+
+
+def move_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, index: int) -> list[str]:
+    """Put a line at position ``index`` of the reading order; returns the new order."""
+    with _lock(store, project_id, document_id, page_id):
+        data = load(store, project_id, document_id, page_id)
+        if line_id not in data.lines:
+            raise NotFound("This line no longer exists.")
+        data.order.remove(line_id)
+        data.order.insert(max(0, min(index, len(data.order))), line_id)
+        _save(store, project_id, document_id, page_id, data)
+    return data.order
+
+
+def restore_line(store: Store, project_id: str, document_id: str, page_id: str, line: Line, index: int | None) -> Line:
+    """Put back a deleted line with its id (the undo of a deletion)."""
+    with _lock(store, project_id, document_id, page_id):
+        data = load(store, project_id, document_id, page_id)
+        if line.id in data.lines:
+            raise LineConflict("This line exists again already.", data.lines[line.id])
+        back = _valid(Line.from_dict({**line.to_dict(), "rev": line.rev + 1, "updated": now_iso()}))
+        at = len(data.order) if index is None else max(0, min(index, len(data.order)))
+        data.order.insert(at, back.id)
+        data.lines[back.id] = back
+        _save(store, project_id, document_id, page_id, data)
+    return back
