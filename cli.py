@@ -3,6 +3,8 @@
     kalamos serve [--host H] [--port P]
     kalamos import --project P --document D FILE...
     kalamos list
+    kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
+    kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
 """
 
 from __future__ import annotations
@@ -35,6 +37,22 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", type=Path)
 
     sub.add_parser("list", help="list projects, documents and page counts")
+
+    exp = sub.add_parser("export-gt", help="export ground truth (verified lines) as tesstrain, PAGE XML or ALTO")
+    exp.add_argument("--project", required=True, help="project name or id")
+    exp.add_argument("--document", action="append", help="document name or id (repeatable; default: all)")
+    exp.add_argument("--format", choices=("tesstrain", "page", "alto"), default="tesstrain")
+    exp.add_argument("--all-lines", action="store_true", help="PAGE/ALTO: every line with text, not only verified ones")
+    exp.add_argument("--out", required=True, type=Path, help="folder to write into (created)")
+
+    igt = sub.add_parser("import-gt", help="import lines from PAGE XML, ALTO or GT4HistComment TSV files")
+    igt.add_argument("--project", required=True, help="project name or id (created if missing)")
+    igt.add_argument("--document", required=True, help="document name or id (created if missing)")
+    igt.add_argument("--images", action="append", type=Path, default=[], help="another folder to look for page images in")
+    igt.add_argument("--replace", action="store_true", help="replace the lines of pages that have some")
+    igt.add_argument("--status", choices=("verified", "machine"), default="verified",
+                     help="status of imported lines with text (default: verified)")
+    igt.add_argument("files", nargs="+", type=Path)
     return parser
 
 
@@ -52,22 +70,33 @@ def _serve(cfg: Config, debug: bool) -> int:
     return 0
 
 
-def _import(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.ingest import ImportLimits, import_paths
-
-    store = Store(cfg.data_dir)
+def _project_and_document(store: Store, project_name: str, document_name: str):  # type: ignore[no-untyped-def]
+    """Find, or create and say so."""
     try:
-        project = store.find_project(args.project)
+        project = store.find_project(project_name)
     except NotFound:
-        project = store.create_project(args.project)
+        project = store.create_project(project_name)
         print(f"created project {project.name!r} ({project.id})")
     try:
-        document = store.find_document(project.id, args.document)
+        document = store.find_document(project.id, document_name)
     except NotFound:
-        document = store.create_document(project.id, args.document)
+        document = store.create_document(project.id, document_name)
         print(f"created document {document.name!r} ({document.id})")
-    limits = ImportLimits(max_bytes=cfg.max_file_bytes, max_pixels=cfg.max_pixels, pdf_dpi=cfg.pdf_dpi)
-    results = import_paths(store, project.id, document.id, args.files, limits)
+    return project, document
+
+
+def _limits(cfg: Config):  # type: ignore[no-untyped-def]
+    from storage.ingest import ImportLimits
+
+    return ImportLimits(max_bytes=cfg.max_file_bytes, max_pixels=cfg.max_pixels, pdf_dpi=cfg.pdf_dpi)
+
+
+def _import(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.ingest import import_paths
+
+    store = Store(cfg.data_dir)
+    project, document = _project_and_document(store, args.project, args.document)
+    results = import_paths(store, project.id, document.id, args.files, _limits(cfg))
     for r in results:
         stream = sys.stderr if r.status == "failed" else sys.stdout
         print(f"{r.status.upper():8} {r.message}", file=stream)
@@ -77,6 +106,40 @@ def _import(cfg: Config, args: argparse.Namespace) -> int:
     pages = sum(len(r.page_ids) for r in results)
     print(f"{pages} page(s) imported from {len(results) - failed} of {len(results)} file(s); {failed} failed")
     return 1 if failed else 0
+
+
+def _export_gt(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.groundtruth import export_tesstrain, export_xml
+
+    store = Store(cfg.data_dir)
+    project = store.find_project(args.project)
+    docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
+    if args.format == "tesstrain":
+        report = export_tesstrain(store, project.id, docs, args.out)
+    else:
+        report = export_xml(store, project.id, docs, args.out, args.format, None if args.all_lines else ("verified",))
+    for problem in report.problems:
+        print(f"PROBLEM  {problem}", file=sys.stderr)
+    print(f"{report.lines} line(s) from {report.pages} page(s) written to {args.out} ({args.format})")
+    if report.lines == 0:
+        print("kalamos: nothing to export: no verified lines (mark lines as verified in the Annotate tab)", file=sys.stderr)
+        return 1
+    return 1 if report.problems else 0
+
+
+def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.groundtruth import import_gt
+
+    store = Store(cfg.data_dir)
+    project, document = _project_and_document(store, args.project, args.document)
+    report = import_gt(store, project.id, document.id, args.files, args.images, args.status, args.replace, _limits(cfg))
+    for m in report.messages:
+        print(f"NOTE     {m}")
+    for f in report.failed:
+        print(f"FAILED   {f}", file=sys.stderr)
+    print(f"{report.lines} line(s) on {report.pages} page(s) imported; {report.images_imported} page image(s) added; "
+          f"{len(report.failed)} problem(s)")
+    return 1 if report.failed else 0
 
 
 def _list(cfg: Config) -> int:
@@ -95,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         if args.command == "serve":
             return _serve(cfg, args.debug)
-        if args.command == "import":
-            return _import(cfg, args)
+        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt}
+        if args.command in commands:
+            return commands[args.command](cfg, args)
         return _list(cfg)
     except KalamosError as exc:
         print(f"kalamos: {exc}", file=sys.stderr)

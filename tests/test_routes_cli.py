@@ -94,3 +94,27 @@ def test_cli_import_reports_each_file_and_fails_when_one_fails(tmp_path: Path, c
 def test_cli_refuses_a_bad_name_without_traceback(tmp_path: Path, commentary_pages: list[Path]) -> None:
     r = run_cli("import", "--project", "   ", "--document", "D", str(commentary_pages[0]), data_dir=tmp_path / "d")
     assert r.returncode == 2 and "The project name is empty." in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_import_gt_then_export_gt(tmp_path: Path, shared_data: Path) -> None:
+    data = tmp_path / "data"
+    tsv = shared_data / "gt4histcomment" / "cu31924087948174" / "cu31924087948174_training.tsv"
+    r = run_cli("import-gt", "--project", "Campbell", "--document", "Ajax", str(tsv), data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert "464 line(s) on 7 page(s) imported; 7 page image(s) added; 0 problem(s)" in r.stdout
+    out = tmp_path / "gt"
+    r = run_cli("export-gt", "--project", "Campbell", "--format", "tesstrain", "--out", str(out), data_dir=data)
+    assert r.returncode == 0 and "464 line(s) from 7 page(s)" in r.stdout, r.stderr
+    assert len(list(out.glob("*.gt.txt"))) == 464 and len(list(out.glob("*.png"))) == 464
+    r = run_cli("export-gt", "--project", "Campbell", "--document", "Ajax", "--format", "page", "--out",
+                str(tmp_path / "page"), data_dir=data)
+    assert r.returncode == 0 and len(list((tmp_path / "page").glob("*.xml"))) == 7
+    # a second import does not duplicate lines
+    r = run_cli("import-gt", "--project", "Campbell", "--document", "Ajax", str(tsv), data_dir=data)
+    assert "0 line(s)" in r.stdout and "already" in r.stdout
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<nope")
+    r = run_cli("import-gt", "--project", "Campbell", "--document", "Ajax", str(bad), data_dir=data)
+    assert r.returncode == 1 and "bad.xml: not well-formed XML" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("export-gt", "--project", "Nobody", "--out", str(tmp_path / "x"), data_dir=data)
+    assert r.returncode == 2 and "No project named 'Nobody'" in r.stderr

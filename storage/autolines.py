@@ -1,0 +1,79 @@
+"""Machine help on a page's lines: find them (as shapes to fix) and pre-fill their text with OCR."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ocr.geometry import apply, invert, scale_of
+from ocr.layout import detect_lines
+from ocr.tesseract import TesseractError, check_language, recognize
+from storage import lines as line_store
+from storage.errors import InvalidInput
+from storage.lineimages import cut_line, page_band, work_image
+from storage.lines import LineConflict
+from storage.models import Line
+from storage.store import Store
+
+__all__ = ["find_lines", "PrefillReport", "prefill_lines"]
+
+
+def find_lines(store: Store, project_id: str, document_id: str, page_id: str, method: str = "projection",
+               lang: str = "grc", replace: bool = False) -> list[Line]:
+    """Detect the page's text lines (on its preprocessed image when there is one) and add them as
+    baselines in page pixels. Lines Tesseract also read come with their text, marked "machine"."""
+    if method not in ("tesseract", "projection"):
+        raise InvalidInput(f"unknown line finder {method!r} (tesseract, projection)")
+    if method == "tesseract":
+        check_language(lang)
+    page = store.get_page(project_id, document_id, page_id)
+    work = work_image(store, project_id, document_id, page)
+    back = invert(work.matrix)
+    k = 1.0 / scale_of(work.matrix)
+    found = detect_lines(work.pixels, method, lang)  # type: ignore[arg-type]
+    lines = [Line("", "baseline", apply(back, d.baseline), above=round(d.above * k, 1), below=round(d.below * k, 1),
+                  text=d.text, status="machine" if d.text else "empty", source=f"detected:{method}")
+             for d in found]
+    lines = [ln for ln in lines if abs(ln.points[-1][0] - ln.points[0][0]) >= 4]
+    if replace:
+        return line_store.replace_lines(store, project_id, document_id, page_id, lines)
+    return line_store.add_lines(store, project_id, document_id, page_id, lines)
+
+
+@dataclass
+class PrefillReport:
+    filled: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def prefill_lines(store: Store, project_id: str, document_id: str, page_id: str, lang: str = "grc",
+                  progress: Callable[[int, int], None] | None = None) -> PrefillReport:
+    """OCR every empty line of the page with ``lang``; its text is marked "machine" until confirmed."""
+    check_language(lang)
+    page = store.get_page(project_id, document_id, page_id)
+    todo = [ln for ln in line_store.list_lines(store, project_id, document_id, page_id) if ln.status == "empty"]
+    report = PrefillReport()
+    if not todo:
+        return report
+    work = work_image(store, project_id, document_id, page)
+    band = page_band(store, project_id, document_id, page)
+    for i, line in enumerate(todo, 1):
+        try:
+            img: np.ndarray = cut_line(work, line, band)
+            text = recognize(img, lang, psm=7)
+            if text.strip():
+                line_store.update_line(store, project_id, document_id, page_id, line.id, line.rev,
+                                       text=text, status="machine")
+                report.filled += 1
+            else:
+                report.skipped += 1
+        except LineConflict:
+            report.skipped += 1  # someone typed in it meanwhile: theirs wins
+        except (TesseractError, ValueError, InvalidInput) as exc:
+            report.problems.append(f"line {i}: {exc}")
+        if progress:
+            progress(i, len(todo))
+    return report
