@@ -18,6 +18,7 @@ from storage.formats import FormatError, ImportedPage
 from storage.formats.alto import read_alto, write_alto
 from storage.formats.pagexml import read_page_xml, write_page_xml
 from storage.formats.tsv import read_tsv
+from storage.formats.xmlcommon import local, parse_xml
 from storage.ingest import ImportLimits, import_paths
 from storage.lineimages import cut_line, line_baseline, line_outline, page_band, work_image
 from storage.models import Line, Page
@@ -131,11 +132,12 @@ def read_gt_file(path: Path) -> list[ImportedPage]:
     data = path.read_bytes()
     head = data[:2000].lstrip()
     if head.startswith(b"<") or path.suffix.lower() == ".xml":
-        if b"PcGts" in data[:5000]:
+        root = local(parse_xml(data, path.name))
+        if root == "PcGts":
             return [read_page_xml(data, path.name)]
-        if b"<alto" in data[:5000] or b":alto" in data[:5000]:
+        if root == "alto":
             return [read_alto(data, path.name)]
-        raise FormatError(f"{path.name}: an XML file that is neither PAGE nor ALTO")
+        raise FormatError(f"{path.name}: an XML file that is neither PAGE nor ALTO (root element {root})")
     if path.suffix.lower() in (".tsv", ".txt", ".csv") or b"\t" in head:
         return read_tsv(data, path.name)
     raise FormatError(f"{path.name}: not PAGE XML, ALTO or TSV")
