@@ -9,6 +9,7 @@ import cv2
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from callbacks.common import clicked, page_options, selected_document
 from callbacks.routes import preview_url
 from layout import ids
 from layout.preprocess import figure, step_cards
@@ -22,15 +23,6 @@ from storage.processing import (PREVIEW_SIDE, apply_to_document, document_pipeli
 __all__ = ["register"]
 
 
-def _sel(selection: dict | None) -> tuple[str, str] | None:
-    s = selection or {}
-    return (s["project"], s["document"]) if s.get("project") and s.get("document") else None
-
-
-def _clicked() -> bool:
-    return bool(ctx.triggered_id) and bool(ctx.triggered and ctx.triggered[0].get("value"))
-
-
 def register(app: Dash, store: Store) -> None:
     @app.callback(
         Output(ids.PP_PAGE, "options"),
@@ -39,18 +31,8 @@ def register(app: Dash, store: Store) -> None:
         Input(ids.PAGES_REV, "data"),
         State(ids.PP_PAGE, "value"),
     )
-    def page_options(selection: dict | None, _rev: int, current: str | None):
-        where = _sel(selection)
-        if not where:
-            return [], None
-        try:
-            pages = store.list_pages(*where)
-        except KalamosError:
-            return [], None
-        options = [{"label": f"{i}. {p.label}" + ("  ✓ applied" if p.processed else ""), "value": p.id}
-                   for i, p in enumerate(pages, 1)]
-        values = [o["value"] for o in options]
-        return options, current if current in values else (values[0] if values else None)
+    def pages(selection: dict | None, _rev: int, current: str | None):
+        return page_options(store, selection, current)
 
     @app.callback(Output(ids.PP_OCR_LANG, "options"), Input(ids.TABS, "active_tab"))
     def ocr_languages(_tab: str):
@@ -70,7 +52,7 @@ def register(app: Dash, store: Store) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def load_pipeline(page_id: str | None, selection: dict | None, rev: int):
-        where = _sel(selection)
+        where = selected_document(selection)
         if not (page_id and where):
             return None, "document", (rev or 0) + 1, ""
         page = store.get_page(*where, page_id)
@@ -92,7 +74,7 @@ def register(app: Dash, store: Store) -> None:
         prevent_initial_call=True,
     )
     def change_scope(scope: str, pipe: dict | None, selection: dict | None, rev: int):
-        where = _sel(selection)
+        where = selected_document(selection)
         if not pipe or not where or pipe.get("scope") == scope:
             return no_update, no_update
         if scope == "page":  # the page starts from what it showed
@@ -133,7 +115,7 @@ def register(app: Dash, store: Store) -> None:
     @app.callback(*restructure, Input({"type": ids.PP_STEP_ACTION, "index": ALL, "action": ALL}, "n_clicks"),
                   State(ids.PP_PIPELINE, "data"), State(ids.PP_STRUCT_REV, "data"), prevent_initial_call=True)
     def move_or_remove(_clicks: list[Any], pipe: dict | None, rev: int):
-        if not (pipe and _clicked()):
+        if not (pipe and clicked()):
             return no_update, no_update
         i, action = ctx.triggered_id["index"], ctx.triggered_id["action"]
         steps = list(pipe["steps"])
@@ -167,7 +149,7 @@ def register(app: Dash, store: Store) -> None:
                   Input(ids.PP_PRESET_APPLY, "n_clicks"), State(ids.PP_PRESET, "value"), State(ids.PP_PIPELINE, "data"),
                   State(ids.SELECTION, "data"), State(ids.PP_STRUCT_REV, "data"), prevent_initial_call=True)
     def use_preset(_n: int, name: str | None, pipe: dict | None, selection: dict | None, rev: int):
-        where = _sel(selection)
+        where = selected_document(selection)
         if not (pipe and name and where):
             return no_update, no_update, "Choose a preset first."
         try:
@@ -188,7 +170,7 @@ def register(app: Dash, store: Store) -> None:
         prevent_initial_call=True,
     )
     def save_as_preset(_n: int, name: str | None, pipe: dict | None, selection: dict | None, rev: int):
-        where = _sel(selection)
+        where = selected_document(selection)
         if not (pipe and where):
             return no_update, no_update, "Choose a page first."
         try:
@@ -199,7 +181,7 @@ def register(app: Dash, store: Store) -> None:
 
     @app.callback(Output(ids.PP_PRESET, "options"), Input(ids.SELECTION, "data"), Input(ids.PP_PRESET_REV, "data"))
     def preset_options(selection: dict | None, _rev: int):
-        where = _sel(selection)
+        where = selected_document(selection)
         if not where:
             return []
         try:
@@ -216,7 +198,7 @@ def register(app: Dash, store: Store) -> None:
         prevent_initial_call=True,
     )
     def save_and_preview(pipe: dict | None, selection: dict | None):
-        where = _sel(selection)
+        where = selected_document(selection)
         if not (pipe and pipe.get("page") and where):
             return figure(None), "", ""
         try:
@@ -255,7 +237,7 @@ def register(app: Dash, store: Store) -> None:
     )
     def drawn(relayout: dict | None, pipe: dict | None, selection: dict | None, lang: str | None, rev: int):
         shapes = (relayout or {}).get("shapes")
-        where = _sel(selection)
+        where = selected_document(selection)
         if not (shapes and pipe and where) or shapes[-1].get("type") != "rect":
             return no_update, no_update, no_update
         shape = shapes[-1]
@@ -299,7 +281,7 @@ def register(app: Dash, store: Store) -> None:
         prevent_initial_call=True,
     )
     def apply_document(set_progress, _n: int, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
-        where = _sel(selection)
+        where = selected_document(selection)
         if not where:
             return dbc.Alert("Choose a document first.", color="warning"), no_update
         report = apply_to_document(store, *where, lambda i, n: set_progress((i, max(1, n), f"{i} / {n}")))

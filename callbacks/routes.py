@@ -9,19 +9,26 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from urllib.parse import unquote
+import shutil
+from urllib.parse import quote, unquote
+
+import cv2
 
 from flask import Flask, Response, jsonify, request, send_file
 from PIL import Image
 
 from config import Config
-from ocr.images import thumbnail_jpeg, to_page_mode
+from ocr.images import encode_preview, load_array, thumbnail_jpeg, to_page_mode
 from storage import InvalidInput, KalamosError, NotFound, Store
 from storage.ingest import THUMB, ImportLimits, import_stream
 from storage.jsonio import write_bytes_atomic
-from storage.processing import PREVIEW_SIDE, base_preview_jpeg
+from storage.groundtruth import FORMATS, export_tesstrain, export_xml
+from storage.lineimages import line_image
+from storage.lines import list_lines
+from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
+from storage.store import check_id
 
-__all__ = ["register", "thumb_url", "image_url", "preview_url"]
+__all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,19 @@ def image_url(project_id: str, document_id: str, page_id: str) -> str:
 def preview_url(project_id: str, document_id: str, page_id: str, name: str) -> str:
     """URL of a file of the page's preview cache (``base-1600.jpg`` or ``preview-<key>.png|jpg``)."""
     return f"/files/{project_id}/{document_id}/{page_id}/preview/{name}"
+
+
+def line_url(project_id: str, document_id: str, page_id: str, line_id: str, rev: int, key: str) -> str:
+    """URL of a line's image as the engine sees it (``key``: the processed result it is cut from)."""
+    return f"/files/{project_id}/{document_id}/{page_id}/line/{line_id}.png?rev={rev}&k={key}"
+
+
+def processed_view_url(project_id: str, document_id: str, page_id: str, key: str) -> str:
+    return f"/files/{project_id}/{document_id}/{page_id}/processed.img?k={key}"
+
+
+def export_url(project_id: str, document_id: str | None, fmt: str) -> str:
+    return f"/export/{project_id}/{document_id or 'all'}/{fmt}.zip"
 
 
 _PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))$")
@@ -86,6 +106,72 @@ def register(server: Flask, store: Store, config: Config) -> None:
                 return _error(404, "This preview is no longer cached; change a setting to make it again.")
         resp = send_file(path, mimetype="image/png" if name.endswith(".png") else "image/jpeg", conditional=True)
         resp.headers["Cache-Control"] = "private, max-age=86400"
+        return resp
+
+    @server.get("/files/<project_id>/<document_id>/<page_id>/line/<line_id>.png")
+    def line_png(project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
+        check_id("line", line_id)
+        page = store.get_page(project_id, document_id, page_id)
+        line = next((ln for ln in list_lines(store, project_id, document_id, page_id) if ln.id == line_id), None)
+        if line is None:
+            return _error(404, "No such line (deleted?).")
+        key = (page.processed or {}).get("key", "orig")
+        cached = store.page_dir(project_id, document_id, page_id) / "cache" / f"line-{line_id}-{line.rev}-{key}.png"
+        if not cached.exists():
+            try:
+                img = line_image(store, project_id, document_id, page, line)
+            except ValueError as exc:
+                return _error(422, f"This line's image cannot be cut: {exc}")
+            ok, buf = cv2.imencode(".png", img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+            write_bytes_atomic(cached, buf.tobytes())
+            for old in cached.parent.glob(f"line-{line_id}-*.png"):
+                if old != cached:
+                    old.unlink(missing_ok=True)
+        resp = send_file(cached, mimetype="image/png", conditional=True)
+        resp.headers["Cache-Control"] = "private, max-age=86400"
+        return resp
+
+    @server.get("/files/<project_id>/<document_id>/<page_id>/processed.img")
+    def processed_view(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
+        page = store.get_page(project_id, document_id, page_id)
+        path = processed_path(store, project_id, document_id, page)
+        if path is None:
+            return _error(404, "This page has not been preprocessed yet (Preprocess tab, Apply).")
+        key = page.processed["key"]  # type: ignore[index]
+        folder = store.page_dir(project_id, document_id, page_id) / "cache"
+        cached = next(iter(folder.glob(f"view-{key}.*")), None)
+        if cached is None:
+            arr = load_array(path)
+            scale = min(1.0, PREVIEW_SIDE / max(arr.shape[:2]))
+            if scale < 1:
+                arr = cv2.resize(arr, (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale))),
+                                 interpolation=cv2.INTER_AREA)  # grey antialiasing reads better than 1-bit here
+            data, suffix = encode_preview(arr)
+            cached = folder / f"view-{key}{suffix}"
+            write_bytes_atomic(cached, data)
+        resp = send_file(cached, mimetype="image/png" if cached.suffix == ".png" else "image/jpeg", conditional=True)
+        resp.headers["Cache-Control"] = "private, max-age=86400"
+        return resp
+
+    @server.get("/export/<project_id>/<document_id>/<fmt>.zip")
+    def export_zip(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
+        if fmt not in FORMATS:
+            return _error(404, f"Unknown export format {fmt!r}.")
+        project = store.get_project(project_id)
+        docs = None if document_id == "all" else [store.get_document(project_id, document_id).id]
+        with store.staging() as tmp:
+            out = tmp / "export"
+            if fmt == "tesstrain":
+                report = export_tesstrain(store, project_id, docs, out)
+            else:
+                report = export_xml(store, project_id, docs, out, fmt)
+            if report.lines == 0:
+                return _error(404, "Nothing to export: no verified lines yet.")
+            archive = shutil.make_archive(str(tmp / "kalamos-export"), "zip", out)
+            data = Path(archive).read_bytes()
+        name = f"{project.name}-{fmt}.zip".replace("/", "_").replace('"', "")
+        resp = Response(data, mimetype="application/zip")
+        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return resp
 
     @server.post("/api/upload/<project_id>/<document_id>")

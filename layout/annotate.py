@@ -1,14 +1,210 @@
-"""Annotate tab (not built yet: issue #5)."""
+"""Annotate tab: the page with its lines to draw and fix, the selected line's image and its
+transcription (with Greek input), the list of lines, machine help and ground-truth exchange."""
 
 from __future__ import annotations
 
-from dash import html
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dcc, html
 
 from layout import ids
-from layout.common import not_built
 
-__all__ = ["build"]
+__all__ = ["build", "page_figure", "line_rows", "STATUS_COLOURS", "PALETTE"]
+
+STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "verified": "#2b8a3e"}
+
+#: (label, what it inserts, title): combining marks go on the letter before the cursor
+PALETTE = [
+    ("᾿", "\u0313", "psili (smooth breathing)"), ("῾", "\u0314", "dasia (rough breathing)"),
+    ("´", "\u0301", "acute (oxia/tonos)"), ("`", "\u0300", "grave (varia)"), ("῀", "\u0342", "circumflex (perispomeni)"),
+    ("ͺ", "\u0345", "iota subscript (ypogegrammeni)"), ("¨", "\u0308", "diaeresis (dialytika)"), ("¯", "\u0304", "macron"),
+    ("ς", "ς", "final sigma"), ("ϲ", "ϲ", "lunate sigma"), ("·", "\u00b7", "ano teleia"), ("’", "\u2019", "apostrophe (elision)"),
+]
+
+
+def _toolbar() -> dbc.Row:
+    return dbc.Row(
+        [
+            dbc.Col([dbc.Label("Page", html_for=ids.AN_PAGE, className="small mb-0"),
+                     dbc.Select(id=ids.AN_PAGE, options=[], size="sm")], md=3),
+            dbc.Col([dbc.Label("Show", className="small mb-0"),
+                     dbc.RadioItems(id=ids.AN_VIEW, inline=True, value="original", className="small",
+                                    options=[{"label": "original", "value": "original"},
+                                             {"label": "preprocessed", "value": "processed"}])], md=2),
+            dbc.Col([dbc.Label("Find lines for me", className="small mb-0"),
+                     dbc.InputGroup([dbc.Select(id=ids.AN_FIND_METHOD, size="sm", value="projection",
+                                                options=[{"label": "by projection (fast)", "value": "projection"},
+                                                         {"label": "with Tesseract (also reads them)", "value": "tesseract"}]),
+                                     dbc.Button("Find", id=ids.AN_FIND, size="sm", color="secondary")], size="sm")], md=3),
+            dbc.Col([dbc.Label("Pre-fill empty lines with", className="small mb-0"),
+                     dbc.InputGroup([dbc.Select(id=ids.AN_PREFILL_LANG, options=[], value="grc", size="sm"),
+                                     dbc.Button("OCR", id=ids.AN_PREFILL, size="sm", color="secondary")], size="sm"),
+                     dbc.Progress(id=ids.AN_PREFILL_PROGRESS, value=0, max=1, style={"height": "4px"}, className="mt-1")],
+                    md=2),
+            dbc.Col([dbc.Label("Undo", className="small mb-0 d-block"),
+                     dbc.Button("↶ Undo last change", id=ids.AN_UNDO, size="sm", color="secondary", outline=True)], md=2),
+        ],
+        className="g-2 mb-1",
+    )
+
+
+def _exchange() -> html.Div:
+    return html.Div(
+        [
+            html.Span("Ground truth: export verified lines of this document as ", className="small"),
+            html.Span(id=ids.AN_EXPORT_LINKS, className="small"),
+            dcc.Upload(html.Span("… or import PAGE XML / ALTO / TSV files (drop or click)", className="small text-decoration-underline"),
+                       id=ids.AN_IMPORT, multiple=True, className="d-inline-block ms-3", style={"cursor": "pointer"}),
+            dbc.Checkbox(id=ids.AN_IMPORT_REPLACE, label="replace existing lines", value=False,
+                         className="d-inline-block ms-2 small"),
+        ],
+        className="mb-1",
+    )
+
+
+def _editor() -> html.Div:
+    palette = [html.Button(label, type="button", title=title, className="btn btn-outline-secondary btn-sm kalamos-key",
+                           **{"data-mark": mark, "data-target": ids.AN_TEXT}) for label, mark, title in PALETTE]
+    return html.Div(
+        [
+            html.Div(id=ids.AN_TITLE, className="fw-bold small"),
+            html.Div(html.Img(id=ids.AN_LINE_IMG, className="kalamos-line-img", alt="the line as the engine sees it"),
+                     className="kalamos-line-box my-1"),
+            dbc.Input(id=ids.AN_TEXT, type="text", debounce=True, className="kalamos-greek-input", autoComplete="off",
+                      placeholder="Select or draw a line, then type its text; Enter saves and goes to the next line"),
+            html.Div(
+                [dbc.Switch(id=ids.AN_BETA, label="Beta Code (mh=nin → μῆνιν)", value=False, className="small me-3 mb-0"),
+                 html.Div(palette, id=ids.AN_PALETTE, className="btn-group btn-group-sm flex-wrap")],
+                className="d-flex align-items-center flex-wrap my-1",
+            ),
+            html.Div(
+                [
+                    dbc.Button("◀ Previous", id=ids.AN_PREV, size="sm", color="secondary", outline=True, title="Alt+↑"),
+                    dbc.Button("Next ▶", id=ids.AN_NEXT, size="sm", color="secondary", outline=True, title="Alt+↓"),
+                    dbc.Button("✓ Verified", id=ids.AN_VERIFY, size="sm", color="success", outline=True,
+                               title="Confirm machine text as ground truth (Enter does it too)"),
+                    dbc.Button("Earlier", id=ids.AN_UP, size="sm", color="secondary", outline=True, title="Move up in reading order"),
+                    dbc.Button("Later", id=ids.AN_DOWN, size="sm", color="secondary", outline=True, title="Move down in reading order"),
+                    dbc.Button("Delete line", id=ids.AN_DELETE, size="sm", color="danger", outline=True),
+                ],
+                className="d-flex flex-wrap gap-1 my-1",
+            ),
+            html.Div(
+                [html.Span("Band around the baseline (px): above ", className="small"),
+                 dbc.Input(id=ids.AN_ABOVE, type="number", min=1, max=2000, step=1, size="sm", debounce=True,
+                           className="d-inline-block", style={"width": "5.5rem"}),
+                 html.Span(" below ", className="small"),
+                 dbc.Input(id=ids.AN_BELOW, type="number", min=1, max=2000, step=1, size="sm", debounce=True,
+                           className="d-inline-block", style={"width": "5.5rem"})],
+                id=ids.AN_BAND, className="my-1",
+            ),
+            html.Div(id=ids.AN_WARNINGS),
+        ],
+        className="kalamos-editor",
+    )
 
 
 def build() -> html.Div:
-    return not_built(ids.ANNOTATE_TAB, "Annotate", "draw text lines on the page and transcribe them in polytonic Greek to make ground truth", 5)
+    return html.Div(
+        [
+            dcc.Store(id=ids.AN_LINES),
+            dcc.Store(id=ids.AN_SELECTED),
+            dcc.Store(id=ids.AN_EDITING),
+            dcc.Store(id=ids.AN_UNDO_STORE),
+            dcc.Store(id=ids.AN_REV, data=0),
+            _toolbar(),
+            _exchange(),
+            dbc.Alert(id=ids.AN_MESSAGE, is_open=False, dismissable=True, className="py-1 small mb-1"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [dcc.Graph(id=ids.AN_GRAPH, figure=page_figure(None, [], None), style={"height": "76vh"},
+                                   config={"scrollZoom": True, "displaylogo": False,
+                                           "modeBarButtonsToAdd": ["drawline", "drawrect", "drawclosedpath", "eraseshape"]}),
+                         html.Div("Draw a line along the baseline of a text line (line tool), or a box or a polygon "
+                                  "around it. Click a line to select it; the selected line can be dragged and reshaped.",
+                                  className="small text-muted")],
+                        md=7,
+                    ),
+                    dbc.Col([_editor(), html.Hr(className="my-2"), html.Div(id=ids.AN_LIST, className="kalamos-line-list")], md=5),
+                ]
+            ),
+        ],
+        id=ids.ANNOTATE_TAB,
+        className="p-2",
+    )
+
+
+def _shape(line_id: str, pts: list[list[float]], closed: bool, colour: str, selected: bool) -> dict[str, Any]:
+    width = 4 if selected else 2
+    common = {"name": line_id, "editable": selected, "layer": "above",
+              "line": {"color": colour, "width": width}}
+    if not closed and len(pts) == 2:
+        (x0, y0), (x1, y1) = pts
+        return {"type": "line", "x0": x0, "y0": y0, "x1": x1, "y1": y1, **common}
+    path = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + ("Z" if closed else "")
+    return {"type": "path", "path": path, **common, "fillcolor": "rgba(0,0,0,0)"}
+
+
+def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], selected: str | None) -> go.Figure:
+    """The page as a layout image with one shape per line (named by its id) in view coordinates.
+
+    ``view``: {"page", "url", "width", "height"}; each line: {"id", "kind", "view_points",
+    "view_outline", "status", "text", "number"}.
+    """
+    fig = go.Figure()
+    fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), dragmode="pan", showlegend=False,
+                      plot_bgcolor="#e9e4d8", paper_bgcolor="rgba(0,0,0,0)",
+                      newshape=dict(line=dict(color="#1c7ed6", width=3), fillcolor="rgba(0,0,0,0)"),
+                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", autorange="reversed"),
+                      uirevision=(view or {}).get("page", "none"))
+    if not view:
+        fig.add_annotation(text="No page", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        return fig
+    w, h = view["width"], view["height"]
+    fig.update_layout(images=[dict(source=view["url"], xref="x", yref="y", x=0, y=0, sizex=w, sizey=h,
+                                   sizing="stretch", layer="below")])
+    shapes = []
+    band_x: list[float | None] = []
+    band_y: list[float | None] = []
+    hit_x, hit_y, hit_id, hit_text = [], [], [], []
+    for ln in lines:
+        colour = STATUS_COLOURS.get(ln["status"], "#868e96")
+        pts = ln["view_points"]
+        shapes.append(_shape(ln["id"], pts, ln["kind"] != "baseline", colour, ln["id"] == selected))
+        if ln["kind"] == "baseline":
+            outline = ln["view_outline"] + ln["view_outline"][:1]
+            band_x += [p[0] for p in outline] + [None]
+            band_y += [p[1] for p in outline] + [None]
+        for j in range(6):  # click targets along the line
+            f = j / 5
+            k = min(int(f * (len(pts) - 1)), len(pts) - 2) if len(pts) > 1 else 0
+            a, b = pts[k], pts[min(k + 1, len(pts) - 1)]
+            t = f * (len(pts) - 1) - k
+            hit_x.append(a[0] + (b[0] - a[0]) * t)
+            hit_y.append(a[1] + (b[1] - a[1]) * t)
+            hit_id.append(ln["id"])
+            hit_text.append(f"{ln['number']}. {ln['text'][:60] or '(no text)'}")
+    fig.add_trace(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0), hoverinfo="skip"))
+    if band_x:
+        fig.add_trace(go.Scatter(x=band_x, y=band_y, mode="lines", line=dict(color="rgba(28,126,214,0.35)", width=1),
+                                 hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=hit_x, y=hit_y, mode="markers", customdata=hit_id, hovertext=hit_text,
+                             hoverinfo="text", marker=dict(size=14, opacity=0.01, color="#000")))
+    fig.update_layout(shapes=shapes)
+    return fig
+
+
+def line_rows(lines: list[dict[str, Any]], selected: str | None) -> html.Div:
+    rows = []
+    for ln in lines:
+        badge = dbc.Badge(ln["status"], color={"empty": "secondary", "machine": "warning", "verified": "success"}[ln["status"]],
+                          className="me-2")
+        rows.append(html.Button(
+            [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge,
+             html.Span(ln["text"] or "—", className="kalamos-row-text")],
+            id=ids.an_row(ln["id"]), type="button", n_clicks=0,
+            className="list-group-item list-group-item-action py-1 small" + (" active" if ln["id"] == selected else "")))
+    return html.Div(rows, className="list-group")

@@ -68,6 +68,42 @@ PP_CANCEL = "preprocess-cancel"
 PP_PROGRESS = "preprocess-progress"
 PP_APPLY_STATUS = "preprocess-apply-status"
 
+# ---- annotate tab
+AN_PAGE = "annotate-page"
+AN_VIEW = "annotate-view"
+AN_FIND_METHOD = "annotate-find-method"
+AN_FIND = "annotate-find"
+AN_PREFILL_LANG = "annotate-prefill-lang"
+AN_PREFILL = "annotate-prefill"
+AN_PREFILL_PROGRESS = "annotate-prefill-progress"
+AN_UNDO = "annotate-undo"
+AN_IMPORT = "annotate-import"
+AN_IMPORT_REPLACE = "annotate-import-replace"
+AN_EXPORT_LINKS = "annotate-export-links"
+AN_MESSAGE = "annotate-message"
+AN_GRAPH = "annotate-graph"
+AN_TITLE = "annotate-title"
+AN_LINE_IMG = "annotate-line-img"
+AN_TEXT = "annotate-text"
+AN_BETA = "annotate-beta"
+AN_PALETTE = "annotate-palette"
+AN_PREV = "annotate-prev"
+AN_NEXT = "annotate-next"
+AN_VERIFY = "annotate-verify"
+AN_DELETE = "annotate-delete"
+AN_UP = "annotate-up"
+AN_DOWN = "annotate-down"
+AN_ABOVE = "annotate-above"
+AN_BELOW = "annotate-below"
+AN_BAND = "annotate-band"
+AN_WARNINGS = "annotate-warnings"
+AN_LIST = "annotate-list"
+AN_LINES = "annotate-lines"  # dcc.Store: {"page", "view", "lines": [...], "band", "image"}
+AN_SELECTED = "annotate-selected"  # dcc.Store: line id
+AN_EDITING = "annotate-editing"  # dcc.Store: the line id the text field currently holds
+AN_UNDO_STORE = "annotate-undo-store"  # dcc.Store: the last change, to undo it
+AN_REV = "annotate-rev"  # dcc.Store: bumped to reload the page's lines from the store
+
 # ---- tabs still to come
 ANNOTATE_TAB = "annotate-tab"
 TRAIN_TAB = "train-tab"
@@ -79,6 +115,7 @@ PAGE_DELETE = "upload-page-delete"
 PP_PARAM = "preprocess-param"
 PP_STEP_ON = "preprocess-step-on"
 PP_STEP_ACTION = "preprocess-step-action"
+AN_ROW = "annotate-row"
 
 
 def page_move(page_id: str, step: int) -> dict[str, object]:
@@ -99,3 +136,7 @@ def pp_step_on(index: int) -> dict[str, object]:
 
 def pp_step_action(index: int, action: str) -> dict[str, object]:
     return {"type": PP_STEP_ACTION, "index": index, "action": action}
+
+
+def an_row(line_id: str) -> dict[str, str]:
+    return {"type": AN_ROW, "line": line_id}

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ocr.geometry import apply, invert, scale_of
+from ocr.geometry import apply, bbox, invert, scale_of
 from ocr.layout import detect_lines
 from ocr.tesseract import TesseractError, check_language, recognize
 from storage import lines as line_store
 from storage.errors import InvalidInput
-from storage.lineimages import cut_line, page_band, work_image
+from storage.lineimages import cut_line, line_outline, page_band, work_image
 from storage.lines import LineConflict
 from storage.models import Line
 from storage.store import Store
@@ -37,9 +37,20 @@ def find_lines(store: Store, project_id: str, document_id: str, page_id: str, me
                   text=d.text, status="machine" if d.text else "empty", source=f"detected:{method}")
              for d in found]
     lines = [ln for ln in lines if abs(ln.points[-1][0] - ln.points[0][0]) >= 4]
+    if not replace:  # propose only where there is no line yet
+        band = page_band(store, project_id, document_id, page)
+        taken = [bbox(line_outline(ln, band)) for ln in line_store.list_lines(store, project_id, document_id, page_id)]
+        lines = [ln for ln in lines if not any(_overlap(bbox(line_outline(ln, band)), t) for t in taken)]
     if replace:
         return line_store.replace_lines(store, project_id, document_id, page_id, lines)
     return line_store.add_lines(store, project_id, document_id, page_id, lines)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Two line boxes that share half the height of the smaller one and a third of its width."""
+    dy = min(a[3], b[3]) - max(a[1], b[1])
+    dx = min(a[2], b[2]) - max(a[0], b[0])
+    return dy > 0.5 * min(a[3] - a[1], b[3] - b[1]) and dx > 0.3 * min(a[2] - a[0], b[2] - b[0])
 
 
 @dataclass

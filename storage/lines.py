@@ -22,7 +22,7 @@ from storage.models import LINE_KINDS, LINE_STATUSES, Line
 from storage.store import Store, new_id, now_iso
 
 __all__ = ["LineConflict", "PageLines", "load", "list_lines", "add_lines", "update_line", "delete_line",
-           "move_line", "replace_lines", "restore_line", "check_points", "line_count"]
+           "move_line", "replace_lines", "restore_line", "check_points", "line_count", "clean_text"]
 
 MAX_POINTS = 2000
 MAX_TEXT = 5000
@@ -103,7 +103,7 @@ def check_points(kind: str, points: Any, what: str = "points") -> list[list[floa
     return out
 
 
-def _clean_text(text: Any) -> str:
+def clean_text(text: Any) -> str:
     if not isinstance(text, str):
         raise InvalidInput("the transcription must be text")
     text = unicodedata.normalize("NFC", text.replace("\r", " ").replace("\n", " ").replace("\t", " ")).strip()
@@ -116,7 +116,7 @@ def _valid(line: Line) -> Line:
     line.points = check_points(line.kind, line.points)
     if line.baseline is not None:
         line.baseline = check_points("baseline", line.baseline, "baseline")
-    line.text = _clean_text(line.text)
+    line.text = clean_text(line.text)
     if line.status not in LINE_STATUSES:
         raise InvalidInput(f"{line.status!r} is not a line status ({', '.join(LINE_STATUSES)})")
     if line.status != "empty" and not line.text:
@@ -175,7 +175,7 @@ def update_line(store: Store, project_id: str, document_id: str, page_id: str, l
                                f"Their version: “{current.text}” ({current.status}).", current)
         updated = Line.from_dict({**current.to_dict(), **changes})
         if "text" in changes and "status" not in changes:
-            updated.status = "verified" if _clean_text(changes["text"]) else "empty"
+            updated.status = "verified" if clean_text(changes["text"]) else "empty"
         updated = _valid(updated)
         updated.rev, updated.updated = current.rev + 1, now_iso()
         data.lines[line_id] = updated

@@ -74,7 +74,7 @@ def test_pipeline_preview_apply_and_reload(page, server, shared_data: Path) -> N
     expect(page.locator("#preprocess-progress")).to_contain_text("2 / 2")
     for pg in store.list_pages(p.id, d.id):
         assert processed_path(store, p.id, d.id, pg) is not None
-    expect(page.locator("#preprocess-page")).to_contain_text("✓ applied")
+    expect(page.locator("#preprocess-page")).to_contain_text("✓ preprocessed")
 
     # reload: the pipeline is still there
     page.reload()

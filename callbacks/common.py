@@ -1,0 +1,36 @@
+"""Helpers shared by the tab controllers."""
+
+from __future__ import annotations
+
+from dash import ctx
+
+from storage import KalamosError, Store
+
+__all__ = ["selected_document", "clicked", "page_options"]
+
+
+def selected_document(selection: dict | None) -> tuple[str, str] | None:
+    """(project id, document id) from the navbar's selection store, or None."""
+    s = selection or {}
+    return (s["project"], s["document"]) if s.get("project") and s.get("document") else None
+
+
+def clicked() -> bool:
+    """True when the callback was fired by a real click (pattern-matched buttons re-render with None)."""
+    return bool(ctx.triggered_id) and bool(ctx.triggered and ctx.triggered[0].get("value"))
+
+
+def page_options(store: Store, selection: dict | None, current: str | None,
+                 mark: str = "processed") -> tuple[list[dict[str, str]], str | None]:
+    """Options of a page picker ("3. name"), keeping ``current`` when it still exists."""
+    where = selected_document(selection)
+    if not where:
+        return [], None
+    try:
+        pages = store.list_pages(*where)
+    except KalamosError:
+        return [], None
+    options = [{"label": f"{i}. {p.label}" + ("  ✓ preprocessed" if mark == "processed" and p.processed else ""),
+                "value": p.id} for i, p in enumerate(pages, 1)]
+    values = [o["value"] for o in options]
+    return options, current if current in values else (values[0] if values else None)

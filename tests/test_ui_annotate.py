@@ -1,0 +1,142 @@
+"""Browser journey of the Annotate tab: draw a baseline on a real page, type Beta Code and see
+Greek, press Enter, reload: the line and its text are there; export the tesstrain set."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from storage import Store
+from storage import lines as line_store
+from storage.groundtruth import import_gt
+from storage.ingest import ImportLimits, import_paths
+
+pytestmark = pytest.mark.browser
+
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def wait_for(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]
+    deadline = time.time() + seconds
+    while True:
+        value = get()
+        if ok(value) or time.time() > deadline:
+            assert ok(value), value
+            return value
+        time.sleep(0.2)
+
+
+def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    store = Store(server.data_dir)
+    p = store.create_project("Ajax")
+    d = store.create_document(p.id, "Lobeck")
+    [r] = import_paths(store, p.id, d.id, [commentary_pages[1]], ImportLimits())
+    pg = r.page_ids[0]
+
+    page.goto(server.url)
+    page.get_by_role("tab", name="Annotate").click()
+    expect(page.locator("#annotate-graph image")).to_have_count(1)
+    expect(page.locator("#annotate-list")).to_contain_text("No lines yet")
+
+    # draw a baseline across the page's fifth text line with the line tool
+    page.locator("#annotate-graph .modebar-btn[data-val='drawline']").click()
+    box = page.locator("#annotate-graph image").bounding_box()
+    y = box["y"] + box["height"] * 0.2
+    page.mouse.move(box["x"] + box["width"] * 0.15, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.85, y, steps=5)
+    page.mouse.up()
+    expect(page.locator("#annotate-list .list-group-item")).to_have_count(1)
+    expect(page.locator("#annotate-title")).to_contain_text("Line 1 of 1")
+    page.wait_for_function("document.getElementById('annotate-line-img').naturalWidth > 100")
+    [line] = line_store.list_lines(store, p.id, d.id, pg)
+    assert line.kind == "baseline" and line.points[1][0] - line.points[0][0] > 500  # full-resolution page pixels
+
+    # Beta Code as you type
+    page.locator("#annotate-beta").check()
+    field = page.locator("#annotate-text")
+    field.click()
+    field.press_sequentially("mh=nin a)/eide qea/", delay=20)
+    expect(field).to_have_value("μῆνιν ἄειδε θεά")
+    field.press("Enter")
+    wait_for(lambda: line_store.list_lines(store, p.id, d.id, pg)[0], lambda ln: ln.text == "μῆνιν ἄειδε θεά" and ln.status == "verified")
+    expect(page.locator("#annotate-list")).to_contain_text("verified")
+
+    # the palette puts accents on the letter before the cursor; the checks warn about look-alikes
+    page.locator("#annotate-beta").uncheck()
+    field.fill("λογo")
+    field.press("Enter")
+    expect(page.locator(".kalamos-warning")).to_contain_text("LATIN SMALL LETTER O")
+    field.fill("λογο")
+    field.press("End")
+    page.locator("button[data-mark='\u0301']").click()
+    expect(field).to_have_value("λογό")
+    field.fill("μῆνιν ἄειδε θεά")
+    field.press("Enter")
+    expect(page.locator(".kalamos-warning")).to_have_count(0)
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_IMG / "annotate.png"))
+
+    page.reload()
+    expect(page.locator("#annotate-list .list-group-item")).to_have_count(1)
+    expect(page.locator("#annotate-list")).to_contain_text("μῆνιν ἄειδε θεά")
+    expect(page.locator("#annotate-text")).to_have_value("μῆνιν ἄειδε θεά")
+
+    # export the tesstrain set from the link on the tab
+    href = page.locator("#annotate-export-tesstrain").get_attribute("href")
+    resp = page.request.get(server.url + href)
+    assert resp.ok and resp.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(resp.body())) as z:
+        names = sorted(z.namelist())
+        assert len(names) == 2 and names[0].endswith(".gt.txt") and names[1].endswith(".png")
+        assert z.read(names[0]).decode("utf-8") == "μῆνιν ἄειδε θεά\n"
+        assert z.read(names[1])[:4] == b"\x89PNG"
+
+
+def test_select_edit_conflict_delete_undo(page, server, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(server.data_dir)
+    p = store.create_project("Campbell")
+    d = store.create_document(p.id, "Ajax")
+    tsv = shared_data / "gt4histcomment" / "cu31924087948174" / "cu31924087948174_training.tsv"
+    import_gt(store, p.id, d.id, [tsv])
+    pg = store.list_pages(p.id, d.id)[0].id
+    lines = line_store.list_lines(store, p.id, d.id, pg)
+
+    page.goto(server.url)
+    page.get_by_role("tab", name="Annotate").click()
+    rows = page.locator("#annotate-list .list-group-item")
+    expect(rows).to_have_count(len(lines))
+    rows.nth(4).click()
+    expect(page.locator("#annotate-title")).to_contain_text(f"Line 5 of {len(lines)}")
+    field = page.locator("#annotate-text")
+    expect(field).to_have_value(lines[4].text)
+
+    # someone else changes line 5 meanwhile: my edit is refused, their version shown, nothing lost silently
+    line_store.update_line(store, p.id, d.id, pg, lines[4].id, lines[4].rev, text="their version")
+    field.fill("my version")
+    field.press("Enter")
+    expect(page.locator("#annotate-message")).to_contain_text("their version")
+    assert line_store.list_lines(store, p.id, d.id, pg)[4].text == "their version"
+    # my text stays in the field; pressing Enter again, now knowing their version, is my choice
+    expect(page.locator("#annotate-title")).to_contain_text("Line 5")
+    expect(field).to_have_value("my version")
+    field.press("Enter")
+    wait_for(lambda: line_store.list_lines(store, p.id, d.id, pg)[4].text, lambda t: t == "my version")
+
+    # Alt+↓ goes to the next line, delete it, undo brings it back
+    rows.nth(6).click()
+    expect(page.locator("#annotate-title")).to_contain_text("Line 7")
+    field.click()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(page.locator("#annotate-title")).to_contain_text("Line 8")
+    page.click("#annotate-delete")
+    expect(rows).to_have_count(len(lines) - 1)
+    page.click("#annotate-undo")
+    expect(rows).to_have_count(len(lines))
+    assert [ln.id for ln in line_store.list_lines(store, p.id, d.id, pg)] == [ln.id for ln in lines]
