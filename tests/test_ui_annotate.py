@@ -80,6 +80,7 @@ def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages:
     field.fill("μῆνιν ἄειδε θεά")
     field.press("Enter")
     expect(page.locator(".kalamos-warning")).to_have_count(0)
+    expect(page.locator("#annotate-list")).to_contain_text("μῆνιν ἄειδε θεά")
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_IMG / "annotate.png"))
 

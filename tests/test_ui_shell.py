@@ -72,6 +72,6 @@ def test_reorder_delete_rename_and_delete_project(page, server, commentary_pages
 
 def test_unbuilt_tabs_say_so(page, server) -> None:  # type: ignore[no-untyped-def]
     page.goto(server.url)
-    for tab in ("Annotate", "Train", "Transcribe"):
+    for tab in ("Train", "Transcribe"):
         page.get_by_role("tab", name=tab).click()
         expect(page.locator(f"#{tab.lower()}-tab")).to_contain_text("not built yet")
