@@ -4,6 +4,7 @@ Greek, press Enter, reload: the line and its text are there; export the tesstrai
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -70,6 +71,7 @@ def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages:
 
     # the palette puts accents on the letter before the cursor; the checks warn about look-alikes
     page.locator("#annotate-beta").uncheck()
+    expect(field).not_to_have_class(re.compile("kalamos-betacode"))
     field.fill("λογo")
     field.press("Enter")
     expect(page.locator(".kalamos-warning")).to_contain_text("LATIN SMALL LETTER O")
