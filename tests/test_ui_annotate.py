@@ -131,6 +131,7 @@ def test_select_edit_conflict_delete_undo(page, server, shared_data: Path) -> No
     expect(field).to_have_value("my version")
     field.press("Enter")
     wait_for(lambda: line_store.list_lines(store, p.id, d.id, pg)[4].text, lambda t: t == "my version")
+    expect(page.locator("#annotate-title")).to_contain_text("Line 6")  # Enter went on to the next line
 
     # Alt+↓ goes to the next line, delete it, undo brings it back
     rows.nth(6).click()
