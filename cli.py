@@ -5,6 +5,8 @@
     kalamos list
     kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
     kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
+    kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf] --out DIR
+    kalamos eval --model M --gt DIR
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 from config import Config
+from ocr.tesseract import TesseractError
 from storage import KalamosError, NotFound, Store
 
 __all__ = ["main", "build_parser"]
@@ -53,6 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     igt.add_argument("--status", choices=("verified", "machine"), default="verified",
                      help="status of imported lines with text (default: verified)")
     igt.add_argument("files", nargs="+", type=Path)
+
+    ocr = sub.add_parser("ocr", help="OCR a document (pages in parallel) and write its transcription")
+    ocr.add_argument("--project", required=True, help="project name or id")
+    ocr.add_argument("--document", required=True, help="document name or id")
+    ocr.add_argument("--model", default="grc", help="Tesseract model(s), e.g. grc or grc+lat (default grc)")
+    ocr.add_argument("--mode", choices=("page", "lines"), default="page",
+                     help="page: Tesseract's layout analysis; lines: the page's annotated/detected lines")
+    ocr.add_argument("--psm", type=int, default=3, help="page segmentation mode for page mode (default 3)")
+    ocr.add_argument("--jobs", type=int, help="pages read at once (default: the number of cores)")
+    ocr.add_argument("--original", action="store_true", help="read the uploaded images even where preprocessed")
+    ocr.add_argument("--format", action="append", choices=("txt", "hocr", "alto", "page", "pdf"),
+                     help="what to write (repeatable; default txt)")
+    ocr.add_argument("--out", type=Path, help="folder to write the transcription into")
+
+    ev = sub.add_parser("eval", help="OCR a folder of line images with .gt.txt and print the CER")
+    ev.add_argument("--model", required=True, help="Tesseract model(s), e.g. grc")
+    ev.add_argument("--gt", required=True, type=Path, help="folder of *.png|*.jpg|*.tif line images with .gt.txt")
+    ev.add_argument("--jobs", type=int, help="images read at once (default: the number of cores)")
+    ev.add_argument("--psm", type=int, default=7, help="page segmentation mode (default 7: one line)")
     return parser
 
 
@@ -142,6 +164,68 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _ocr(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.ocrruns import RunSpec, run_ocr
+    from storage.transcripts import export_files
+
+    store = Store(cfg.data_dir)
+    project = store.find_project(args.project)
+    document = store.find_document(project.id, args.document)
+    spec = RunSpec(args.model, args.psm, args.mode, not args.original)
+
+    def progress(done: int, total: int, left: float) -> None:
+        print(f"{done}/{total} pages, about {left:.0f} s left", flush=True)
+
+    run = run_ocr(store, project.id, document.id, None, spec, args.jobs, progress)
+    failed = {pid: st["error"] for pid, st in run["pages"].items() if st["status"] == "failed"}
+    for pid, error in failed.items():
+        print(f"FAILED   page {run['order'].index(pid) + 1}: {error}", file=sys.stderr)
+    print(f"run {run['id']}: {len(run['pages']) - len(failed)} of {len(run['pages'])} page(s) read with {args.model}")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for fmt in args.format or ["txt"]:
+            for name, data in export_files(store, project.id, document.id, fmt).items():
+                (args.out / name).write_bytes(data)
+                print(f"wrote {args.out / name}")
+    return 1 if failed else 0
+
+
+def _eval(cfg: Config, args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ocr.metrics import Score, score
+    from ocr.tesseract import check_language, run_tesseract
+    from storage.ocrruns import default_jobs
+
+    check_language(args.model)
+    if not args.gt.is_dir():
+        print(f"kalamos: {args.gt} is not a folder", file=sys.stderr)
+        return 2
+    images = sorted(p for p in args.gt.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff"))
+    pairs = [(img, img.with_suffix(".gt.txt")) for img in images]
+    missing = [img.name for img, gt in pairs if not gt.exists()]
+    pairs = [(img, gt) for img, gt in pairs if gt.exists()]
+    for name in missing:
+        print(f"SKIPPED  {name}: no .gt.txt beside it", file=sys.stderr)
+    if not pairs:
+        print(f"kalamos: no line images with .gt.txt in {args.gt}", file=sys.stderr)
+        return 1
+
+    def one(pair: tuple[Path, Path]) -> Score:
+        img, gt = pair
+        return score(gt.read_text(encoding="utf-8"), run_tesseract(img, args.model, args.psm, "txt", timeout=120))
+
+    with ThreadPoolExecutor(max_workers=args.jobs or default_jobs()) as pool:
+        scores = list(pool.map(one, pairs))
+    total = sum(scores, Score())
+    row = total.as_row()
+    print(f"lines: {len(scores)}, characters: {total.chars}, model: {args.model}")
+    print(f"WER {row['WER %']:.2f}%  CER without diacritics {row['CER no diacritics %']:.2f}%  "
+          f"errors: diacritics {row['diacritic errors %']}%, letters {row['letter errors %']}%, spaces {row['space errors %']}%")
+    print(f"CER {100 * total.cer:.2f}%")
+    return 0
+
+
 def _list(cfg: Config) -> int:
     store = Store(cfg.data_dir)
     for p in store.list_projects():
@@ -158,11 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         if args.command == "serve":
             return _serve(cfg, args.debug)
-        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt}
+        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval}
         if args.command in commands:
             return commands[args.command](cfg, args)
         return _list(cfg)
-    except KalamosError as exc:
+    except (KalamosError, TesseractError) as exc:
         print(f"kalamos: {exc}", file=sys.stderr)
         return 2
 

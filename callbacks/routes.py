@@ -27,8 +27,11 @@ from storage.lineimages import line_image
 from storage.lines import list_lines
 from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
 from storage.store import check_id
+from storage.transcripts import FORMATS as TRANSCRIPT_FORMATS
+from storage.transcripts import export_files, zip_files
 
-__all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url"]
+__all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url",
+           "transcript_url"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,10 @@ def processed_view_url(project_id: str, document_id: str, page_id: str, key: str
 
 def export_url(project_id: str, document_id: str | None, fmt: str) -> str:
     return f"/export/{project_id}/{document_id or 'all'}/{fmt}.zip"
+
+
+def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | None = None) -> str:
+    return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?page={page_id}" if page_id else "")
 
 
 _PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))$")
@@ -171,6 +178,27 @@ def register(server: Flask, store: Store, config: Config) -> None:
             data = Path(archive).read_bytes()
         name = f"{project.name}-{fmt}.zip".replace("/", "_").replace('"', "")
         resp = Response(data, mimetype="application/zip")
+        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return resp
+
+    @server.get("/transcript/<project_id>/<document_id>/<fmt>")
+    def transcript(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
+        """One format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page."""
+        page = request.args.get("page")
+        page_ids = [check_id("page", page)] if page else None
+        if fmt == "zip":
+            files = {}
+            for f in TRANSCRIPT_FORMATS:
+                files.update({f"{f}/{name}": data for name, data in export_files(store, project_id, document_id, f, page_ids).items()})
+        else:
+            files = export_files(store, project_id, document_id, fmt, page_ids)
+        if len(files) == 1:
+            [(name, data)] = files.items()
+        else:
+            name, data = f"{store.get_document(project_id, document_id).name}-{fmt}.zip", zip_files(files)
+        mimetypes = {".txt": "text/plain; charset=utf-8", ".hocr": "text/html; charset=utf-8", ".xml": "application/xml",
+                     ".pdf": "application/pdf", ".zip": "application/zip"}
+        resp = Response(data, mimetype=mimetypes.get(Path(name).suffix, "application/octet-stream"))
         resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return resp
 

@@ -3,17 +3,16 @@ profiles for single-column manuscripts where Tesseract finds too little."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 import cv2
 import numpy as np
 import pytesseract
-from lxml import html as lxml_html
 from PIL import Image
 
 from ocr.deskew import foreground_mask
+from ocr.hocr import parse_hocr
 from ocr.tesseract import check_language
 
 __all__ = ["Detected", "detect_lines", "parse_hocr_lines", "METHODS"]
@@ -29,29 +28,15 @@ class Detected:
     text: str = ""
 
 
-_BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
-_BASELINE = re.compile(r"baseline (-?[\d.]+) (-?[\d.]+)")
-
-
 def parse_hocr_lines(hocr: bytes | str) -> list[Detected]:
-    """Lines of an hOCR document with their baselines (``baseline m c`` from the bbox's bottom-left)."""
-    doc = lxml_html.fromstring(hocr if isinstance(hocr, bytes) else hocr.encode("utf-8"))
+    """Lines of an hOCR document as baselines with the band their box gives above and below."""
     out = []
-    for el in doc.xpath("//*[contains(concat(' ', @class, ' '), ' ocr_line ') or contains(@class, 'ocr_textfloat') "
-                        "or contains(@class, 'ocr_header') or contains(@class, 'ocr_caption')]"):
-        title = el.get("title", "")
-        box = _BBOX.search(title)
-        if not box:
-            continue
-        x0, y0, x1, y1 = (int(v) for v in box.groups())
+    for line in parse_hocr(hocr):
+        x0, y0, x1, y1 = line.bbox
         if x1 - x0 < 4 or y1 - y0 < 4:
             continue
-        m, c = (float(v) for v in _BASELINE.search(title).groups()) if _BASELINE.search(title) else (0.0, 0.0)
-        ya, yb = y1 + c, y1 + c + m * (x1 - x0)
-        text = " ".join(" ".join(w.itertext()).strip() for w in el.xpath(".//*[contains(@class, 'ocrx_word')]")).strip()
-        above = max(4.0, min(ya, yb) - y0)
-        below = max(2.0, y1 - max(ya, yb) + 2)
-        out.append(Detected([[float(x0), ya], [float(x1), yb]], above, below, " ".join(text.split())))
+        (_, ya), (_, yb) = line.baseline
+        out.append(Detected(line.baseline, max(4.0, min(ya, yb) - y0), max(2.0, y1 - max(ya, yb) + 2), line.text))
     return out
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytesseract
 from PIL import Image
 
-__all__ = ["TesseractError", "languages", "check_language", "recognize"]
+from ocr.hocr import OcrLine, parse_hocr, parse_tsv
+
+__all__ = ["TesseractError", "languages", "check_language", "recognize", "run_tesseract", "ocr_page", "ocr_line"]
 
 _LANG_RE = re.compile(r"^[A-Za-z0-9_\-]+(\+[A-Za-z0-9_\-]+)*$")
 
@@ -49,3 +54,45 @@ def recognize(img: np.ndarray, lang: str = "grc", psm: int = 6, timeout: float =
     except pytesseract.TesseractError as exc:
         raise TesseractError(f"Tesseract failed: {exc.message or exc}") from exc
     return unicodedata.normalize("NFC", text).rstrip()
+
+
+def run_tesseract(image: Path, lang: str, psm: int, config: str, timeout: float = 600,
+                  tessdata_dir: Path | None = None, threads: int = 1) -> str:
+    """Run the ``tesseract`` command on an image file and return its stdout (``config``: hocr, tsv, txt).
+
+    ``threads``: OpenMP threads of this Tesseract process. One per process and one process per core
+    is much faster than Tesseract's own threading on small machines (BENCHMARKS.md).
+    """
+    cmd = ["tesseract", str(image), "stdout", "-l", lang, "--psm", str(int(psm))]
+    if tessdata_dir:
+        cmd[1:1] = ["--tessdata-dir", str(tessdata_dir)]
+    if config != "txt":
+        cmd.append(config)
+    env = {**os.environ, "OMP_THREAD_LIMIT": str(threads)}
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, check=False)
+    except FileNotFoundError as exc:
+        raise TesseractError("Tesseract is not installed (Debian: apt-get install tesseract-ocr)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise TesseractError(f"Tesseract took longer than {timeout:.0f} s") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise TesseractError(f"Tesseract failed: {message[-1] if message else done.returncode}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def ocr_page(image: Path, lang: str, psm: int = 3, tessdata_dir: Path | None = None) -> list[OcrLine]:
+    """Whole-page OCR with Tesseract's layout analysis: lines with boxes, baselines, confidences."""
+    return parse_hocr(run_tesseract(image, lang, psm, "hocr", tessdata_dir=tessdata_dir))
+
+
+def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:
+    """Text and confidence (0–100) of one line image."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".png") as tmp:
+        Image.fromarray(img).save(tmp.name)
+        lines = parse_tsv(run_tesseract(Path(tmp.name), lang, psm, "tsv", timeout=120, tessdata_dir=tessdata_dir))
+    text = " ".join(ln.text for ln in lines)
+    conf = round(sum(ln.conf for ln in lines) / len(lines), 1) if lines else -1.0
+    return unicodedata.normalize("NFC", text), conf

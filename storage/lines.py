@@ -151,7 +151,7 @@ def replace_lines(store: Store, project_id: str, document_id: str, page_id: str,
     return fresh
 
 
-_EDITABLE = {"points", "kind", "text", "status", "above", "below", "baseline"}
+_EDITABLE = {"points", "kind", "text", "status", "above", "below", "baseline", "conf", "source"}
 
 
 def update_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
@@ -176,6 +176,8 @@ def update_line(store: Store, project_id: str, document_id: str, page_id: str, l
         updated = Line.from_dict({**current.to_dict(), **changes})
         if "text" in changes and "status" not in changes:
             updated.status = "verified" if clean_text(changes["text"]) else "empty"
+        if updated.status == "verified" and "conf" not in changes:
+            updated.conf = None  # a person's text has no machine confidence
         updated = _valid(updated)
         updated.rev, updated.updated = current.rev + 1, now_iso()
         data.lines[line_id] = updated

@@ -148,7 +148,8 @@ class Line:
     baseline: list[list[float]] | None = None
     rev: int = 1
     updated: str = ""
-    source: str = "drawn"  #: drawn, detected, or imported:<format>
+    source: str = "drawn"  #: drawn, detected, ocr:<model>, or imported:<format>
+    conf: float | None = None  #: Tesseract's confidence (0–100) in machine text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,4 +161,5 @@ class Line:
             text=d.get("text", ""), status=d.get("status", "empty"), above=d.get("above"), below=d.get("below"),
             baseline=[[float(x), float(y)] for x, y in d["baseline"]] if d.get("baseline") else None,
             rev=int(d.get("rev", 1)), updated=d.get("updated", ""), source=d.get("source", "drawn"),
+            conf=d.get("conf"),
         )

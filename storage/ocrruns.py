@@ -1,0 +1,254 @@
+"""OCR runs over a document: pages in parallel (one single-threaded Tesseract per core), results
+kept per page and per run, machine text put into the page's lines (verified lines are never
+touched), and the evaluation of a run against the verified lines.
+
+Files::
+
+    documents/<doc>/runs/<run>.json        the run: spec, started/finished, per-page status and errors
+    documents/<doc>/pages/<page>/ocr/<run>.json   what that run read on the page (page pixels)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from filelock import FileLock
+
+from ocr.geometry import apply, invert
+from ocr.hocr import OcrLine
+from ocr.metrics import Score, score
+from ocr.tesseract import TesseractError, check_language, ocr_line, ocr_page
+from storage import lines as line_store
+from storage.autolines import find_lines
+from storage.errors import InvalidInput, KalamosError, NotFound
+from storage.jsonio import read_json, write_json
+from storage.lineimages import cut_line, page_band, work_image
+from storage.lines import LineConflict
+from storage.models import Line, Page
+from storage.processing import processed_path
+from storage.store import Store, check_id, new_id, now_iso
+
+__all__ = ["RunSpec", "run_ocr", "list_runs", "get_run", "page_result", "evaluate_run", "PageEval", "default_jobs"]
+
+log = logging.getLogger(__name__)
+Mode = Literal["page", "lines"]
+PSMS = (1, 3, 4, 6, 11, 12, 13)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class RunSpec:
+    model: str = "grc"
+    psm: int = 3
+    mode: Mode = "page"
+    preprocessed: bool = True  #: read the preprocessed page when there is one
+
+    def check(self) -> "RunSpec":
+        check_language(self.model)
+        if self.mode not in ("page", "lines"):
+            raise InvalidInput(f"unknown OCR mode {self.mode!r} (page, lines)")
+        if self.psm not in PSMS:
+            raise InvalidInput(f"page segmentation mode {self.psm} is not one of {PSMS}")
+        return self
+
+
+def _runs_dir(store: Store, project_id: str, document_id: str) -> Path:
+    return store.document_dir(project_id, document_id) / "runs"
+
+
+def _result_path(store: Store, project_id: str, document_id: str, page_id: str, run_id: str) -> Path:
+    return store.page_dir(project_id, document_id, page_id) / "ocr" / f"{check_id('run', run_id)}.json"
+
+
+def get_run(store: Store, project_id: str, document_id: str, run_id: str) -> dict[str, Any]:
+    try:
+        return read_json(_runs_dir(store, project_id, document_id) / f"{check_id('run', run_id)}.json")
+    except FileNotFoundError:
+        raise NotFound(f"No OCR run {run_id}.") from None
+
+
+def list_runs(store: Store, project_id: str, document_id: str) -> list[dict[str, Any]]:
+    """The document's runs, newest first."""
+    folder = _runs_dir(store, project_id, document_id)
+    runs = []
+    for path in folder.glob("r-*.json") if folder.exists() else []:
+        try:
+            runs.append(read_json(path))
+        except (KalamosError, OSError):
+            continue
+    return sorted(runs, key=lambda r: r.get("started", ""), reverse=True)
+
+
+def page_result(store: Store, project_id: str, document_id: str, page_id: str, run_id: str) -> dict[str, Any] | None:
+    try:
+        return read_json(_result_path(store, project_id, document_id, page_id, run_id))
+    except FileNotFoundError:
+        return None
+
+
+def _to_page(line: OcrLine, back: np.ndarray) -> OcrLine:
+    x0, y0, x1, y1 = line.bbox
+    corners = apply(back, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    xs, ys = [p[0] for p in corners], [p[1] for p in corners]
+    words = [type(w)(bbox=_box(apply(back, [[w.bbox[0], w.bbox[1]], [w.bbox[2], w.bbox[3]]])), text=w.text, conf=w.conf)
+             for w in line.words]
+    return OcrLine([min(xs), min(ys), max(xs), max(ys)], apply(back, line.baseline), line.text, line.conf, words)
+
+
+def _box(pts: list[list[float]]) -> list[float]:
+    (a, b), (c, d) = pts
+    return [min(a, c), min(b, d), max(a, c), max(b, d)]
+
+
+def _ocr_page_mode(store: Store, project_id: str, document_id: str, page: Page, spec: RunSpec) -> dict[str, Any]:
+    path = processed_path(store, project_id, document_id, page) if spec.preprocessed else None
+    if path is not None and page.processed and page.processed.get("matrix"):
+        matrix = np.asarray(page.processed["matrix"], dtype=np.float64)
+    else:
+        path, matrix = store.page_image_path(project_id, document_id, page), np.eye(3)
+    back = invert(matrix)
+    found = [_to_page(ln, back) for ln in ocr_page(path, spec.model, spec.psm) if ln.text]
+    existing = line_store.list_lines(store, project_id, document_id, page.id)
+    added = 0
+    if not existing:  # the page's lines come from this run: they can be reviewed and corrected
+        new = []
+        for ln in found:
+            (xa, ya), (xb, yb) = ln.baseline
+            if abs(xb - xa) < 4:
+                continue
+            new.append(Line("", "baseline", ln.baseline, text=ln.text, status="machine", conf=ln.conf,
+                            above=max(4.0, min(ya, yb) - ln.bbox[1]), below=max(2.0, ln.bbox[3] - max(ya, yb) + 2),
+                            source=f"ocr:{spec.model}"))
+        added = len(line_store.add_lines(store, project_id, document_id, page.id, new))
+    preprocessed = path != store.page_image_path(project_id, document_id, page)
+    return {"lines": [ln.to_dict() for ln in found], "line_ids": None, "lines_added": added,
+            "image": "preprocessed" if preprocessed else "original"}
+
+
+def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page, spec: RunSpec) -> dict[str, Any]:
+    lines = line_store.list_lines(store, project_id, document_id, page.id)
+    detected = 0
+    if not lines:
+        detected = len(find_lines(store, project_id, document_id, page.id, "projection"))
+        lines = line_store.list_lines(store, project_id, document_id, page.id)
+    work = work_image(store, project_id, document_id, page, prefer_processed=spec.preprocessed)
+    band = page_band(store, project_id, document_id, page)
+    results, ids = [], []
+    for line in lines:
+        try:
+            text, conf = ocr_line(cut_line(work, line, band), spec.model)
+        except ValueError:
+            text, conf = "", -1.0
+        ids.append(line.id)
+        results.append({"text": text, "conf": conf})
+        if line.status != "verified" and text:
+            try:
+                line_store.update_line(store, project_id, document_id, page.id, line.id, line.rev, text=text,
+                                       status="machine", conf=conf, source=f"ocr:{spec.model}")
+            except LineConflict:
+                pass  # someone is editing it: their text wins
+    return {"lines": results, "line_ids": ids, "lines_added": detected,
+            "image": "preprocessed" if work.processed else "original"}
+
+
+def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[str] | None, spec: RunSpec,
+            jobs: int | None = None, progress: Callable[[int, int, float], None] | None = None) -> dict[str, Any]:
+    """OCR the pages (all when None) with ``jobs`` Tesseract processes at once; returns the run record.
+
+    ``progress(done, total, seconds_left)`` is called after each page. A page that fails is recorded
+    with its error and the others go on. Results are written page by page as they finish, so an
+    interrupted run keeps what it did.
+    """
+    spec.check()
+    pages = store.list_pages(project_id, document_id)
+    if page_ids is not None:
+        wanted = set(page_ids)
+        pages = [p for p in pages if p.id in wanted]
+    if not pages:
+        raise InvalidInput("There are no pages to read.")
+    run_id = new_id("run")
+    folder = _runs_dir(store, project_id, document_id)
+    folder.mkdir(exist_ok=True)
+    record: dict[str, Any] = {"id": run_id, "spec": asdict(spec), "started": now_iso(), "finished": None,
+                              "pages": {p.id: {"status": "waiting"} for p in pages}, "order": [p.id for p in pages]}
+    lock = FileLock(str(folder / f".{run_id}.lock"))
+    with lock:
+        write_json(folder / f"{run_id}.json", record)
+
+    def one(page: Page) -> tuple[str, dict[str, Any]]:
+        t0 = time.perf_counter()
+        try:
+            doing = _ocr_page_mode if spec.mode == "page" else _ocr_lines_mode
+            result = doing(store, project_id, document_id, page, spec)
+            result.update({"run": run_id, "page": page.id, "spec": asdict(spec), "at": now_iso()})
+            write_json(_result_path(store, project_id, document_id, page.id, run_id), result)
+            return page.id, {"status": "done", "seconds": round(time.perf_counter() - t0, 2),
+                             "lines": len(result["lines"])}
+        except (KalamosError, TesseractError, OSError, ValueError) as exc:
+            log.warning("OCR of page %s failed: %s", page.id, exc)
+            return page.id, {"status": "failed", "error": str(exc)}
+
+    started = time.perf_counter()
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as pool:
+        futures = [pool.submit(one, p) for p in pages]
+        for fut in as_completed(futures):
+            page_id, status = fut.result()
+            done += 1
+            with lock:
+                record = read_json(folder / f"{run_id}.json")
+                record["pages"][page_id] = status
+                if done == len(pages):
+                    record["finished"] = now_iso()
+                write_json(folder / f"{run_id}.json", {k: v for k, v in record.items() if k != "schema_version"})
+            if progress:
+                elapsed = time.perf_counter() - started
+                progress(done, len(pages), elapsed / done * (len(pages) - done))
+    return record
+
+
+@dataclass
+class PageEval:
+    page_id: str
+    number: int
+    label: str
+    score: Score
+    lines: int = 0
+    note: str = ""
+
+
+def evaluate_run(store: Store, project_id: str, document_id: str, run_id: str) -> tuple[list[PageEval], Score]:
+    """Score a run where the pages have verified lines (their current text is the reference)."""
+    get_run(store, project_id, document_id, run_id)  # NotFound for a run that does not exist
+    rows: list[PageEval] = []
+    total = Score()
+    for number, page in enumerate(store.list_pages(project_id, document_id), 1):
+        result = page_result(store, project_id, document_id, page.id, run_id)
+        if result is None:
+            continue
+        verified = [ln for ln in line_store.list_lines(store, project_id, document_id, page.id) if ln.status == "verified"]
+        if not verified:
+            continue
+        if result.get("line_ids"):
+            hyp = dict(zip(result["line_ids"], (r["text"] for r in result["lines"])))
+            s = Score()
+            for ln in verified:
+                s = s + score(ln.text, hyp.get(ln.id, ""))
+            note = "line by line"
+        else:
+            s = score("\n".join(ln.text for ln in verified), "\n".join(r["text"] for r in result["lines"]))
+            note = "whole page (all of its lines should be verified for a fair score)"
+        rows.append(PageEval(page.id, number, page.label, s, len(verified), note))
+        total = total + s
+    return rows, total

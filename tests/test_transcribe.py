@@ -1,0 +1,134 @@
+"""OCR runs (real Tesseract), a run with a broken page, evaluation, every export format, the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from lxml import etree
+
+from storage import Store
+from storage import lines as line_store
+from storage.groundtruth import import_gt
+from storage.ocrruns import RunSpec, evaluate_run, list_runs, page_result, run_ocr
+from storage.transcripts import export_files
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMAS = Path(__file__).resolve().parent / "resources" / "schemas"
+
+
+@pytest.fixture
+def campbell(tmp_path: Path, shared_data: Path):  # type: ignore[no-untyped-def]
+    """Two real pages of a Greek + English commentary with their verified line ground truth."""
+    store = Store(tmp_path / "data")
+    p = store.create_project("Campbell")
+    d = store.create_document(p.id, "Ajax")
+    tsv = shared_data / "gt4histcomment" / "cu31924087948174" / "cu31924087948174_training.tsv"
+    rows = [r for r in tsv.read_text(encoding="utf-8").splitlines() if r.split("\t")[0] in
+            sorted({r.split("\t")[0] for r in tsv.read_text(encoding="utf-8").splitlines()})[-2:]]
+    small = tmp_path / "gt" / "two.tsv"
+    small.parent.mkdir()
+    small.write_text("\n".join(rows), encoding="utf-8")
+    for img in {r.split("\t")[0] for r in rows}:
+        (small.parent / img).write_bytes((tsv.parent / "imgs" / img).read_bytes())
+    rep = import_gt(store, p.id, d.id, [small])
+    assert rep.pages == 2
+    return store, p.id, d.id
+
+
+def test_line_mode_run_scores_against_verified_lines_and_keeps_them(campbell) -> None:  # type: ignore[no-untyped-def]
+    store, p, d = campbell
+    seen = []
+    run = run_ocr(store, p, d, None, RunSpec("grc+eng", mode="lines"), jobs=2, progress=lambda *a: seen.append(a))
+    assert [s["status"] for s in run["pages"].values()] == ["done", "done"] and run["finished"]
+    assert [a[:2] for a in seen] == [(1, 2), (2, 2)]
+    rows, total = evaluate_run(store, p, d, run["id"])
+    assert len(rows) == 2 and total.chars > 1000 and 0 < total.cer < 0.15
+    # verified lines keep the person's text
+    page = store.list_pages(p, d)[0]
+    assert all(ln.status == "verified" for ln in line_store.list_lines(store, p, d, page.id))
+    assert list_runs(store, p, d)[0]["id"] == run["id"]
+
+
+def test_page_mode_on_a_page_without_lines_makes_reviewable_lines(campbell) -> None:  # type: ignore[no-untyped-def]
+    store, p, d = campbell
+    page = store.list_pages(p, d)[0]
+    line_store.replace_lines(store, p, d, page.id, [])
+    run = run_ocr(store, p, d, [page.id], RunSpec("grc+eng", psm=3, mode="page"), jobs=1)
+    result = page_result(store, p, d, page.id, run["id"])
+    assert result and len(result["lines"]) > 20 and result["lines_added"] == len(line_store.list_lines(store, p, d, page.id))
+    lines = line_store.list_lines(store, p, d, page.id)
+    assert all(ln.status == "machine" and ln.conf is not None and ln.kind == "baseline" for ln in lines)
+    assert all(0 <= ln.points[0][0] < page.width and 0 <= ln.points[0][1] < page.height for ln in lines)
+
+
+def test_a_broken_page_is_reported_and_the_others_finish(campbell) -> None:  # type: ignore[no-untyped-def]
+    store, p, d = campbell
+    first, second = store.list_pages(p, d)
+    image = store.page_image_path(p, d, first)
+    image.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    run = run_ocr(store, p, d, None, RunSpec("grc+eng", mode="page"), jobs=2)
+    assert run["pages"][first.id]["status"] == "failed" and run["pages"][first.id]["error"]
+    assert run["pages"][second.id]["status"] == "done"
+    assert page_result(store, p, d, second.id, run["id"]) is not None
+
+
+def schema(name: str) -> etree.XMLSchema:
+    text = (SCHEMAS / name).read_text(encoding="utf-8").replace(
+        'schemaLocation="http://www.loc.gov/standards/xlink/xlink.xsd"', f'schemaLocation="{(SCHEMAS / "xlink.xsd").as_uri()}"')
+    return etree.XMLSchema(etree.fromstring(text.encode(), base_url=(SCHEMAS / name).as_uri()))
+
+
+def test_every_export_format(campbell) -> None:  # type: ignore[no-untyped-def]
+    store, p, d = campbell
+    page = store.list_pages(p, d)[0]
+    first_text = line_store.list_lines(store, p, d, page.id)[4].text
+    txt = export_files(store, p, d, "txt")
+    assert len(txt) == 3 and first_text in next(v for k, v in txt.items() if k.endswith("_p0001.txt")).decode()
+    for fmt, xsd in (("alto", "alto-4-4.xsd"), ("page", "pagecontent-2019-07-15.xsd")):
+        files = export_files(store, p, d, fmt)
+        assert len(files) == 2
+        for data in files.values():
+            doc = etree.fromstring(data)
+            s = schema(xsd)
+            assert s.validate(doc), s.error_log
+    hocr = export_files(store, p, d, "hocr")
+    [(name, data)] = hocr.items()
+    tree = etree.fromstring(data)
+    lines = tree.findall(".//{http://www.w3.org/1999/xhtml}span[@class='ocr_line']")
+    assert len(lines) > 40 and all(ln.get("title").startswith("bbox ") for ln in lines)
+    [(name, pdf)] = export_files(store, p, d, "pdf").items()
+    doc = pdfium.PdfDocument(pdf)
+    assert len(doc) == 2
+    text = doc[0].get_textpage().get_text_range()
+    assert first_text.split()[0] in text and len(text) > 1000  # the text layer can be read back
+
+
+def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(data_dir), *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_ocr_and_eval(campbell, tmp_path: Path, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    store, p, d = campbell
+    out = tmp_path / "out"
+    r = run_cli("ocr", "--project", "Campbell", "--document", "Ajax", "--model", "grc+eng", "--jobs", "2",
+                "--format", "txt", "--format", "pdf", "--out", str(out), data_dir=store.root)
+    assert r.returncode == 0, r.stderr
+    assert "2/2 pages" in r.stdout and "2 of 2 page(s) read" in r.stdout
+    assert (out / "Ajax.pdf").exists() and (out / "Ajax.txt").stat().st_size > 1000
+    gt = tmp_path / "lines"
+    gt.mkdir()
+    for f in sorted((shared_data / "gazis-lines" / "test").iterdir())[:20]:
+        (gt / f.name).write_bytes(f.read_bytes())
+    (gt / "orphan.png").write_bytes((gt / "test-0000.jpg").read_bytes())
+    r = run_cli("eval", "--model", "grc", "--gt", str(gt), data_dir=store.root)
+    assert r.returncode == 0, r.stderr
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("CER ") and last.endswith("%") and 0 < float(last[4:-1]) < 40
+    assert "orphan.png: no .gt.txt" in r.stderr
+    r = run_cli("eval", "--model", "klingon", "--gt", str(gt), data_dir=store.root)
+    assert r.returncode == 2 and "not installed" in r.stderr and "Traceback" not in r.stderr
