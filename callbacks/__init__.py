@@ -13,10 +13,11 @@ __all__ = ["register_all"]
 
 
 def register_all(app: Dash, store: Store, config: Config) -> None:
-    from callbacks import annotate, preprocess, routes, shell, upload
+    from callbacks import annotate, preprocess, routes, shell, transcribe, upload
 
     routes.register(app.server, store, config)
     shell.register(app, store)
     upload.register(app, store, config)
     preprocess.register(app, store)
     annotate.register(app, store)
+    transcribe.register(app, store)

@@ -104,10 +104,39 @@ AN_EDITING = "annotate-editing"  # dcc.Store: the line id the text field current
 AN_UNDO_STORE = "annotate-undo-store"  # dcc.Store: the last change, to undo it
 AN_REV = "annotate-rev"  # dcc.Store: bumped to reload the page's lines from the store
 
-# ---- tabs still to come
 ANNOTATE_TAB = "annotate-tab"
-TRAIN_TAB = "train-tab"
+
+# ---- transcribe tab
 TRANSCRIBE_TAB = "transcribe-tab"
+TR_PAGES = "transcribe-pages"
+TR_MODEL = "transcribe-model"
+TR_MODE = "transcribe-mode"
+TR_PSM = "transcribe-psm"
+TR_PREPROCESSED = "transcribe-preprocessed"
+TR_RUN = "transcribe-run"
+TR_CANCEL = "transcribe-cancel"
+TR_PROGRESS = "transcribe-progress"
+TR_RUN_STATUS = "transcribe-run-status"
+TR_PAGE = "transcribe-page"
+TR_GRAPH = "transcribe-graph"
+TR_LIST = "transcribe-list"
+TR_TITLE = "transcribe-title"
+TR_LINE_IMG = "transcribe-line-img"
+TR_TEXT = "transcribe-text"
+TR_BETA = "transcribe-beta"
+TR_VERIFY = "transcribe-verify"
+TR_MESSAGE = "transcribe-message"
+TR_SEARCH = "transcribe-search"
+TR_SEARCH_RESULTS = "transcribe-search-results"
+TR_RUN_PICK = "transcribe-run-pick"
+TR_EVAL = "transcribe-eval"
+TR_EXPORTS = "transcribe-exports"
+TR_LINES = "transcribe-lines"  # dcc.Store: {"page", "lines": [...]} of the page under review
+TR_SELECTED = "transcribe-selected"  # dcc.Store: line id
+TR_REV = "transcribe-rev"  # dcc.Store: bumped after a run to reload
+
+# ---- tabs still to come
+TRAIN_TAB = "train-tab"
 
 # ---- dict ids (pattern matching)
 PAGE_MOVE = "upload-page-move"
@@ -116,6 +145,8 @@ PP_PARAM = "preprocess-param"
 PP_STEP_ON = "preprocess-step-on"
 PP_STEP_ACTION = "preprocess-step-action"
 AN_ROW = "annotate-row"
+TR_ROW = "transcribe-row"
+TR_HIT = "transcribe-hit"
 
 
 def page_move(page_id: str, step: int) -> dict[str, object]:
@@ -140,3 +171,11 @@ def pp_step_action(index: int, action: str) -> dict[str, object]:
 
 def an_row(line_id: str) -> dict[str, str]:
     return {"type": AN_ROW, "line": line_id}
+
+
+def tr_row(line_id: str) -> dict[str, str]:
+    return {"type": TR_ROW, "line": line_id}
+
+
+def tr_hit(page_id: str, line_id: str) -> dict[str, str]:
+    return {"type": TR_HIT, "page": page_id, "line": line_id}

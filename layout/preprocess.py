@@ -141,7 +141,7 @@ def figure(view: dict[str, Any] | None) -> go.Figure:
         xaxis=dict(domain=[0, 0.49], visible=False),
         xaxis2=dict(domain=[0.51, 1], visible=False, matches="x"),
         yaxis=dict(visible=False, scaleanchor="x", autorange="reversed"),
-        yaxis2=dict(visible=False, scaleanchor="x2", matches="y", anchor="x2", autorange="reversed"),
+        yaxis2=dict(visible=False, matches="y", anchor="x2", autorange="reversed"),
         uirevision=(view or {}).get("page", "none"),
     )
     if not view:

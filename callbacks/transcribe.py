@@ -1,0 +1,235 @@
+"""Transcribe tab: OCR runs in the background, review by confidence, correction, search, scores, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+
+from callbacks.common import clicked, page_options, selected_document
+from callbacks.routes import line_url, transcript_url
+from layout import ids
+from layout.transcribe import eval_table, review_figure, review_rows
+from ocr.greek import beta_to_greek
+from ocr.metrics import strip_diacritics
+from ocr.tesseract import TesseractError, languages
+from storage import KalamosError, Store
+from storage import lines as line_store
+from storage.lineimages import line_outline, page_band
+from storage.lines import LineConflict
+from storage.ocrruns import RunSpec, evaluate_run, list_runs, run_ocr
+from storage.processing import PREVIEW_SIDE
+
+__all__ = ["register", "fold"]
+
+
+def fold(text: str) -> str:
+    """For accent- and case-insensitive search: no diacritics, casefolded, final sigma as σ."""
+    return strip_diacritics(text).casefold().replace("ς", "σ")
+
+
+def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short function per user action
+    def page_data(where: tuple[str, str], page_id: str) -> dict[str, Any]:
+        page = store.get_page(*where, page_id)
+        band = page_band(store, *where, page)
+        lines = []
+        for n, ln in enumerate(line_store.list_lines(store, *where, page_id), 1):
+            lines.append({**ln.to_dict(), "number": n, "outline": line_outline(ln, band)})
+        key = page.processed["key"] if page.processed else "orig"
+        return {"page": page_id, "width": page.width, "height": page.height, "key": key,
+                "url": f"/files/{where[0]}/{where[1]}/{page_id}/preview/base-{PREVIEW_SIDE}.jpg", "lines": lines}
+
+    @app.callback(Output(ids.TR_PAGE, "options"), Output(ids.TR_PAGE, "value"), Output(ids.TR_PAGES, "options"),
+                  Input(ids.SELECTION, "data"), Input(ids.PAGES_REV, "data"), State(ids.TR_PAGE, "value"))
+    def pages(selection: dict | None, _rev: int, current: str | None):
+        options, value = page_options(store, selection, current, mark="")
+        return options, value, options
+
+    @app.callback(Output(ids.TR_MODEL, "options"), Output(ids.TR_MODEL, "value"), Input(ids.TABS, "active_tab"),
+                  State(ids.TR_MODEL, "value"))
+    def models(_tab: str, current: list[str] | None):
+        try:
+            known = languages()
+        except TesseractError as exc:
+            return [{"label": str(exc), "value": "", "disabled": True}], []
+        keep = [m for m in current or [] if m in known] or (["grc"] if "grc" in known else known[:1])
+        return [{"label": lang, "value": lang} for lang in known], keep
+
+    @app.callback(
+        Output(ids.TR_RUN_STATUS, "children"), Output(ids.TR_REV, "data", allow_duplicate=True),
+        Input(ids.TR_RUN, "n_clicks"),
+        State(ids.SELECTION, "data"), State(ids.TR_PAGES, "value"), State(ids.TR_MODEL, "value"),
+        State(ids.TR_MODE, "value"), State(ids.TR_PSM, "value"), State(ids.TR_PREPROCESSED, "value"),
+        State(ids.TR_REV, "data"),
+        background=True,
+        running=[(Output(ids.TR_RUN, "disabled"), True, False), (Output(ids.TR_CANCEL, "disabled"), False, True)],
+        cancel=[Input(ids.TR_CANCEL, "n_clicks")],
+        progress=[Output(ids.TR_PROGRESS, "value"), Output(ids.TR_PROGRESS, "max"), Output(ids.TR_PROGRESS, "label")],
+        prevent_initial_call=True,
+    )
+    def run(set_progress, _n: int, selection: dict | None, page_ids: list[str] | None, model: list[str] | None,  # type: ignore[no-untyped-def]
+            mode: str, psm: str, preprocessed: bool, rev: int):
+        where = selected_document(selection)
+        if not where:
+            return dbc.Alert("Choose a document first.", color="warning"), no_update
+        if not model:
+            return dbc.Alert("Choose at least one model.", color="warning"), no_update
+        spec = RunSpec("+".join(model), int(psm or 3), mode or "page", bool(preprocessed))  # type: ignore[arg-type]
+        set_progress((0, 1, "starting…"))
+        try:
+            record = run_ocr(store, *where, page_ids or None, spec, None,
+                             lambda done, total, left: set_progress((done, total, f"{done} / {total} pages · ~{left:.0f} s left")))
+        except (KalamosError, TesseractError) as exc:
+            return dbc.Alert(str(exc), color="danger"), no_update
+        failed = [(record["order"].index(pid) + 1, st["error"]) for pid, st in record["pages"].items() if st["status"] == "failed"]
+        text = f"Read {len(record['pages']) - len(failed)} of {len(record['pages'])} page(s) with {spec.model} ({spec.mode} mode)."
+        if failed:
+            return dbc.Alert([text, html.Ul([html.Li(f"page {n}: {e}") for n, e in failed], className="mb-0")],
+                             color="warning", className="kalamos-run-done py-2"), (rev or 0) + 1
+        return dbc.Alert(text, color="success", className="kalamos-run-done py-2"), (rev or 0) + 1
+
+    @app.callback(Output(ids.TR_LINES, "data"), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
+                  Input(ids.TR_PAGE, "value"), Input(ids.TR_REV, "data"), State(ids.SELECTION, "data"),
+                  State(ids.TR_SELECTED, "data"), prevent_initial_call="initial_duplicate")
+    def load(page_id: str | None, _rev: int, selection: dict | None, selected: str | None):
+        where = selected_document(selection)
+        if not (where and page_id):
+            return None, None
+        try:
+            data = page_data(where, page_id)
+        except KalamosError:
+            return None, None
+        known = [ln["id"] for ln in data["lines"]]
+        return data, selected if selected in known else no_update
+
+    @app.callback(Output(ids.TR_GRAPH, "figure"), Output(ids.TR_LIST, "children"),
+                  Input(ids.TR_LINES, "data"), Input(ids.TR_SELECTED, "data"))
+    def draw(data: dict | None, selected: str | None):
+        if not data:
+            return review_figure(None, []), ""
+        view = {"page": data["page"], "url": data["url"], "width": data["width"], "height": data["height"]}
+        if not data["lines"]:
+            return review_figure(view, []), html.Div("No lines on this page yet: run OCR.", className="text-muted small")
+        return review_figure(view, data["lines"], selected), review_rows(data["lines"], selected)
+
+    @app.callback(Output(ids.TR_SELECTED, "data", allow_duplicate=True), Input(ids.TR_GRAPH, "clickData"),
+                  prevent_initial_call=True)
+    def select_on_page(click: dict | None):
+        point = ((click or {}).get("points") or [{}])[0]
+        return point.get("customdata") or no_update
+
+    @app.callback(Output(ids.TR_SELECTED, "data", allow_duplicate=True),
+                  Input({"type": ids.TR_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
+    def select_in_list(_clicks: list[int]):
+        return ctx.triggered_id["line"] if clicked() else no_update
+
+    @app.callback(Output(ids.TR_TEXT, "value"), Output(ids.TR_TITLE, "children"), Output(ids.TR_LINE_IMG, "src"),
+                  Input(ids.TR_SELECTED, "data"), State(ids.TR_LINES, "data"), State(ids.SELECTION, "data"))
+    def show(selected: str | None, data: dict | None, selection: dict | None):
+        where = selected_document(selection)
+        line = next((ln for ln in (data or {}).get("lines", []) if ln["id"] == selected), None)
+        if not (line and where and data):
+            return "", "Click a line on the page or in the list", ""
+        conf = "" if line.get("conf") is None else f", confidence {line['conf']:.0f}"
+        return (line["text"], f"Line {line['number']} of {len(data['lines'])} · {line['status']}{conf}",
+                line_url(*where, data["page"], line["id"], line["rev"], data["key"]))
+
+    @app.callback(Output(ids.TR_TEXT, "className"), Input(ids.TR_BETA, "value"))
+    def beta_mode(on: bool):
+        return "kalamos-greek-input kalamos-betacode" if on else "kalamos-greek-input"
+
+    @app.callback(
+        Output(ids.TR_LINES, "data", allow_duplicate=True), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
+        Output(ids.TR_MESSAGE, "children"), Output(ids.TR_MESSAGE, "color"), Output(ids.TR_MESSAGE, "is_open"),
+        Input(ids.TR_TEXT, "n_submit"), Input(ids.TR_VERIFY, "n_clicks"),
+        State(ids.TR_TEXT, "value"), State(ids.TR_SELECTED, "data"), State(ids.TR_LINES, "data"),
+        State(ids.SELECTION, "data"), State(ids.TR_BETA, "value"), prevent_initial_call=True,
+    )
+    def verify(_submit: int, _click: int, text: str | None, selected: str | None, data: dict | None,
+               selection: dict | None, beta: bool):
+        where = selected_document(selection)
+        line = next((ln for ln in (data or {}).get("lines", []) if ln["id"] == selected), None)
+        if not (where and line and data):
+            return no_update, no_update, "Click a line first.", "warning", True
+        text = beta_to_greek(text or "") if beta else (text or "")
+        if not text.strip():
+            return no_update, no_update, "An empty line cannot be verified.", "warning", True
+        try:
+            saved = line_store.update_line(store, *where, data["page"], line["id"], line["rev"], text=text, status="verified")
+        except LineConflict as exc:
+            fresh = page_data(where, data["page"])
+            return fresh, no_update, str(exc), "danger", True
+        except KalamosError as exc:
+            return no_update, no_update, str(exc), "danger", True
+        lines = [{**ln, **saved.to_dict()} if ln["id"] == saved.id else ln for ln in data["lines"]]
+        todo = sorted((ln for ln in lines if ln["status"] != "verified"),
+                      key=lambda ln: ln["conf"] if ln.get("conf") is not None else 101.0)
+        return {**data, "lines": lines}, (todo[0]["id"] if todo else no_update), "", "info", False
+
+    @app.callback(Output(ids.TR_SEARCH_RESULTS, "children"), Input(ids.TR_SEARCH, "value"), State(ids.SELECTION, "data"))
+    def search(query: str | None, selection: dict | None):
+        where = selected_document(selection)
+        needle = fold(query or "").strip()
+        if not (where and needle):
+            return ""
+        hits = []
+        for pno, page in enumerate(store.list_pages(*where), 1):
+            for lno, ln in enumerate(line_store.list_lines(store, *where, page.id), 1):
+                if needle in fold(ln.text):
+                    hits.append(html.Button(f"p. {pno}, line {lno}: {ln.text}", id=ids.tr_hit(page.id, ln.id), n_clicks=0,
+                                            type="button", className="list-group-item list-group-item-action py-1 small kalamos-hit"))
+        if not hits:
+            return html.Div(f"No line contains “{query}”.", className="text-muted")
+        more = len(hits) - 50
+        return [html.Div(f"{len(hits)} line(s):"), html.Div(hits[:50], className="list-group"),
+                *([html.Div(f"… and {more} more")] if more > 0 else [])]
+
+    @app.callback(Output(ids.TR_PAGE, "value", allow_duplicate=True), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
+                  Input({"type": ids.TR_HIT, "page": ALL, "line": ALL}, "n_clicks"), prevent_initial_call=True)
+    def go_to_hit(_clicks: list[int]):
+        if not clicked():
+            return no_update, no_update
+        return ctx.triggered_id["page"], ctx.triggered_id["line"]
+
+    @app.callback(Output(ids.TR_RUN_PICK, "options"), Output(ids.TR_RUN_PICK, "value"),
+                  Input(ids.SELECTION, "data"), Input(ids.TR_REV, "data"))
+    def runs(selection: dict | None, _rev: int):
+        where = selected_document(selection)
+        if not where:
+            return [], None
+        options = [{"label": f"{r['started'][:16].replace('T', ' ')} · {r['spec']['model']} · {r['spec']['mode']}", "value": r["id"]}
+                   for r in list_runs(store, *where)]
+        return options, options[0]["value"] if options else None
+
+    @app.callback(Output(ids.TR_EVAL, "children"), Input(ids.TR_RUN_PICK, "value"), Input(ids.TR_LINES, "data"),
+                  State(ids.SELECTION, "data"))
+    def evaluation(run_id: str | None, _data: dict | None, selection: dict | None):
+        where = selected_document(selection)
+        if not (where and run_id):
+            return html.Div("No OCR run yet.", className="text-muted")
+        try:
+            rows, total = evaluate_run(store, *where, run_id)
+        except KalamosError as exc:
+            return str(exc)
+        table = [{"page": str(r.number), "lines": r.lines, **r.score.as_row()} for r in rows]
+        if rows:
+            table.append({"page": "all", "lines": sum(r.lines for r in rows), **total.as_row()})
+        return eval_table(table)
+
+    @app.callback(Output(ids.TR_EXPORTS, "children"), Input(ids.SELECTION, "data"), Input(ids.TR_PAGE, "value"))
+    def exports(selection: dict | None, page_id: str | None):
+        where = selected_document(selection)
+        if not where:
+            return ""
+        labels = {"txt": "text", "hocr": "hOCR", "alto": "ALTO", "page": "PAGE XML", "pdf": "searchable PDF"}
+
+        def links(page: str | None, prefix: str) -> list[Any]:
+            return [html.A(label, href=transcript_url(*where, fmt, page), className="me-2", id=f"{prefix}-{fmt}")
+                    for fmt, label in labels.items()]
+
+        return [html.Div(["Export this page: ", *links(page_id, "transcribe-export-page")]) if page_id else "",
+                html.Div(["Export the document: ", *links(None, "transcribe-export-doc"),
+                          html.A("all formats (zip)", href=transcript_url(*where, "zip"), id="transcribe-export-zip")])]
+
+

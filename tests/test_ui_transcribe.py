@@ -1,0 +1,73 @@
+"""Browser journey of the Transcribe tab: OCR a two-page document with a progress bar, correct a
+line, verify it, reload: the correction is there and counts as ground truth; search; export."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from storage import Store
+from storage import lines as line_store
+from storage.groundtruth import export_tesstrain
+from storage.ingest import ImportLimits, import_paths
+
+pytestmark = pytest.mark.browser
+
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def test_ocr_correct_verify_reload(page, server, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(server.data_dir)
+    p = store.create_project("Gazis")
+    d = store.create_document(p.id, "Two pages")
+    import_paths(store, p.id, d.id, sorted((shared_data / "gazis-pages").glob("*.jpg"))[:2], ImportLimits())
+
+    page.goto(server.url)
+    page.get_by_role("tab", name="Transcribe").click()
+    expect(page.locator("#transcribe-list")).to_contain_text("No lines on this page yet")
+    page.click("#transcribe-run")
+    expect(page.locator(".kalamos-run-done")).to_contain_text("Read 2 of 2 page(s) with grc", timeout=120_000)
+    expect(page.locator("#transcribe-progress")).to_contain_text("2 / 2 pages")
+    rows = page.locator("#transcribe-list .list-group-item")
+    expect(rows.first).to_be_visible()
+    n_lines = rows.count()
+    assert n_lines > 15
+
+    # the least sure line first: correct it, Enter marks it verified
+    rows.first.click()
+    expect(page.locator("#transcribe-title")).to_contain_text("machine")
+    page.wait_for_function("document.getElementById('transcribe-line-img').naturalWidth > 50")
+    field = page.locator("#transcribe-text")
+    field.fill("ἐλθόντες εἰς τὴν πόλιν")
+    field.press("Enter")
+
+    def verified():  # type: ignore[no-untyped-def]
+        first = store.list_pages(p.id, d.id)[0]
+        return [ln for ln in line_store.list_lines(store, p.id, d.id, first.id) if ln.status == "verified"]
+
+    deadline = time.time() + 15
+    while not verified() and time.time() < deadline:
+        time.sleep(0.2)
+    [line] = verified()
+    assert line.text == "ἐλθόντες εἰς τὴν πόλιν" and line.conf is None
+    expect(page.locator("#transcribe-eval")).to_contain_text("CER")
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_IMG / "transcribe.png"))
+
+    page.reload()
+    expect(page.locator("#transcribe-list")).to_contain_text("ἐλθόντες εἰς τὴν πόλιν")
+    expect(page.locator("#transcribe-list .list-group-item")).to_have_count(n_lines)
+    assert export_tesstrain(store, p.id, [d.id], tmp_path / "gt").lines == 1  # it is ground truth now
+
+    # accent- and case-insensitive search finds it
+    page.fill("#transcribe-search", "ΕΛΘΟΝΤΕΣ")
+    page.press("#transcribe-search", "Enter")
+    expect(page.locator("#transcribe-search-results")).to_contain_text("ἐλθόντες εἰς τὴν πόλιν")
+    assert page.locator(".kalamos-hit").count() >= 2  # the OCR text of that line (ϑ for θ) is found too
+
+    # export links serve the transcription
+    resp = page.request.get(server.url + page.locator("#transcribe-export-doc-txt").get_attribute("href"))
+    assert resp.ok and "ἐλθόντες εἰς τὴν πόλιν" in resp.text()
