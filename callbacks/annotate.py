@@ -9,13 +9,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.common import clicked, page_options, selected_document
+from callbacks.common import clicked, model_options, page_options, selected_document
 from callbacks.routes import export_url, line_url, processed_view_url
 from layout import ids
 from layout.annotate import line_rows, page_figure
 from ocr.geometry import apply, invert
 from ocr.greek import beta_to_greek, check_line
-from ocr.tesseract import TesseractError, languages
+from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.autolines import find_lines, prefill_lines
@@ -118,10 +118,7 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
 
     @app.callback(Output(ids.AN_PREFILL_LANG, "options"), Input(ids.TABS, "active_tab"))
     def models(_tab: str):
-        try:
-            return [{"label": lang, "value": lang} for lang in languages()]
-        except TesseractError as exc:
-            return [{"label": str(exc), "value": "", "disabled": True}]
+        return model_options()
 
     @app.callback(Output(ids.AN_EXPORT_LINKS, "children"), Input(ids.SELECTION, "data"))
     def export_links(selection: dict | None):

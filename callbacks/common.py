@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dash import ctx
 
+from ocr.tesseract import TesseractError, languages
 from storage import KalamosError, Store
 
-__all__ = ["selected_document", "clicked", "page_options"]
+__all__ = ["selected_document", "clicked", "page_options", "model_options"]
 
 
 def selected_document(selection: dict | None) -> tuple[str, str] | None:
@@ -34,3 +35,11 @@ def page_options(store: Store, selection: dict | None, current: str | None,
                 "value": p.id} for i, p in enumerate(pages, 1)]
     values = [o["value"] for o in options]
     return options, current if current in values else (values[0] if values else None)
+
+
+def model_options() -> list[dict[str, object]]:
+    """The installed Tesseract models for a picker (one disabled entry saying why when there are none)."""
+    try:
+        return [{"label": lang, "value": lang} for lang in languages()]
+    except TesseractError as exc:
+        return [{"label": str(exc), "value": "", "disabled": True}]

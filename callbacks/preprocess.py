@@ -9,12 +9,12 @@ import cv2
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.common import clicked, page_options, selected_document
+from callbacks.common import clicked, model_options, page_options, selected_document
 from callbacks.routes import preview_url
 from layout import ids
 from layout.preprocess import figure, step_cards
 from ocr.pipeline import PipelineError, default_pipeline, new_step, to_json, validate
-from ocr.tesseract import TesseractError, languages, recognize
+from ocr.tesseract import TesseractError, recognize
 from storage import InvalidInput, KalamosError, Store
 from storage.processing import (PREVIEW_SIDE, apply_to_document, document_pipeline, full_result, list_presets,
                                 page_pipeline, preset_steps, render_preview, save_preset, set_document_pipeline,
@@ -36,10 +36,7 @@ def register(app: Dash, store: Store) -> None:
 
     @app.callback(Output(ids.PP_OCR_LANG, "options"), Input(ids.TABS, "active_tab"))
     def ocr_languages(_tab: str):
-        try:
-            return [{"label": lang, "value": lang} for lang in languages()]
-        except TesseractError as exc:
-            return [{"label": str(exc), "value": "", "disabled": True}]
+        return model_options()
 
     @app.callback(
         Output(ids.PP_PIPELINE, "data", allow_duplicate=True),

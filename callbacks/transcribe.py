@@ -7,13 +7,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.common import clicked, page_options, selected_document
+from callbacks.common import clicked, model_options, page_options, selected_document
 from callbacks.routes import line_url, transcript_url
 from layout import ids
 from layout.transcribe import eval_table, review_figure, review_rows
 from ocr.greek import beta_to_greek
 from ocr.metrics import strip_diacritics
-from ocr.tesseract import TesseractError, languages
+from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.lineimages import line_outline, page_band
@@ -49,12 +49,10 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
     @app.callback(Output(ids.TR_MODEL, "options"), Output(ids.TR_MODEL, "value"), Input(ids.TABS, "active_tab"),
                   State(ids.TR_MODEL, "value"))
     def models(_tab: str, current: list[str] | None):
-        try:
-            known = languages()
-        except TesseractError as exc:
-            return [{"label": str(exc), "value": "", "disabled": True}], []
+        options = model_options()
+        known = [o["value"] for o in options if not o.get("disabled")]
         keep = [m for m in current or [] if m in known] or (["grc"] if "grc" in known else known[:1])
-        return [{"label": lang, "value": lang} for lang in known], keep
+        return options, keep
 
     @app.callback(
         Output(ids.TR_RUN_STATUS, "children"), Output(ids.TR_REV, "data", allow_duplicate=True),

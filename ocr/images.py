@@ -13,7 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "UnreadableImage", "Frame", "KINDS", "EXTENSIONS", "sniff", "describe_unsupported",

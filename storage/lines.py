@@ -154,6 +154,17 @@ def replace_lines(store: Store, project_id: str, document_id: str, page_id: str,
 _EDITABLE = {"points", "kind", "text", "status", "above", "below", "baseline", "conf", "source"}
 
 
+def _unchanged(data: PageLines, line_id: str, base_rev: int, consequence: str) -> Line:
+    """The line as stored, if it is still at ``base_rev``; else ``LineConflict`` with the other version."""
+    current = data.lines.get(line_id)
+    if current is None:
+        raise LineConflict(f"This line was deleted by someone else; {consequence}.", None)
+    if current.rev != base_rev:
+        raise LineConflict(f"Someone else changed this line meanwhile; {consequence}. "
+                           f"Their version: “{current.text}” ({current.status}).", current)
+    return current
+
+
 def update_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
                 **changes: Any) -> Line:
     """Change one line made from revision ``base_rev``; returns the new version.
@@ -167,12 +178,7 @@ def update_line(store: Store, project_id: str, document_id: str, page_id: str, l
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a line")
     with _lock(store, project_id, document_id, page_id):
         data = load(store, project_id, document_id, page_id)
-        current = data.lines.get(line_id)
-        if current is None:
-            raise LineConflict("This line was deleted by someone else; your change was not saved.", None)
-        if current.rev != base_rev:
-            raise LineConflict("Someone else changed this line meanwhile; your change was not saved. "
-                               f"Their version: “{current.text}” ({current.status}).", current)
+        current = _unchanged(data, line_id, base_rev, "your change was not saved")
         updated = Line.from_dict({**current.to_dict(), **changes})
         if "text" in changes and "status" not in changes:
             updated.status = "verified" if clean_text(changes["text"]) else "empty"
@@ -189,12 +195,7 @@ def delete_line(store: Store, project_id: str, document_id: str, page_id: str, l
     """Remove a line (refused like ``update_line`` if it changed since ``base_rev``); returns it."""
     with _lock(store, project_id, document_id, page_id):
         data = load(store, project_id, document_id, page_id)
-        current = data.lines.get(line_id)
-        if current is None:
-            raise LineConflict("This line was already deleted.", None)
-        if current.rev != base_rev:
-            raise LineConflict("Someone else changed this line meanwhile; it was not deleted. "
-                               f"Their version: “{current.text}”.", current)
+        current = _unchanged(data, line_id, base_rev, "it was not deleted")
         data.order.remove(line_id)
         del data.lines[line_id]
         _save(store, project_id, document_id, page_id, data)

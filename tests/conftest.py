@@ -107,3 +107,14 @@ def page(browser, server: Server):  # type: ignore[no-untyped-def]
     tab.set_default_timeout(20_000)
     yield tab
     context.close()
+
+
+def eventually(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]
+    """Poll ``get()`` until ``ok(value)`` holds (the store is written by callbacks the page does not wait for)."""
+    deadline = time.time() + seconds
+    while True:
+        value = get()
+        if ok(value) or time.time() > deadline:
+            assert ok(value), value
+            return value
+        time.sleep(0.2)

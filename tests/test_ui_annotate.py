@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from conftest import eventually
 
 from storage import Store
 from storage import lines as line_store
@@ -20,16 +21,6 @@ from storage.ingest import ImportLimits, import_paths
 pytestmark = pytest.mark.browser
 
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
-
-
-def wait_for(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]
-    deadline = time.time() + seconds
-    while True:
-        value = get()
-        if ok(value) or time.time() > deadline:
-            assert ok(value), value
-            return value
-        time.sleep(0.2)
 
 
 def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +57,7 @@ def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages:
     field.press_sequentially("mh=nin a)/eide qea/", delay=20)
     expect(field).to_have_value("μῆνιν ἄειδε θεά")
     field.press("Enter")
-    wait_for(lambda: line_store.list_lines(store, p.id, d.id, pg)[0], lambda ln: ln.text == "μῆνιν ἄειδε θεά" and ln.status == "verified")
+    eventually(lambda: line_store.list_lines(store, p.id, d.id, pg)[0], lambda ln: ln.text == "μῆνιν ἄειδε θεά" and ln.status == "verified")
     expect(page.locator("#annotate-list")).to_contain_text("verified")
 
     # the palette puts accents on the letter before the cursor; the checks warn about look-alikes
@@ -130,7 +121,7 @@ def test_select_edit_conflict_delete_undo(page, server, shared_data: Path) -> No
     expect(page.locator("#annotate-title")).to_contain_text("Line 5")
     expect(field).to_have_value("my version")
     field.press("Enter")
-    wait_for(lambda: line_store.list_lines(store, p.id, d.id, pg)[4].text, lambda t: t == "my version")
+    eventually(lambda: line_store.list_lines(store, p.id, d.id, pg)[4].text, lambda t: t == "my version")
     expect(page.locator("#annotate-title")).to_contain_text("Line 6")  # Enter went on to the next line
 
     # Alt+↓ goes to the next line, delete it, undo brings it back

@@ -3,11 +3,12 @@ the document with a progress bar, reload and find the pipeline again."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from conftest import eventually
 
 from storage import Store
 from storage.ingest import ImportLimits, import_paths
@@ -16,17 +17,6 @@ from storage.processing import processed_path
 pytestmark = pytest.mark.browser
 
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
-
-
-def eventually(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]
-    """Poll ``get()`` until ``ok(value)``: the store is written by a callback the page does not wait for."""
-    deadline = time.time() + seconds
-    while True:
-        value = get()
-        if ok(value) or time.time() > deadline:
-            assert ok(value), value
-            return value
-        time.sleep(0.2)
 
 
 def after_image(page) -> str:  # type: ignore[no-untyped-def]
