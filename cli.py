@@ -7,6 +7,7 @@
     kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
     kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf] --out DIR
     kalamos eval --model M --gt DIR
+    kalamos train --gt DIR | --project P [--document D] --base MODEL --out NAME [--max-iterations N] [--max-minutes M]
 """
 
 from __future__ import annotations
@@ -70,11 +71,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="what to write (repeatable; default txt)")
     ocr.add_argument("--out", type=Path, help="folder to write the transcription into")
 
+    tr = sub.add_parser("train", help="fine-tune a Tesseract model on ground truth and register it in a project")
+    src = tr.add_mutually_exclusive_group()
+    src.add_argument("--gt", type=Path, help="a folder of line images with .gt.txt (tesstrain layout)")
+    src.add_argument("--resume", help="go on with an interrupted training job (its id)")
+    tr.add_argument("--project", help="project whose verified lines train the model and which keeps the model "
+                                      "(with --gt: default 'Trained models', created if missing)")
+    tr.add_argument("--document", action="append", help="only these documents' verified lines (repeatable)")
+    tr.add_argument("--base", default="grc", help="installed model to fine-tune (default grc; integer models are dequantized)")
+    tr.add_argument("--max-iterations", type=int, default=3000)
+    tr.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
+    tr.add_argument("--learning-rate", type=float, default=0.0001)
+    tr.add_argument("--out", help="name of the new model (letters, digits, _)")
+
     ev = sub.add_parser("eval", help="OCR a folder of line images with .gt.txt and print the CER")
     ev.add_argument("--model", required=True, help="Tesseract model(s), e.g. grc")
     ev.add_argument("--gt", required=True, type=Path, help="folder of *.png|*.jpg|*.tif line images with .gt.txt")
     ev.add_argument("--jobs", type=int, help="images read at once (default: the number of cores)")
     ev.add_argument("--psm", type=int, default=7, help="page segmentation mode (default 7: one line)")
+    ev.add_argument("--project", help="project holding the model, when it is a trained one (default: any)")
     return parser
 
 
@@ -190,6 +205,78 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _train(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.training import TrainSpec, create_job, get_model, run_job
+
+    store = Store(cfg.data_dir)
+    if args.resume:
+        if not args.project:
+            print("kalamos: --resume needs --project", file=sys.stderr)
+            return 2
+        project = store.find_project(args.project)
+        job_id = args.resume
+    else:
+        if not args.out:
+            print("kalamos: name the new model with --out NAME", file=sys.stderr)
+            return 2
+        if args.gt is None and not args.project:
+            print("kalamos: train from --gt DIR or from the verified lines of --project P", file=sys.stderr)
+            return 2
+        name = args.project or "Trained models"
+        try:
+            project = store.find_project(name)
+        except NotFound:
+            project = store.create_project(name)
+            print(f"created project {project.name!r} to keep the model")
+        docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
+        spec = TrainSpec(args.out, args.base, args.max_iterations, args.max_minutes, args.learning_rate)
+        job = create_job(store, project.id, spec, args.gt, None if args.gt else docs)
+        job_id = job["id"]
+        sm = job["summary"]
+        print(f"job {job_id}: {sm['lines']} lines ({sm['characters']} characters) from {sm['pages']} page(s); "
+              f"{sm['train_lines']} to train on, {sm['eval_lines']} to evaluate")
+        for problem in job["problems"]:
+            print(f"SKIPPED  {problem}", file=sys.stderr)
+
+    def progress(point, job) -> None:  # type: ignore[no-untyped-def]
+        if point.train_cer is not None:
+            print(f"iteration {point.iteration}: training CER {point.train_cer:.2f}%", flush=True)
+        else:
+            print(f"iteration {point.iteration}: evaluation CER {point.eval_cer:.2f}%", flush=True)
+
+    job = run_job(store, project.id, job_id, progress)
+    if job["status"] != "done":
+        print(f"kalamos: training failed: {job['error']}", file=sys.stderr)
+        return 1
+    model = get_model(store, project.id, job["model"])
+    missing = job["summary"].get("missing_characters") or {}
+    if missing:
+        print("characters added to the model: " + " ".join(missing))
+    ev = model["eval"]
+    print(f"model {model['name']} ({model['id']}) registered in project {project.name!r}")
+    print(f"{'':28}{'base ' + model['base']:>14}{'new':>10}")
+    for key in ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %"):
+        print(f"{key:28}{ev['base'][key]:>14}{ev['new'][key]:>10}")
+    print(f"evaluation lines: {ev['lines']}")
+    return 0
+
+
+def _resolve_model(store: Store, name: str, project_name: str | None) -> Path | None:
+    """The tessdata folder of a trained model with that name (None: an installed model)."""
+    from ocr.tesseract import languages
+    from storage.training import get_model, model_path
+
+    if project_name is None and name in languages():
+        return None
+    projects = [store.find_project(project_name)] if project_name else store.list_projects()
+    for project in projects:
+        try:
+            return model_path(store, project.id, get_model(store, project.id, name)).parent
+        except NotFound:
+            continue
+    raise NotFound(f"No model named {name!r}: neither installed nor trained in a project.")
+
+
 def _eval(cfg: Config, args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -197,7 +284,9 @@ def _eval(cfg: Config, args: argparse.Namespace) -> int:
     from ocr.tesseract import check_language, run_tesseract
     from storage.ocrruns import default_jobs
 
-    check_language(args.model)
+    tessdata = None if "+" in args.model else _resolve_model(Store(cfg.data_dir), args.model, args.project)
+    if tessdata is None:
+        check_language(args.model)
     if not args.gt.is_dir():
         print(f"kalamos: {args.gt} is not a folder", file=sys.stderr)
         return 2
@@ -213,7 +302,8 @@ def _eval(cfg: Config, args: argparse.Namespace) -> int:
 
     def one(pair: tuple[Path, Path]) -> Score:
         img, gt = pair
-        return score(gt.read_text(encoding="utf-8"), run_tesseract(img, args.model, args.psm, "txt", timeout=120))
+        return score(gt.read_text(encoding="utf-8"),
+                     run_tesseract(img, args.model, args.psm, "txt", timeout=120, tessdata_dir=tessdata))
 
     with ThreadPoolExecutor(max_workers=args.jobs or default_jobs()) as pool:
         scores = list(pool.map(one, pairs))
@@ -242,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         if args.command == "serve":
             return _serve(cfg, args.debug)
-        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval}
+        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train}
         if args.command in commands:
             return commands[args.command](cfg, args)
         return _list(cfg)

@@ -1,0 +1,141 @@
+"""Training: box/lstmf generation, the split by page, the unicharset report, the log parser, a
+short real fine-tune that yields a model Tesseract uses, stop-and-keep-best, resume, bad input."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ocr.training import Sample, make_lstmf, missing_characters, parse_log_line, split_by_group
+from storage import InvalidInput, Store
+from storage.jsonio import read_json, write_json
+from storage.training import TrainSpec, create_job, curve, list_models, model_path, run_job
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def gt_folder(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    folder = tmp_path_factory.mktemp("gt")
+    for i, img in enumerate(sorted((shared_data / "gazis-lines" / "train").glob("*.jpg"))[:40]):
+        stem = f"folio{i // 8:02d}_{i:03d}"  # five "pages" of eight lines
+        shutil.copy(img, folder / f"{stem}.jpg")
+        shutil.copy(img.with_suffix(".gt.txt"), folder / f"{stem}.gt.txt")
+    return folder
+
+
+def test_box_and_lstmf(tmp_path: Path, shared_data: Path) -> None:
+    src = sorted((shared_data / "gazis-lines" / "train").glob("*.jpg"))[0]
+    png = tmp_path / "line.png"
+    Image.open(src).save(png)
+    text = src.with_suffix(".gt.txt").read_text(encoding="utf-8").strip()
+    lstmf = make_lstmf(png, text)
+    box = (tmp_path / "line.box").read_text(encoding="utf-8").splitlines()
+    w, h = Image.open(png).size
+    assert box == [f"WordStr 0 0 {w} {h} 0 #{text}", f"\t {w} {h} {w + 1} {h + 1} 0"]
+    assert lstmf.exists() and lstmf.stat().st_size > 1000
+
+
+def test_split_by_page_is_reproducible_and_does_not_leak() -> None:
+    samples = [Sample(Path(f"p{p}_l{i}.png"), "x", f"p{p}") for p in range(10) for i in range(10)]
+    train, evaluation = split_by_group(samples, 0.1, seed=7)
+    assert (train, evaluation) == split_by_group(samples, 0.1, seed=7)
+    assert {s.group for s in train}.isdisjoint({s.group for s in evaluation})
+    assert len(evaluation) == 10 and len(train) == 90
+    one_page = [Sample(Path(f"l{i}.png"), "x", "p") for i in range(20)]
+    t, e = split_by_group(one_page, 0.1)
+    assert len(e) == 2 and len(t) == 18
+
+
+def test_missing_characters_report(tmp_path: Path) -> None:
+    uni = tmp_path / "u"
+    uni.write_text("3\nNULL 0 Common 0\nα 3 0,255,0,255,0,0,0,0,0,0 Greek 1 0 1 α\nβ 3 0 Greek 2 0 2 β\n", encoding="utf-8")
+    assert missing_characters(["αβγ", "γ ᾳ", "α\u0313"], uni) == {"γ": 2, "ᾳ": 1, "ἀ": 1}
+
+
+def test_parse_lstmtraining_log() -> None:
+    p = parse_log_line("At iteration 100/100/100, Mean rms=1.5%, delta=5.2%, BCER train=16.896%, BWER train=40.1%, "
+                       "skip ratio=0%,  New best BCER = 16.896 wrote checkpoint.")
+    assert p is not None and (p.iteration, p.train_cer, p.best) == (100, 16.896, True)
+    e = parse_log_line("At iteration 400, stage 0, Eval Char error rate=5.08, Word error rate=20.1")
+    assert e is not None and (e.iteration, e.eval_cer, e.eval_wer) == (400, 5.08, 20.1)
+    assert parse_log_line("Loaded file x.lstm, unpacking...") is None
+
+
+def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_folder: Path, shared_data: Path) -> None:
+    store = Store(tmp_path / "data")
+    p = store.create_project("Gazis")
+    job = create_job(store, p.id, TrainSpec("gazis", "grc", max_iterations=100), gt_folder)
+    assert job["summary"]["lines"] == 40 and job["summary"]["pages"] == 5
+    assert {job["groups"][n] for n in job["train"]}.isdisjoint({job["groups"][n] for n in job["eval"]})
+    points = []
+    job = run_job(store, p.id, job["id"], lambda point, _job: points.append(point))
+    assert job["status"] == "done", job["error"]
+    assert points and points[-1].iteration == 100 and curve(store, p.id, job["id"])
+    [model] = list_models(store, p.id)
+    assert model["name"] == "gazis" and model["eval"]["lines"] == len(job["eval"])
+    assert 0 <= model["eval"]["new"]["CER %"] < 60
+    path = model_path(store, p.id, model)
+    line = sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[0]
+    text = subprocess.run(["tesseract", "--tessdata-dir", str(path.parent), str(line), "stdout", "-l", "gazis", "--psm", "7"],
+                          capture_output=True, text=True, check=True).stdout
+    assert len(text.strip()) > 10
+    # the CLI sees the model
+    r = subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(store.root), "eval", "--model", "gazis",
+                        "--gt", str(shared_data / "gazis-lines" / "test")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("CER "), r.stderr
+
+
+def test_stop_now_keeps_the_best_and_a_restart_resumes(tmp_path: Path, gt_folder: Path) -> None:
+    store = Store(tmp_path / "data")
+    p = store.create_project("Gazis")
+    job = create_job(store, p.id, TrainSpec("stopper", "grc", max_iterations=400), gt_folder)
+    job = run_job(store, p.id, job["id"], should_stop=lambda: True)  # "stop now, keep best" at the first line
+    if job["status"] == "failed":  # stopped before any checkpoint: said so, and no model left behind
+        assert "no checkpoint" in job["error"] and list_models(store, p.id) == []
+    else:
+        assert job["status"] == "done" and job["stopped_early"]
+    # a server restart in the middle of training: job.json still says "training", a checkpoint exists
+    job = create_job(store, p.id, TrainSpec("resumed", "grc", max_iterations=100), gt_folder)
+    job = run_job(store, p.id, job["id"])
+    assert job["status"] == "done"
+    record = read_json(store.project_dir(p.id) / "training" / job["id"] / "job.json")
+    record.update(status="training", spec={**record["spec"], "max_iterations": 150})
+    models = store.project_dir(p.id) / "models"
+    shutil.rmtree(models / record["model"])
+    write_json(store.project_dir(p.id) / "training" / job["id"] / "job.json", {k: v for k, v in record.items() if k != "schema_version"})
+    again = run_job(store, p.id, job["id"])
+    assert again["status"] == "done"
+    log = (store.project_dir(p.id) / "training" / job["id"] / "log.txt").read_text()
+    assert "Successfully restored trainer from" in log and "checkpoints/resumed_checkpoint" in log and log.count("Finished!") == 2
+
+
+def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    few = tmp_path / "few"
+    few.mkdir()
+    for f in sorted(gt_folder.iterdir())[:10]:  # five lines
+        shutil.copy(f, few / f.name)
+    with pytest.raises(InvalidInput, match="at least 10"):
+        create_job(store, p.id, TrainSpec("few"), few)
+    assert not list((store.project_dir(p.id) / "training").iterdir())  # nothing half-made left
+    odd = tmp_path / "odd"
+    shutil.copytree(gt_folder, odd)
+    first = sorted(odd.glob("*.gt.txt"))
+    first[0].write_text("   \n", encoding="utf-8")
+    first[1].write_text("λόγος " * 200, encoding="utf-8")
+    sorted(odd.glob("*.jpg"))[2].write_bytes(b"\xff\xd8\xff broken")
+    job = create_job(store, p.id, TrainSpec("odd"), odd)
+    problems = "\n".join(job["problems"])
+    assert "empty transcription" in problems and "far too long" in problems and "cannot be read" in problems
+    assert job["summary"]["lines"] == 37
+    with pytest.raises(InvalidInput, match="language code"):
+        create_job(store, p.id, TrainSpec("bad name!"), odd)
+    with pytest.raises(Exception, match="not installed"):
+        create_job(store, p.id, TrainSpec("x", base="klingon"), odd)
