@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 # Debian packages: the OCR engine with the Greek/Latin models and the training tools, Greek fonts.
 DEBS_RUN  := tesseract-ocr tesseract-ocr-grc tesseract-ocr-ell tesseract-ocr-script-grek tesseract-ocr-lat \
-             tesseract-ocr-eng fonts-gfs-didot fonts-gfs-porson fonts-dejavu-core
+             tesseract-ocr-eng tesseract-ocr-deu fonts-gfs-didot fonts-gfs-porson fonts-dejavu-core
 # ... and for the browser tests: Debian's Chromium and its driver (no browser download is possible).
 DEBS_TEST := chromium chromium-driver
 

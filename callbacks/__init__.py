@@ -13,7 +13,7 @@ __all__ = ["register_all"]
 
 
 def register_all(app: Dash, store: Store, config: Config) -> None:
-    from callbacks import annotate, preprocess, routes, shell, transcribe, upload
+    from callbacks import annotate, preprocess, routes, shell, train, transcribe, upload
 
     routes.register(app.server, store, config)
     shell.register(app, store)
@@ -21,3 +21,4 @@ def register_all(app: Dash, store: Store, config: Config) -> None:
     preprocess.register(app, store)
     annotate.register(app, store)
     transcribe.register(app, store)
+    train.register(app, store)

@@ -37,9 +37,19 @@ def page_options(store: Store, selection: dict | None, current: str | None,
     return options, current if current in values else (values[0] if values else None)
 
 
-def model_options() -> list[dict[str, object]]:
-    """The installed Tesseract models for a picker (one disabled entry saying why when there are none)."""
+def model_options(store: Store | None = None, project_id: str | None = None) -> list[dict[str, object]]:
+    """Models for a picker: the installed ones, then the project's trained ones (one disabled entry
+    saying why when there are none)."""
     try:
-        return [{"label": lang, "value": lang} for lang in languages()]
+        options: list[dict[str, object]] = [{"label": lang, "value": lang} for lang in languages()]
     except TesseractError as exc:
         return [{"label": str(exc), "value": "", "disabled": True}]
+    if store is not None and project_id:
+        from storage.training import list_models
+
+        try:
+            options += [{"label": f"{m['name']} (trained here, CER {m['eval']['new']['CER %']}%)", "value": m["name"]}
+                        for m in list_models(store, project_id)]
+        except KalamosError:
+            pass
+    return options

@@ -19,6 +19,7 @@ from storage import lines as line_store
 from storage.lineimages import line_outline, page_band
 from storage.lines import LineConflict
 from storage.ocrruns import RunSpec, evaluate_run, list_runs, run_ocr
+from storage.training import project_tessdata
 from storage.processing import PREVIEW_SIDE
 
 __all__ = ["register", "fold"]
@@ -47,9 +48,9 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
         return options, value, options
 
     @app.callback(Output(ids.TR_MODEL, "options"), Output(ids.TR_MODEL, "value"), Input(ids.TABS, "active_tab"),
-                  State(ids.TR_MODEL, "value"))
-    def models(_tab: str, current: list[str] | None):
-        options = model_options()
+                  Input(ids.SELECTION, "data"), State(ids.TR_MODEL, "value"))
+    def models(_tab: str, selection: dict | None, current: list[str] | None):
+        options = model_options(store, (selection or {}).get("project"))
         known = [o["value"] for o in options if not o.get("disabled")]
         keep = [m for m in current or [] if m in known] or (["grc"] if "grc" in known else known[:1])
         return options, keep
@@ -73,7 +74,8 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
             return dbc.Alert("Choose a document first.", color="warning"), no_update
         if not model:
             return dbc.Alert("Choose at least one model.", color="warning"), no_update
-        spec = RunSpec("+".join(model), int(psm or 3), mode or "page", bool(preprocessed))  # type: ignore[arg-type]
+        spec = RunSpec("+".join(model), int(psm or 3), mode or "page", bool(preprocessed),  # type: ignore[arg-type]
+                       str(project_tessdata(store, where[0])))
         set_progress((0, 1, "starting…"))
         try:
             record = run_ocr(store, *where, page_ids or None, spec, None,

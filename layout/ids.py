@@ -135,8 +135,22 @@ TR_LINES = "transcribe-lines"  # dcc.Store: {"page", "lines": [...]} of the page
 TR_SELECTED = "transcribe-selected"  # dcc.Store: line id
 TR_REV = "transcribe-rev"  # dcc.Store: bumped after a run to reload
 
-# ---- tabs still to come
+# ---- train tab
 TRAIN_TAB = "train-tab"
+TN_DOCUMENTS = "train-documents"
+TN_BASE = "train-base"
+TN_NAME = "train-name"
+TN_ITERATIONS = "train-iterations"
+TN_MINUTES = "train-minutes"
+TN_RATE = "train-rate"
+TN_START = "train-start"
+TN_STOP = "train-stop"
+TN_PROGRESS = "train-progress"
+TN_CURVE = "train-curve"
+TN_STATUS = "train-status"
+TN_JOB = "train-job"  # dcc.Store: the running job's id (for the stop button)
+TN_MODELS = "train-models"
+TN_MODELS_REV = "train-models-rev"
 
 # ---- dict ids (pattern matching)
 PAGE_MOVE = "upload-page-move"

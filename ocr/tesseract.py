@@ -23,8 +23,10 @@ class TesseractError(RuntimeError):
     """Tesseract is missing, or refused the image or the model."""
 
 
-def languages() -> list[str]:
-    """Models installed in Tesseract's tessdata folder (without ``osd``)."""
+def languages(tessdata_dir: Path | None = None) -> list[str]:
+    """Models in Tesseract's tessdata folder, or in ``tessdata_dir`` (without ``osd``)."""
+    if tessdata_dir is not None:
+        return sorted(p.name[: -len(".traineddata")] for p in Path(tessdata_dir).glob("*.traineddata") if p.name != "osd.traineddata")
     try:
         return sorted(lang for lang in pytesseract.get_languages(config="") if lang != "osd")
     except (pytesseract.TesseractNotFoundError, OSError) as exc:
@@ -86,7 +88,7 @@ def ocr_page(image: Path, lang: str, psm: int = 3, tessdata_dir: Path | None = N
     return parse_hocr(run_tesseract(image, lang, psm, "hocr", tessdata_dir=tessdata_dir))
 
 
-def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:
+def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:  # noqa: D401
     """Text and confidence (0–100) of one line image."""
     import tempfile
 

@@ -53,9 +53,12 @@ class RunSpec:
     psm: int = 3
     mode: Mode = "page"
     preprocessed: bool = True  #: read the preprocessed page when there is one
+    tessdata: str | None = None  #: a tessdata folder holding the model(s) (a project's, with trained models)
 
     def check(self) -> "RunSpec":
-        check_language(self.model)
+        from ocr.tesseract import languages
+
+        check_language(self.model, languages(Path(self.tessdata)) if self.tessdata else None)
         if self.mode not in ("page", "lines"):
             raise InvalidInput(f"unknown OCR mode {self.mode!r} (page, lines)")
         if self.psm not in PSMS:
@@ -118,7 +121,8 @@ def _ocr_page_mode(store: Store, project_id: str, document_id: str, page: Page, 
     else:
         path, matrix = store.page_image_path(project_id, document_id, page), np.eye(3)
     back = invert(matrix)
-    found = [_to_page(ln, back) for ln in ocr_page(path, spec.model, spec.psm) if ln.text]
+    tessdata = Path(spec.tessdata) if spec.tessdata else None
+    found = [_to_page(ln, back) for ln in ocr_page(path, spec.model, spec.psm, tessdata) if ln.text]
     existing = line_store.list_lines(store, project_id, document_id, page.id)
     added = 0
     if not existing:  # the page's lines come from this run: they can be reviewed and corrected
@@ -147,7 +151,7 @@ def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page,
     results, ids = [], []
     for line in lines:
         try:
-            text, conf = ocr_line(cut_line(work, line, band), spec.model)
+            text, conf = ocr_line(cut_line(work, line, band), spec.model, Path(spec.tessdata) if spec.tessdata else None)
         except ValueError:
             text, conf = "", -1.0
         ids.append(line.id)

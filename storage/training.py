@@ -33,7 +33,7 @@ from storage.groundtruth import export_tesstrain
 from storage.jsonio import read_json, write_json
 from storage.store import Store, check_id, new_id, now_iso
 
-__all__ = ["TrainSpec", "create_job", "run_job", "get_job", "list_jobs", "curve", "list_models", "get_model",
+__all__ = ["TrainSpec", "create_job", "run_job", "request_stop", "project_tessdata", "get_job", "list_jobs", "curve", "list_models", "get_model",
            "model_path", "MIN_LINES", "evaluate_model"]
 
 MIN_LINES = 10
@@ -216,6 +216,12 @@ def _best_checkpoint(checkpoints: Path, lang: str) -> Path | None:
     return latest if latest.exists() else None
 
 
+def request_stop(store: Store, project_id: str, job_id: str) -> None:
+    """Ask a running job to stop and keep its best checkpoint (another process may be running it)."""
+    get_job(store, project_id, job_id)
+    (_job_dir(store, project_id, job_id) / "STOP").write_text("stop requested\n")
+
+
 def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Progress | None, dict[str, Any]], None] | None = None,
             should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Train (or go on training) and register the best model; returns the job record."""
@@ -249,7 +255,13 @@ def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Prog
         resume = checkpoints / f"{spec.name}_checkpoint"
         cmd = lstmtraining_command(starter, checkpoints, folder / "list.train", folder / "list.eval",
                                    spec.max_iterations, spec.learning_rate, resume if resume.exists() else None)
-        stopped = _train(cmd, folder / "log.txt", spec.max_minutes, job, progress, should_stop)
+        stop_file = folder / "STOP"
+        stop_file.unlink(missing_ok=True)
+
+        def stop_now() -> bool:
+            return stop_file.exists() or bool(should_stop and should_stop())
+
+        stopped = _train(cmd, folder / "log.txt", spec.max_minutes, job, progress, stop_now)
         job["stopped_early"] = stopped
         best = _best_checkpoint(checkpoints, spec.name)
         if best is None:
@@ -335,3 +347,28 @@ def get_model(store: Store, project_id: str, name_or_id: str) -> dict[str, Any]:
 
 def model_path(store: Store, project_id: str, model: dict[str, Any]) -> Path:
     return _models_dir(store, project_id) / model["id"] / f"{model['name']}.traineddata"
+
+
+def project_tessdata(store: Store, project_id: str) -> Path:
+    """A tessdata folder for the project: links to every installed model and to the project's trained
+    ones, so that Tesseract can combine them (``grc+mymodel``). Rebuilt on each call (cheap)."""
+    from ocr.tesseract import languages
+
+    folder = _models_dir(store, project_id) / "tessdata"
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted: dict[str, Path] = {}
+    for name in languages():
+        try:
+            wanted[f"{name}.traineddata"] = base_model_path(name)
+        except InvalidInput:
+            continue
+    for model in list_models(store, project_id):
+        wanted[f"{model['name']}.traineddata"] = model_path(store, project_id, model)
+    for link in folder.iterdir():
+        if link.name not in wanted or not link.exists():
+            link.unlink()
+    for name, target in wanted.items():
+        link = folder / name
+        if not link.exists():
+            link.symlink_to(target)
+    return folder
