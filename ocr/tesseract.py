@@ -68,8 +68,8 @@ def run_tesseract(image: Path, lang: str, psm: int, config: str, timeout: float 
     cmd = ["tesseract", str(image), "stdout", "-l", lang, "--psm", str(int(psm))]
     if tessdata_dir:
         cmd[1:1] = ["--tessdata-dir", str(tessdata_dir)]
-    if config != "txt":
-        cmd.append(config)
+    if config != "txt":  # as -c settings, not config files: a --tessdata-dir may have no configs/ folder
+        cmd += ["-c", f"tessedit_create_{config}=1"]
     env = {**os.environ, "OMP_THREAD_LIMIT": str(threads)}
     try:
         done = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, check=False)

@@ -364,6 +364,11 @@ def project_tessdata(store: Store, project_id: str) -> Path:
             continue
     for model in list_models(store, project_id):
         wanted[f"{model['name']}.traineddata"] = model_path(store, project_id, model)
+    if wanted:  # Tesseract's config files (hocr, tsv, lstm.train...) beside the models
+        system = next(iter(wanted.values())).resolve().parent
+        for sub in ("configs", "tessconfigs"):
+            if (system / sub).is_dir():
+                wanted[sub] = system / sub
     for link in folder.iterdir():
         if link.name not in wanted or not link.exists():
             link.unlink()

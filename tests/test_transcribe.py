@@ -131,4 +131,18 @@ def test_cli_ocr_and_eval(campbell, tmp_path: Path, shared_data: Path) -> None: 
     assert last.startswith("CER ") and last.endswith("%") and 0 < float(last[4:-1]) < 40
     assert "orphan.png: no .gt.txt" in r.stderr
     r = run_cli("eval", "--model", "klingon", "--gt", str(gt), data_dir=store.root)
-    assert r.returncode == 2 and "not installed" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "No model named 'klingon'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_runs_through_the_project_tessdata_folder(campbell) -> None:  # type: ignore[no-untyped-def]
+    """Trained models are offered through a per-project tessdata folder: installed models work there too."""
+    from storage.training import project_tessdata
+
+    store, p, d = campbell
+    page = store.list_pages(p, d)[0]
+    line_store.replace_lines(store, p, d, page.id, [])
+    folder = project_tessdata(store, p)
+    assert (folder / "grc.traineddata").exists() and (folder / "configs").exists()
+    run = run_ocr(store, p, d, [page.id], RunSpec("grc+eng", mode="page", tessdata=str(folder)), jobs=1)
+    assert run["pages"][page.id]["status"] == "done"
+    assert len(line_store.list_lines(store, p, d, page.id)) > 20

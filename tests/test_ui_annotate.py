@@ -68,7 +68,7 @@ def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages:
     expect(page.locator(".kalamos-warning")).to_contain_text("LATIN SMALL LETTER O")
     field.fill("λογο")
     field.press("End")
-    page.locator("button[data-mark='\u0301']").click()
+    page.locator("#annotate-tab button[data-mark='\u0301']").click()
     expect(field).to_have_value("λογό")
     field.fill("μῆνιν ἄειδε θεά")
     field.press("Enter")

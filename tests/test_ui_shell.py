@@ -68,10 +68,3 @@ def test_reorder_delete_rename_and_delete_project(page, server, commentary_pages
     page.click("#shell-confirm-ok")
     expect(page.locator("#upload-hint")).to_contain_text("Create a project")
     assert store.list_projects() == []
-
-
-def test_unbuilt_tabs_say_so(page, server) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server.url)
-    for tab in ("Train", "Transcribe"):
-        page.get_by_role("tab", name=tab).click()
-        expect(page.locator(f"#{tab.lower()}-tab")).to_contain_text("not built yet")
