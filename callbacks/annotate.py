@@ -205,41 +205,49 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
         return title, src, warnings, {} if line.kind == "baseline" else {"display": "none"}
 
     # ------------------------------------------------------------------ saving text
-    def save_text(where: tuple[str, str], data: dict, line_id: str, text: str, confirm: bool, beta: bool):
-        """Save a line's text (and confirm it) if it changed; returns (data, undo, message)."""
+    def save_text(where: tuple[str, str], data: dict, line_id: str, text: str, confirm: bool, beta: bool,
+                  override_rev: int | None = None):
+        """Save a line's text (and confirm it) if it changed; returns (data, undo, message, conflict).
+
+        After a refusal the browser keeps the revision it had, so autosave keeps being refused;
+        only Enter on that line (``override_rev``: the other version's revision) replaces it.
+        """
         line = next((ln for ln in _lines(data) if ln.id == line_id), None)
         if line is None:
-            return data, no_update, NO_MESSAGE
+            return data, no_update, NO_MESSAGE, no_update
         text = beta_to_greek(text or "") if beta else (text or "")
         new_text = line_store.clean_text(text)
-        if new_text == line.text and not (confirm and line.status == "machine"):
-            return data, no_update, NO_MESSAGE
+        if new_text == line.text and not (confirm and line.status == "machine") and override_rev is None:
+            return data, no_update, NO_MESSAGE, no_update
         try:
-            saved = line_store.update_line(store, *where, data["page"], line_id, line.rev, text=new_text)
+            saved = line_store.update_line(store, *where, data["page"], line_id, override_rev or line.rev, text=new_text)
         except LineConflict as exc:
-            fresh = exc.current
-            data = _replace(data, fresh) if fresh else _with(data, [ln for ln in _lines(data) if ln.id != line_id])
-            return data, no_update, say(str(exc), "danger")
+            if exc.current is None:
+                return _with(data, [ln for ln in _lines(data) if ln.id != line_id]), no_update, say(str(exc), "danger"), None
+            return (data, no_update, say([str(exc), " Press Enter to replace it with yours."], "danger"),
+                    {"line": line_id, "rev": exc.current.rev})
         except KalamosError as exc:
-            return data, no_update, say(str(exc), "danger")
+            return data, no_update, say(str(exc), "danger"), no_update
         undo = {"action": "update", "page": data["page"], "line": line.to_dict(), "rev": saved.rev}
-        return _replace(data, saved), undo, NO_MESSAGE
+        return _replace(data, saved), undo, NO_MESSAGE, None
 
     @app.callback(
         Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-        Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE,
+        Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE, Output(ids.AN_CONFLICT, "data", allow_duplicate=True),
         Input(ids.AN_TEXT, "value"), Input(ids.AN_TEXT, "n_submit"),
         State(ids.AN_EDITING, "data"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_BETA, "value"),
-        prevent_initial_call=True,
+        State(ids.AN_CONFLICT, "data"), prevent_initial_call=True,
     )
-    def typed(text: str | None, _submit: int, editing: str | None, data: dict | None, selection: dict | None, beta: bool):
+    def typed(text: str | None, _submit: int, editing: str | None, data: dict | None, selection: dict | None, beta: bool,
+              conflict: dict | None):
         where = selected_document(selection)
         if not (where and data and editing):
-            return no_update, no_update, no_update, *NO_MESSAGE
+            return no_update, no_update, no_update, *NO_MESSAGE, no_update
         submit = ctx.triggered_id == ids.AN_TEXT and any(t["prop_id"].endswith("n_submit") for t in ctx.triggered)
-        data, undo, message = save_text(where, data, editing, text or "", submit, bool(beta))
+        override = conflict["rev"] if submit and conflict and conflict.get("line") == editing else None
+        data, undo, message, conflict_out = save_text(where, data, editing, text or "", submit, bool(beta), override)
         refused = message is not NO_MESSAGE  # stay on a refused line: the message shows the other version
-        return data, _neighbour(data, editing, 1) if submit and not refused else no_update, undo, *message
+        return data, _neighbour(data, editing, 1) if submit and not refused else no_update, undo, *message, conflict_out
 
     def navigate(step: int):
         def go(_n: int, text: str | None, editing: str | None, data: dict | None, selection: dict | None, beta: bool,
@@ -250,7 +258,7 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
             undo: Any = no_update
             message = NO_MESSAGE
             if editing:
-                data, undo, message = save_text(where, data, editing, text or "", False, bool(beta))
+                data, undo, message, _ = save_text(where, data, editing, text or "", False, bool(beta))
             return data, _neighbour(data, selected, step), undo, *message
         return go
 

@@ -113,6 +113,7 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_SELECTED),
             dcc.Store(id=ids.AN_EDITING),
             dcc.Store(id=ids.AN_UNDO_STORE),
+            dcc.Store(id=ids.AN_CONFLICT),
             dcc.Store(id=ids.AN_REV, data=0),
             _toolbar(),
             _exchange(),

@@ -102,6 +102,7 @@ AN_LINES = "annotate-lines"  # dcc.Store: {"page", "view", "lines": [...], "band
 AN_SELECTED = "annotate-selected"  # dcc.Store: line id
 AN_EDITING = "annotate-editing"  # dcc.Store: the line id the text field currently holds
 AN_UNDO_STORE = "annotate-undo-store"  # dcc.Store: the last change, to undo it
+AN_CONFLICT = "annotate-conflict"  # dcc.Store: {"line", "rev"} of the other person's version after a refusal
 AN_REV = "annotate-rev"  # dcc.Store: bumped to reload the page's lines from the store
 
 ANNOTATE_TAB = "annotate-tab"

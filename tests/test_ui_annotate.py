@@ -116,6 +116,7 @@ def test_select_edit_conflict_delete_undo(page, server, shared_data: Path) -> No
     field.fill("my version")
     field.press("Enter")
     expect(page.locator("#annotate-message")).to_contain_text("their version")
+    page.wait_for_timeout(1500)  # longer than the autosave delay: autosave must not overwrite theirs either
     assert line_store.list_lines(store, p.id, d.id, pg)[4].text == "their version"
     # my text stays in the field; pressing Enter again, now knowing their version, is my choice
     expect(page.locator("#annotate-title")).to_contain_text("Line 5")
