@@ -186,9 +186,12 @@ def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300) -
                 frame.load()
                 turned = kind == "jpeg" and frame.getexif().get(0x0112, 1) not in (0, 1)
                 upright = ImageOps.exif_transpose(frame) if turned else frame
-                converted, changed = to_page_mode(upright)
+                converted, _ = to_page_mode(upright)
+                # Tesseract, OpenCV and Pillow read palette and 1-bit PNGs directly; a decoded 8-bit
+                # copy of such a scan is larger and made Tesseract 13 % slower (BENCHMARKS.md)
+                readable = frame.mode in ("L", "RGB", "1") or (frame.mode == "P" and "transparency" not in frame.info)
                 yield Frame(i, n, converted.copy() if converted is frame else converted, _dpi(frame),
-                            derived=n > 1 or turned or changed or kind in ("tiff", "webp"))
+                            derived=n > 1 or turned or not readable or kind in ("tiff", "webp"))
     except UnreadableImage:
         raise
     except UnidentifiedImageError:

@@ -218,3 +218,12 @@ def test_bad_files_do_not_stop_the_good_ones(doc, commentary_pages: list[Path], 
     assert [r.status for r in results] == ["imported", "failed", "failed", "imported"]
     assert "bad.tif:" in results[1].message and "gone.png: cannot be read" in results[2].message
     assert len(store.get_document(p, d).page_ids) == 2
+
+
+def test_palette_png_scans_are_read_as_uploaded(doc, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    """A decoded 8-bit copy of a palette scan would only be bigger and slower for Tesseract."""
+    store, p, d = doc
+    [r] = import_paths(store, p, d, [commentary_pages[0]], LIMITS)
+    page = store.get_page(p, d, r.page_ids[0])
+    assert page.image.startswith("../../originals/") and page.image.endswith(".png")
+    assert store.page_image_path(p, d, page).read_bytes() == commentary_pages[0].read_bytes()
