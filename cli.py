@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--max-iterations", type=int, default=3000)
     tr.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
     tr.add_argument("--learning-rate", type=float, default=0.0001)
+    tr.add_argument("--eval-share", type=float, default=0.1, help="share of the lines held out, whole pages (default 0.1)")
     tr.add_argument("--out", help="name of the new model (letters, digits, _)")
 
     ev = sub.add_parser("eval", help="OCR a folder of line images with .gt.txt and print the CER")
@@ -229,7 +230,7 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
             project = store.create_project(name)
             print(f"created project {project.name!r} to keep the model")
         docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
-        spec = TrainSpec(args.out, args.base, args.max_iterations, args.max_minutes, args.learning_rate)
+        spec = TrainSpec(args.out, args.base, args.max_iterations, args.max_minutes, args.learning_rate, args.eval_share)
         job = create_job(store, project.id, spec, args.gt, None if args.gt else docs)
         job_id = job["id"]
         sm = job["summary"]
