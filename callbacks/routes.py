@@ -71,6 +71,13 @@ def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | N
 _PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))$")
 
 
+def _send(path: Path, mimetype: str, cache: str) -> Response:
+    """A file from the data directory, with conditional requests and the given Cache-Control."""
+    resp = send_file(path, mimetype=mimetype, conditional=True)
+    resp.headers["Cache-Control"] = cache
+    return resp
+
+
 def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"status": "failed", "message": message}), status
 
@@ -87,18 +94,14 @@ def register(server: Flask, store: Store, config: Config) -> None:
         if not path.exists():  # regenerate a thumbnail removed by hand
             with Image.open(store.page_image_path(project_id, document_id, page)) as img:
                 write_bytes_atomic(path, thumbnail_jpeg(to_page_mode(img)[0]))
-        resp = send_file(path, mimetype="image/jpeg", conditional=True)
-        resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-        return resp
+        return _send(path, "image/jpeg", "private, max-age=31536000, immutable")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/image")
     def page_image(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
         page = store.get_page(project_id, document_id, page_id)
         path: Path = store.page_image_path(project_id, document_id, page)
         mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
-        resp = send_file(path, mimetype=mimetype, conditional=True)
-        resp.headers["Cache-Control"] = "private, max-age=3600"
-        return resp
+        return _send(path, mimetype, "private, max-age=3600")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/preview/<name>")
     def page_preview(project_id: str, document_id: str, page_id: str, name: str):  # type: ignore[no-untyped-def]
@@ -111,9 +114,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
             path = store.inside(store.page_dir(project_id, document_id, page_id) / "cache" / name)
             if not path.exists():
                 return _error(404, "This preview is no longer cached; change a setting to make it again.")
-        resp = send_file(path, mimetype="image/png" if name.endswith(".png") else "image/jpeg", conditional=True)
-        resp.headers["Cache-Control"] = "private, max-age=86400"
-        return resp
+        return _send(path, "image/png" if name.endswith(".png") else "image/jpeg", "private, max-age=86400")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/line/<line_id>.png")
     def line_png(project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
@@ -134,9 +135,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
             for old in cached.parent.glob(f"line-{line_id}-*.png"):
                 if old != cached:
                     old.unlink(missing_ok=True)
-        resp = send_file(cached, mimetype="image/png", conditional=True)
-        resp.headers["Cache-Control"] = "private, max-age=86400"
-        return resp
+        return _send(cached, "image/png", "private, max-age=86400")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/processed.img")
     def processed_view(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
@@ -156,9 +155,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
             data, suffix = encode_preview(arr)
             cached = folder / f"view-{key}{suffix}"
             write_bytes_atomic(cached, data)
-        resp = send_file(cached, mimetype="image/png" if cached.suffix == ".png" else "image/jpeg", conditional=True)
-        resp.headers["Cache-Control"] = "private, max-age=86400"
-        return resp
+        return _send(cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
 
     @server.get("/export/<project_id>/<document_id>/<fmt>.zip")
     def export_zip(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
