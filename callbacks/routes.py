@@ -18,7 +18,7 @@ from flask import Flask, Response, jsonify, request, send_file
 from PIL import Image
 
 from config import Config
-from ocr.images import encode_preview, load_array, thumbnail_jpeg, to_page_mode
+from ocr.images import encode_preview, load_array, png_bytes, thumbnail_jpeg, to_page_mode
 from storage import InvalidInput, KalamosError, NotFound, Store
 from storage.ingest import THUMB, ImportLimits, import_stream
 from storage.jsonio import write_bytes_atomic
@@ -130,8 +130,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
                 img = line_image(store, project_id, document_id, page, line)
             except ValueError as exc:
                 return _error(422, f"This line's image cannot be cut: {exc}")
-            ok, buf = cv2.imencode(".png", img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-            write_bytes_atomic(cached, buf.tobytes())
+            write_bytes_atomic(cached, png_bytes(img))
             for old in cached.parent.glob(f"line-{line_id}-*.png"):
                 if old != cached:
                     old.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UnreadableImage", "Frame", "KINDS", "EXTENSIONS", "sniff", "describe_unsupported",
-    "count_frames", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled", "load_array", "encode_preview",
+    "count_frames", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled", "load_array", "encode_preview", "png_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -244,3 +244,14 @@ def encode_preview(arr: "np.ndarray", quality: int = 85) -> tuple[bytes, str]:
         return buf.getvalue(), ".png"
     Image.fromarray(arr).save(buf, "JPEG", quality=quality)
     return buf.getvalue(), ".jpg"
+
+
+def png_bytes(arr: "np.ndarray", compression: int = 1) -> bytes:
+    """A grey or RGB array as PNG (fast compression: these are working files and caches)."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", arr if arr.ndim == 2 else cv2.cvtColor(arr, cv2.COLOR_RGB2BGR),
+                           [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:
+        raise UnreadableImage("the image could not be encoded as PNG")
+    return buf.tobytes()

@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
-
+from ocr.images import png_bytes
 from storage import lines as line_store
 from storage.errors import InvalidInput, KalamosError
 from storage.formats import FormatError, ImportedPage
@@ -68,15 +67,11 @@ def export_tesstrain(store: Store, project_id: str, document_ids: Sequence[str] 
             for line in chosen:
                 stem = f"{did}_p{pno:04d}_l{all_ids.index(line.id) + 1:04d}"
                 try:
-                    img = cut_line(work, line, band)
-                except ValueError as exc:
+                    data = png_bytes(cut_line(work, line, band))
+                except ValueError as exc:  # outside the image, or not encodable
                     report.problems.append(f"page {pno}, line {all_ids.index(line.id) + 1}: {exc}")
                     continue
-                ok, buf = cv2.imencode(".png", img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-                if not ok:
-                    report.problems.append(f"page {pno}: line image could not be encoded")
-                    continue
-                (out_dir / f"{stem}.png").write_bytes(buf.tobytes())
+                (out_dir / f"{stem}.png").write_bytes(data)
                 (out_dir / f"{stem}.gt.txt").write_text(unicodedata.normalize("NFC", line.text) + "\n", encoding="utf-8")
                 report.files += [out_dir / f"{stem}.png", out_dir / f"{stem}.gt.txt"]
                 report.lines += 1

@@ -24,7 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.images import encode_preview, load_array
+from ocr.images import encode_preview, load_array, png_bytes
 from ocr.pipeline import PipelineError, Step, default_pipeline, pipeline_key, run, to_json, validate
 from storage.errors import InvalidInput, KalamosError, NotFound
 from storage.jsonio import read_json, write_bytes_atomic, write_json
@@ -107,10 +107,7 @@ def preview_base(store: Store, project_id: str, document_id: str, page: Page) ->
         small = cv2.resize(full, size, interpolation=cv2.INTER_AREA)
     else:
         small = full
-    ok, buf = cv2.imencode(".png", small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if ok:
-        write_bytes_atomic(cached, buf.tobytes())
+    write_bytes_atomic(cached, png_bytes(small))
     return small, scale
 
 
@@ -187,11 +184,7 @@ def apply_to_page(store: Store, project_id: str, document_id: str, page_id: str,
     if not (page.processed and page.processed.get("key") == key and (folder / name).exists()):
         full = load_array(store.page_image_path(project_id, document_id, page))
         out, report = run(full, steps, 1.0)
-        ok, buf = cv2.imencode(".png", out if out.ndim == 2 else cv2.cvtColor(out, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_PNG_COMPRESSION, 1])
-        if not ok:
-            raise InvalidInput(f"page {page.label}: the result could not be encoded")
-        write_bytes_atomic(folder / name, buf.tobytes())
+        write_bytes_atomic(folder / name, png_bytes(out))
         record = {"key": key, "image": name, "width": int(out.shape[1]), "height": int(out.shape[0]),
                   "notes": report.notes, "matrix": np.round(report.matrix, 9).tolist(),
                   "pipeline": to_json(steps), "at": now_iso()}
@@ -277,10 +270,7 @@ def full_result(store: Store, project_id: str, document_id: str, page: Page, ste
     if cached.exists():
         return load_array(cached)
     out, _ = run(load_array(store.page_image_path(project_id, document_id, page)), steps, 1.0)
-    ok, buf = cv2.imencode(".png", out if out.ndim == 2 else cv2.cvtColor(out, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    if ok:
-        for old in (folder / "cache").glob("full-*.png"):
-            old.unlink(missing_ok=True)
-        write_bytes_atomic(cached, buf.tobytes())
+    for old in (folder / "cache").glob("full-*.png"):
+        old.unlink(missing_ok=True)
+    write_bytes_atomic(cached, png_bytes(out))
     return out
