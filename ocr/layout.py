@@ -8,12 +8,10 @@ from typing import Literal
 
 import cv2
 import numpy as np
-import pytesseract
-from PIL import Image
 
 from ocr.deskew import foreground_mask
 from ocr.hocr import parse_hocr
-from ocr.tesseract import check_language
+from ocr.tesseract import check_language, run_on_array
 
 __all__ = ["Detected", "detect_lines", "parse_hocr_lines", "METHODS"]
 
@@ -42,8 +40,7 @@ def parse_hocr_lines(hocr: bytes | str) -> list[Detected]:
 
 def _tesseract(img: np.ndarray, lang: str) -> list[Detected]:
     check_language(lang)
-    hocr = pytesseract.image_to_pdf_or_hocr(Image.fromarray(img), extension="hocr", lang=lang, config="--psm 3")
-    return parse_hocr_lines(hocr)
+    return parse_hocr_lines(run_on_array(img, lang, 3, "hocr"))
 
 
 def _projection(img: np.ndarray) -> list[Detected]:

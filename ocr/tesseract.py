@@ -14,7 +14,7 @@ from PIL import Image
 
 from ocr.hocr import OcrLine, parse_hocr, parse_tsv
 
-__all__ = ["TesseractError", "languages", "check_language", "recognize", "run_tesseract", "ocr_page", "ocr_line"]
+__all__ = ["TesseractError", "languages", "check_language", "recognize", "run_tesseract", "run_on_array", "ocr_page", "ocr_line"]
 
 _LANG_RE = re.compile(r"^[A-Za-z0-9_\-]+(\+[A-Za-z0-9_\-]+)*$")
 
@@ -42,20 +42,6 @@ def check_language(lang: str, available: list[str] | None = None) -> str:
     if missing:
         raise TesseractError(f"model(s) {', '.join(missing)} not installed; available: {', '.join(known)}")
     return lang
-
-
-def recognize(img: np.ndarray, lang: str = "grc", psm: int = 6, timeout: float = 60) -> str:
-    """Text of an image (uint8 grey or RGB), NFC, trailing blank lines removed."""
-    check_language(lang)
-    if img.size == 0:
-        return ""
-    try:
-        text = pytesseract.image_to_string(Image.fromarray(img), lang=lang, config=f"--psm {int(psm)}", timeout=timeout)
-    except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-        raise TesseractError(f"Tesseract took longer than {timeout:.0f} s") from exc
-    except pytesseract.TesseractError as exc:
-        raise TesseractError(f"Tesseract failed: {exc.message or exc}") from exc
-    return unicodedata.normalize("NFC", text).rstrip()
 
 
 def run_tesseract(image: Path, lang: str, psm: int, config: str, timeout: float = 600,
@@ -88,13 +74,27 @@ def ocr_page(image: Path, lang: str, psm: int = 3, tessdata_dir: Path | None = N
     return parse_hocr(run_tesseract(image, lang, psm, "hocr", tessdata_dir=tessdata_dir))
 
 
-def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:  # noqa: D401
-    """Text and confidence (0–100) of one line image."""
+def run_on_array(img: np.ndarray, lang: str, psm: int, config: str, tessdata_dir: Path | None = None,
+                 timeout: float = 120) -> str:
+    """``run_tesseract`` on an in-memory image (written to a temporary PNG)."""
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=".png") as tmp:
         Image.fromarray(img).save(tmp.name)
-        lines = parse_tsv(run_tesseract(Path(tmp.name), lang, psm, "tsv", timeout=120, tessdata_dir=tessdata_dir))
+        return run_tesseract(Path(tmp.name), lang, psm, config, timeout=timeout, tessdata_dir=tessdata_dir)
+
+
+def recognize(img: np.ndarray, lang: str = "grc", psm: int = 6, timeout: float = 60) -> str:
+    """Text of an image (uint8 grey or RGB), NFC, trailing blank lines removed."""
+    check_language(lang)
+    if img.size == 0:
+        return ""
+    return unicodedata.normalize("NFC", run_on_array(img, lang, psm, "txt", timeout=timeout)).rstrip()
+
+
+def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:
+    """Text and confidence (0–100) of one line image."""
+    lines = parse_tsv(run_on_array(img, lang, psm, "tsv", tessdata_dir))
     text = " ".join(ln.text for ln in lines)
     conf = round(sum(ln.conf for ln in lines) / len(lines), 1) if lines else -1.0
     return unicodedata.normalize("NFC", text), conf

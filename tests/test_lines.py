@@ -117,3 +117,15 @@ def test_two_processes_editing_different_lines_lose_nothing(page) -> None:  # ty
         assert proc.exitcode == 0
     final = line_store.list_lines(store, p, d, pg)
     assert [ln.text for ln in final] == ["edit 59", "edit 59"] and [ln.rev for ln in final] == [61, 61]
+
+
+@pytest.mark.parametrize("method", ["projection", "tesseract"])
+def test_find_lines_proposes_the_page_lines_once(page, method: str) -> None:  # type: ignore[no-untyped-def]
+    from storage.autolines import find_lines
+
+    store, p, d, pg = page  # page-00 of gazis-pages: 22 text lines
+    found = find_lines(store, p, d, pg, method, "grc")
+    assert 18 <= len(found) <= 26 and all(ln.kind == "baseline" for ln in found)
+    if method == "tesseract":
+        assert sum(bool(ln.text) and ln.status == "machine" for ln in found) >= 18
+    assert find_lines(store, p, d, pg, method, "grc") == []  # where there are lines already, none are added
