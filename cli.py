@@ -78,12 +78,36 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--project", help="project whose verified lines train the model and which keeps the model "
                                       "(with --gt: default 'Trained models', created if missing)")
     tr.add_argument("--document", action="append", help="only these documents' verified lines (repeatable)")
-    tr.add_argument("--base", default="grc", help="installed model to fine-tune (default grc; integer models are dequantized)")
+    how = tr.add_mutually_exclusive_group()
+    how.add_argument("--base", default="grc", help="model to fine-tune: installed or the project's (default grc; "
+                                                   "integer models are dequantized)")
+    how.add_argument("--scratch", action="store_true", help="train a new network instead of fine-tuning (slow)")
+    tr.add_argument("--network", choices=("small", "medium", "large"), default="small", help="network size for --scratch")
     tr.add_argument("--max-iterations", type=int, default=3000)
     tr.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
-    tr.add_argument("--learning-rate", type=float, default=0.0001)
+    tr.add_argument("--learning-rate", type=float, help="default 0.0001 to fine-tune, 0.002 from scratch")
     tr.add_argument("--eval-share", type=float, default=0.1, help="share of the lines held out, whole pages (default 0.1)")
+    tr.add_argument("--compare-gt", type=Path, help="a second folder of lines to compare base and new on (what was forgotten)")
+    tr.add_argument("--integer", action="store_true", help="also register an integer (fast) copy, NAME_fast")
     tr.add_argument("--out", help="name of the new model (letters, digits, _)")
+
+    mo = sub.add_parser("models", help="list, import, download, rename or delete a project's models")
+    mo.add_argument("--project", help="project name or id (default: installed models only for list)")
+    mo_sub = mo.add_subparsers(dest="action", required=True)
+    mo_sub.add_parser("list", help="installed models and the project's, with kind and unicharset size")
+    mi = mo_sub.add_parser("import", help="copy a .traineddata into the project")
+    mi.add_argument("file", type=Path)
+    mi.add_argument("--name", help="model name (default: the file's name)")
+    md = mo_sub.add_parser("download", help="download a model into the project (from the configured list or a URL)")
+    md.add_argument("source", nargs="?", help="a name from the configured list (KALAMOS_MODEL_SOURCES)")
+    md.add_argument("--url")
+    md.add_argument("--sha256", help="expected SHA-256 of the file")
+    md.add_argument("--name", help="model name (default: the source's name)")
+    mr = mo_sub.add_parser("rename", help="rename a project model")
+    mr.add_argument("model")
+    mr.add_argument("new_name")
+    mdel = mo_sub.add_parser("delete", help="move a project model to the trash")
+    mdel.add_argument("model")
 
     ev = sub.add_parser("eval", help="OCR a folder of line images with .gt.txt and print the CER")
     ev.add_argument("--model", required=True, help="Tesseract model(s), e.g. grc")
@@ -207,7 +231,8 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _train(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.training import TrainSpec, create_job, get_model, run_job
+    from storage.ocrmodels import get_model
+    from storage.training import TrainSpec, create_job, run_job
 
     store = Store(cfg.data_dir)
     if args.resume:
@@ -230,8 +255,10 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
             project = store.create_project(name)
             print(f"created project {project.name!r} to keep the model")
         docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
-        spec = TrainSpec(args.out, args.base, args.max_iterations, args.max_minutes, args.learning_rate, args.eval_share)
-        job = create_job(store, project.id, spec, args.gt, None if args.gt else docs)
+        spec = TrainSpec(args.out, "" if args.scratch else args.base, max_iterations=args.max_iterations,
+                         max_minutes=args.max_minutes, learning_rate=args.learning_rate, eval_share=args.eval_share,
+                         scratch=args.scratch, network=args.network, integer=args.integer)
+        job = create_job(store, project.id, spec, args.gt, None if args.gt else docs, compare_gt=args.compare_gt)
         job_id = job["id"]
         sm = job["summary"]
         print(f"job {job_id}: {sm['lines']} lines ({sm['characters']} characters) from {sm['pages']} page(s); "
@@ -246,26 +273,88 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
             print(f"iteration {point.iteration}: evaluation CER {point.eval_cer:.2f}%", flush=True)
 
     job = run_job(store, project.id, job_id, progress)
+    if job["status"] == "cancelled":
+        print("kalamos: training cancelled; no model registered", file=sys.stderr)
+        return 1
     if job["status"] != "done":
         print(f"kalamos: training failed: {job['error']}", file=sys.stderr)
+        print(f"kalamos: go on with: kalamos train --project {project.id} --resume {job_id}", file=sys.stderr)
         return 1
     model = get_model(store, project.id, job["model"])
     missing = job["summary"].get("missing_characters") or {}
     if missing:
         print("characters added to the model: " + " ".join(missing))
-    ev = model["eval"]
     print(f"model {model['name']} ({model['id']}) registered in project {project.name!r}")
-    print(f"{'':28}{'base ' + model['base']:>14}{'new':>10}")
-    for key in ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %"):
-        print(f"{key:28}{ev['base'][key]:>14}{ev['new'][key]:>10}")
-    print(f"evaluation lines: {ev['lines']}")
+    print(evaluation_table(model))
+    return 0
+
+
+def evaluation_table(model: dict) -> str:  # type: ignore[type-arg]
+    """Base against new, on the held-out lines (and the second set, if any), as plain text."""
+    ev = model["eval"]
+    sets = [("held-out", ev)] + ([("second: " + ev["second"]["label"], ev["second"])] if ev.get("second") else [])
+    out = []
+    for label, part in sets:
+        out.append(f"{label} lines: {part['lines']}")
+        out.append(f"{'':28}{'base ' + model['base']:>22}{'new':>10}")
+        for key in ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %"):
+            base = part["base"][key] if part.get("base") else "-"
+            out.append(f"{key:28}{base:>22}{part['new'][key]:>10}")
+    return "\n".join(out)
+
+
+def _models(cfg: Config, args: argparse.Namespace) -> int:
+    from storage import ocrmodels
+
+    store = Store(cfg.data_dir)
+    project = store.find_project(args.project) if args.project else None
+    if args.action == "list":
+        for m in ocrmodels.all_models(store, project.id if project else None):
+            cer = (m.get("eval") or {}).get("new", {}).get("CER %", "")
+            print(f"{m['name']:24} {m['origin']:10} {m['kind']:8} {m['unicharset_size']:>5} chars  "
+                  f"{m.get('base', ''):12} {cer}")
+        return 0
+    if project is None:
+        print("kalamos: name the project with --project", file=sys.stderr)
+        return 2
+    if args.action == "import":
+        name = args.name or args.file.name.split(".")[0]
+        if not args.file.is_file():
+            print(f"kalamos: {args.file} is not a file", file=sys.stderr)
+            return 2
+        m = ocrmodels.import_model(store, project.id, args.file, name, extra={"source": args.file.name})
+    elif args.action == "download":
+        source = next((s for s in cfg.model_sources if s["name"] == args.source), None) if args.source else None
+        if args.source and source is None:
+            print(f"kalamos: no model source named {args.source!r}; configured: "
+                  + ", ".join(s["name"] for s in cfg.model_sources), file=sys.stderr)
+            return 2
+        url = args.url or (source or {}).get("url")
+        if not url:
+            print("kalamos: give a configured source name or --url", file=sys.stderr)
+            return 2
+        sha = args.sha256 or (source or {}).get("sha256")
+        name = args.name or (source or {}).get("name") or url.rsplit("/", 1)[-1].split(".")[0]
+
+        def progress(done: int, total: int | None) -> None:
+            print(f"\r{done / 1048576:.1f} MB" + (f" of {total / 1048576:.1f} MB" if total else ""), end="", flush=True)
+
+        m = ocrmodels.download_model(store, project.id, url, name, sha, progress)
+        print()
+    elif args.action == "rename":
+        m = ocrmodels.rename_model(store, project.id, args.model, args.new_name)
+    else:
+        where = ocrmodels.delete_model(store, project.id, args.model)
+        print(f"moved to {where}")
+        return 0
+    print(f"{m['name']} ({m['id']}): {m['kind']}, {m['unicharset_size']} characters")
     return 0
 
 
 def _resolve_model(store: Store, name: str, project_name: str | None) -> Path | None:
     """The tessdata folder of a trained model with that name (None: an installed model)."""
     from ocr.tesseract import languages
-    from storage.training import get_model, model_path
+    from storage.ocrmodels import get_model, model_path
 
     if project_name is None and name in languages():
         return None
@@ -333,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         if args.command == "serve":
             return _serve(cfg, args.debug)
-        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train}
+        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train,
+                    "models": _models}
         if args.command in commands:
             return commands[args.command](cfg, args)
         return _list(cfg)

@@ -6,11 +6,35 @@ overrides them with ``KALAMOS_*`` environment variables (see README, "Deploy").
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Config"]
+__all__ = ["Config", "DEFAULT_MODEL_SOURCES", "load_model_sources"]
+
+_BEST = "https://github.com/tesseract-ocr/tessdata_best/raw/main"
+#: Models offered for download when ``KALAMOS_MODEL_SOURCES`` names no file: Tesseract's float
+#: ("best") models, which fine-tune better than Debian's integer ones. No checksum is pinned for them
+#: (the files are only checked to be LSTM models); a lab's own list should pin ``sha256``.
+DEFAULT_MODEL_SOURCES: tuple[dict[str, Any], ...] = tuple(
+    {"name": f"{lang}_best", "url": f"{_BEST}/{lang}.traineddata", "sha256": None, "description": desc}
+    for lang, desc in (("grc", "Ancient Greek, float (tessdata_best)"), ("ell", "Modern Greek, float (tessdata_best)"),
+                       ("lat", "Latin, float (tessdata_best)"), ("eng", "English, float (tessdata_best)"))
+)
+
+
+def load_model_sources(path: Path) -> tuple[dict[str, Any], ...]:
+    """A JSON list of ``{"name", "url", "sha256" (optional), "description" (optional)}``."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"KALAMOS_MODEL_SOURCES={path}: cannot be read as JSON ({exc})") from exc
+    if not isinstance(raw, list) or not all(isinstance(r, dict) and r.get("name") and r.get("url") for r in raw):
+        raise SystemExit(f"KALAMOS_MODEL_SOURCES={path}: must be a JSON list of objects with a name and a url")
+    return tuple({"name": str(r["name"]), "url": str(r["url"]), "sha256": r.get("sha256") or None,
+                  "description": str(r.get("description", ""))} for r in raw)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -35,6 +59,8 @@ class Config:
         pdf_dpi: default resolution at which PDF pages are rasterised (``KALAMOS_PDF_DPI``).
         secret_key: signs background-job handles; every worker of one server needs the same value.
         redis_url: when set, long jobs run on Celery workers instead of the embedded diskcache queue.
+        model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
+            JSON file; default: Tesseract's tessdata_best Greek, Latin and English models).
     """
 
     data_dir: Path = field(default_factory=lambda: Path("data"))
@@ -46,6 +72,7 @@ class Config:
     secret_key: str = "kalamos-local-secret"
     redis_url: str | None = None
     debug: bool = False
+    model_sources: tuple[dict[str, Any], ...] = DEFAULT_MODEL_SOURCES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -63,6 +90,8 @@ class Config:
             secret_key=os.environ.get("KALAMOS_SECRET_KEY", "kalamos-local-secret"),
             redis_url=os.environ.get("KALAMOS_REDIS_URL") or None,
             debug=os.environ.get("KALAMOS_DEBUG", "") not in ("", "0", "false"),
+            model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
+                           if os.environ.get("KALAMOS_MODEL_SOURCES") else DEFAULT_MODEL_SOURCES),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(cfg, **clean)  # type: ignore[arg-type]

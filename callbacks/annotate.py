@@ -116,9 +116,9 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
     def pages(selection: dict | None, _rev: int, current: str | None):
         return page_options(store, selection, current)
 
-    @app.callback(Output(ids.AN_PREFILL_LANG, "options"), Input(ids.TABS, "active_tab"))
-    def models(_tab: str):
-        return model_options()
+    @app.callback(Output(ids.AN_PREFILL_LANG, "options"), Input(ids.TABS, "active_tab"), Input(ids.SELECTION, "data"))
+    def models(_tab: str, selection: dict | None):
+        return model_options(store, (selection or {}).get("project"))
 
     @app.callback(Output(ids.AN_EXPORT_LINKS, "children"), Input(ids.SELECTION, "data"))
     def export_links(selection: dict | None):

@@ -45,11 +45,15 @@ def model_options(store: Store | None = None, project_id: str | None = None) -> 
     except TesseractError as exc:
         return [{"label": str(exc), "value": "", "disabled": True}]
     if store is not None and project_id:
-        from storage.training import list_models
+        from storage.ocrmodels import list_models
+
+        def label(m: dict) -> str:  # type: ignore[type-arg]
+            if m.get("origin", "trained") == "trained":
+                return f"{m['name']} (trained here, CER {m['eval']['new']['CER %']}%)"
+            return f"{m['name']} ({m['origin']}, {m['kind']})"
 
         try:
-            options += [{"label": f"{m['name']} (trained here, CER {m['eval']['new']['CER %']}%)", "value": m["name"]}
-                        for m in list_models(store, project_id)]
+            options = [{"label": label(m), "value": m["name"]} for m in list_models(store, project_id)] + options
         except KalamosError:
             pass
     return options

@@ -15,6 +15,7 @@ from layout import ids
 from layout.preprocess import figure, step_cards
 from ocr.pipeline import PipelineError, default_pipeline, new_step, to_json, validate
 from ocr.tesseract import TesseractError, recognize
+from storage.ocrmodels import project_tessdata
 from storage import InvalidInput, KalamosError, Store
 from storage.processing import (PREVIEW_SIDE, apply_to_document, document_pipeline, full_result, list_presets,
                                 page_pipeline, preset_steps, render_preview, save_preset, set_document_pipeline,
@@ -34,9 +35,9 @@ def register(app: Dash, store: Store) -> None:
     def pages(selection: dict | None, _rev: int, current: str | None):
         return page_options(store, selection, current)
 
-    @app.callback(Output(ids.PP_OCR_LANG, "options"), Input(ids.TABS, "active_tab"))
-    def ocr_languages(_tab: str):
-        return model_options()
+    @app.callback(Output(ids.PP_OCR_LANG, "options"), Input(ids.TABS, "active_tab"), Input(ids.SELECTION, "data"))
+    def ocr_languages(_tab: str, selection: dict | None):
+        return model_options(store, (selection or {}).get("project"))
 
     @app.callback(
         Output(ids.PP_PIPELINE, "data", allow_duplicate=True),
@@ -260,7 +261,7 @@ def register(app: Dash, store: Store) -> None:
             c0, c1 = max(0, int(x0)), min(w, int(x1) + 1)
             if r1 - r0 < 8 or c1 - c0 < 8:
                 return no_update, no_update, "Draw a larger rectangle over some text."
-            text = recognize(result[r0:r1, c0:c1], lang or "grc", psm=6)
+            text = recognize(result[r0:r1, c0:c1], lang or "grc", psm=6, tessdata_dir=project_tessdata(store, where[0]))
         except (TesseractError, PipelineError, KalamosError) as exc:
             return no_update, no_update, str(exc)
         return no_update, no_update, text or "(Tesseract found no text here)"

@@ -13,7 +13,8 @@ from layout import ids
 from layout.train import curve_figure, models_table
 from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
-from storage.training import TrainSpec, create_job, list_models, request_stop, run_job
+from storage.ocrmodels import list_models
+from storage.training import TrainSpec, create_job, request_stop, run_job
 
 __all__ = ["register"]
 

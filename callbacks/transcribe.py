@@ -19,7 +19,7 @@ from storage import lines as line_store
 from storage.lineimages import line_outline, page_band
 from storage.lines import LineConflict
 from storage.ocrruns import RunSpec, evaluate_run, list_runs, run_ocr
-from storage.training import project_tessdata
+from storage.ocrmodels import project_tessdata
 from storage.processing import PREVIEW_SIDE
 
 __all__ = ["register", "fold"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["normalize_text", "strip_diacritics", "cer", "char_errors", "Score", "score"]
+__all__ = ["normalize_text", "strip_diacritics", "cer", "char_errors", "Score", "score", "char_diff"]
 
 
 def normalize_text(text: str) -> str:
@@ -105,3 +105,10 @@ def score(reference: str, hypothesis: str) -> Score:
             letters += 1
     return Score(len(ref), Levenshtein.distance(ref, hyp), len(rw), Levenshtein.distance(rw, hw),
                  len(rb), Levenshtein.distance(rb, hb), dia, letters, spaces)
+
+
+def char_diff(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
+    """The character alignment of two texts (after ``normalize_text``) as ``(tag, reference part,
+    hypothesis part)`` runs, tag one of equal, replace, delete, insert: what a diff view shows."""
+    ref, hyp = normalize_text(reference), normalize_text(hypothesis)
+    return [(op.tag, ref[op.src_start:op.src_end], hyp[op.dest_start:op.dest_end]) for op in Levenshtein.opcodes(ref, hyp)]

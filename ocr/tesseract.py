@@ -84,12 +84,12 @@ def run_on_array(img: np.ndarray, lang: str, psm: int, config: str, tessdata_dir
         return run_tesseract(Path(tmp.name), lang, psm, config, timeout=timeout, tessdata_dir=tessdata_dir)
 
 
-def recognize(img: np.ndarray, lang: str = "grc", psm: int = 6, timeout: float = 60) -> str:
+def recognize(img: np.ndarray, lang: str = "grc", psm: int = 6, timeout: float = 60, tessdata_dir: Path | None = None) -> str:
     """Text of an image (uint8 grey or RGB), NFC, trailing blank lines removed."""
-    check_language(lang)
+    check_language(lang, languages(tessdata_dir) if tessdata_dir else None)
     if img.size == 0:
         return ""
-    return unicodedata.normalize("NFC", run_on_array(img, lang, psm, "txt", timeout=timeout)).rstrip()
+    return unicodedata.normalize("NFC", run_on_array(img, lang, psm, "txt", tessdata_dir, timeout)).rstrip()
 
 
 def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:

@@ -39,9 +39,15 @@ from typing import Literal
 import numpy as np
 
 __all__ = ["ModelFormatError", "NetworkInfo", "read_network", "dequantize_lstm", "dequantize", "model_kind",
-           "extract_components", "LSTM_COMPONENT"]
+           "extract_components", "read_components", "ModelDescription", "describe_model", "LSTM_COMPONENT"]
 
 LSTM_COMPONENT = "lstm"
+#: The components of a .traineddata, in the order of its offset table (``ccutil/tessdatamanager.h``).
+COMPONENT_NAMES = ("config", "unicharset", "unicharambigs", "inttemp", "pffmtable", "normproto", "punc-dawg",
+                   "word-dawg", "number-dawg", "freq-dawg", "fixed-length-dawgs", "cube-unicharset",
+                   "cube-word-dawg", "shapetable", "bigram-dawg", "unambig-dawg", "params-model", "lstm",
+                   "lstm-punc-dawg", "lstm-word-dawg", "lstm-number-dawg", "lstm-unicharset", "lstm-recoder",
+                   "version")
 INT8_FLAG, ADAM_FLAG, DOUBLE_FLAG = 1, 4, 128
 NF_LAYER_SPECIFIC_LR = 64
 TS_ENABLED = 1
@@ -231,14 +237,57 @@ def extract_components(traineddata: Path, folder: Path, prefix: str = "model") -
     return {p.name[len(prefix) + 1:]: p for p in folder.glob(f"{prefix}.*")}
 
 
+def read_components(traineddata: Path) -> dict[str, bytes]:
+    """The components of a .traineddata (name → bytes), read in Python: an int32 entry count, an
+    int64 offset per entry (-1 when absent), then the components one after the other."""
+    data = Path(traineddata).read_bytes()
+    if len(data) < 4:
+        raise ModelFormatError("the file is too short to be a Tesseract model")
+    (count,) = struct.unpack_from("<i", data, 0)
+    if not 1 <= count <= 64 or len(data) < 4 + 8 * count:
+        raise ModelFormatError("this is not a Tesseract .traineddata file (no table of components)")
+    offsets = struct.unpack_from(f"<{count}q", data, 4)
+    present = sorted((off, i) for i, off in enumerate(offsets) if off >= 0)
+    if not present or any(not 4 + 8 * count <= off <= len(data) for off, _ in present):
+        raise ModelFormatError("this is not a Tesseract .traineddata file (its table of components is broken)")
+    parts = {}
+    for k, (off, i) in enumerate(present):
+        end = present[k + 1][0] if k + 1 < len(present) else len(data)
+        name = COMPONENT_NAMES[i] if i < len(COMPONENT_NAMES) else f"component-{i}"
+        parts[name] = data[off:end]
+    return parts
+
+
+@dataclass
+class ModelDescription:
+    kind: Literal["integer", "float", "legacy"]
+    unicharset_size: int  #: characters the model can write (of its LSTM unicharset, else the legacy one)
+    version: str
+    size_bytes: int
+
+
+def describe_model(traineddata: Path) -> ModelDescription:
+    """What a model file is, read from the file itself (raises ModelFormatError if it is not one)."""
+    parts = read_components(traineddata)
+    if LSTM_COMPONENT in parts:
+        try:
+            kind: Literal["integer", "float", "legacy"] = "integer" if read_network(parts[LSTM_COMPONENT]).integer else "float"
+        except (ModelFormatError, struct.error, ValueError, IndexError) as exc:
+            raise ModelFormatError(f"its LSTM network cannot be read ({exc})") from None
+    elif "inttemp" in parts or "unicharset" in parts:
+        kind = "legacy"
+    else:
+        raise ModelFormatError("it holds neither an LSTM network nor a legacy model")
+    charset = parts.get("lstm-unicharset") or parts.get("unicharset") or b"0"
+    first = charset.split(b"\n", 1)[0].strip()
+    size = int(first) if first.isdigit() else 0
+    version = parts.get("version", b"").decode("utf-8", "replace").strip()
+    return ModelDescription(kind, size, version, Path(traineddata).stat().st_size)
+
+
 def model_kind(traineddata: Path) -> Literal["integer", "float", "legacy"]:
     """"integer" (fast) or "float" (best) LSTM model, or "legacy" when it has no LSTM network."""
-    with tempfile.TemporaryDirectory() as tmp:
-        parts = extract_components(traineddata, Path(tmp))
-        if LSTM_COMPONENT not in parts:
-            return "legacy"
-        info = read_network(parts[LSTM_COMPONENT].read_bytes())
-    return "integer" if info.integer else "float"
+    return describe_model(traineddata).kind
 
 
 def dequantize(traineddata: Path, out: Path) -> NetworkInfo:

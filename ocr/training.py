@@ -25,7 +25,8 @@ from ocr.tessmodel import ModelFormatError, dequantize, extract_components, mode
 __all__ = [
     "TrainingError", "Sample", "write_box", "make_lstmf", "make_lstmfs", "split_by_group", "graphemes",
     "unicharset_symbols", "missing_characters", "Starter", "build_starter", "Progress", "parse_log_line",
-    "lstmtraining_command", "finish_model",
+    "lstmtraining_command", "finish_model", "build_scratch_starter", "lstmeval_command", "parse_lstmeval",
+    "parse_best_checkpoint",
 ]
 
 
@@ -152,9 +153,42 @@ def missing_characters(texts: Iterable[str], unicharset: Path) -> dict[str, int]
 class Starter:
     lang: str
     traineddata: Path  #: the starter model lstmtraining writes into (merged unicharset, word lists)
-    base_lstm: Path  #: the float network to continue from
-    base_traineddata: Path  #: the float base model (``--old_traineddata``)
+    base_lstm: Path | None  #: the float network to continue from (None: from scratch)
+    base_traineddata: Path | None  #: the float base model (``--old_traineddata``; None: from scratch)
     missing: dict[str, int] = field(default_factory=dict)
+    unicharset_size: int = 0
+
+
+def _unicharset_size(path: Path) -> int:
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    return int(first) if first.isdigit() else 0
+
+
+def _combine(unicharset: Path, workdir: Path, lang: str, lists: dict[str, Path]) -> Path:
+    script_dir = workdir / "script"
+    script_dir.mkdir(exist_ok=True)
+    (script_dir / "radical-stroke.txt").write_text("# no radical-stroke data is needed for alphabetic scripts\n")
+    out = workdir / "starter"
+    (out / lang).mkdir(parents=True, exist_ok=True)  # combine_lang_model fails to write without it
+    args = [a for flag, path in lists.items() for a in (flag, str(path))]
+    _run(["combine_lang_model", "--input_unicharset", str(unicharset), "--script_dir", str(script_dir), *args,
+          "--output_dir", str(out), "--lang", lang], "building the starter model")
+    return out / lang / f"{lang}.traineddata"
+
+
+def _gt_unicharset(samples: Sequence[Sample], workdir: Path) -> Path:
+    boxes = [s.image.with_suffix(".box") for s in samples]
+    gt_unicharset = workdir / "gt.unicharset"
+    _run(["unicharset_extractor", "--output_unicharset", str(gt_unicharset), "--norm_mode", "2", *map(str, boxes)],
+         "extracting the characters of the ground truth")
+    return gt_unicharset
+
+
+def build_scratch_starter(samples: Sequence[Sample], workdir: Path, lang: str) -> Starter:
+    """The starter traineddata of a new network: the ground truth's characters, no word lists."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    unicharset = _gt_unicharset(samples, workdir)
+    return Starter(lang, _combine(unicharset, workdir, lang, {}), None, None, {}, _unicharset_size(unicharset))
 
 
 def build_starter(base: Path, samples: Sequence[Sample], workdir: Path, lang: str) -> Starter:
@@ -177,27 +211,16 @@ def build_starter(base: Path, samples: Sequence[Sample], workdir: Path, lang: st
         if need not in parts:
             raise TrainingError(f"the base model {base.name} lacks its {need} component")
     missing = missing_characters((s.text for s in samples), parts["lstm-unicharset"])
-    boxes = [s.image.with_suffix(".box") for s in samples]
-    gt_unicharset = workdir / "gt.unicharset"
-    _run(["unicharset_extractor", "--output_unicharset", str(gt_unicharset), "--norm_mode", "2", *map(str, boxes)],
-         "extracting the characters of the ground truth")
     merged = workdir / "merged.unicharset"
-    _run(["merge_unicharsets", str(parts["lstm-unicharset"]), str(gt_unicharset), str(merged)], "merging the unicharsets")
+    _run(["merge_unicharsets", str(parts["lstm-unicharset"]), str(_gt_unicharset(samples, workdir)), str(merged)],
+         "merging the unicharsets")
     lists = {}
     for comp, flag in (("lstm-word-dawg", "--words"), ("lstm-punc-dawg", "--puncs"), ("lstm-number-dawg", "--numbers")):
         if comp in parts:
             target = workdir / f"{comp}.txt"
             _run(["dawg2wordlist", str(parts["lstm-unicharset"]), str(parts[comp]), str(target)], f"reading the {comp}")
             lists[flag] = target
-    script_dir = workdir / "script"
-    script_dir.mkdir(exist_ok=True)
-    (script_dir / "radical-stroke.txt").write_text("# no radical-stroke data is needed for alphabetic scripts\n")
-    out = workdir / "starter"
-    (out / lang).mkdir(parents=True, exist_ok=True)  # combine_lang_model fails to write without it
-    args = [a for flag, path in lists.items() for a in (flag, str(path))]
-    _run(["combine_lang_model", "--input_unicharset", str(merged), "--script_dir", str(script_dir), *args,
-          "--output_dir", str(out), "--lang", lang], "building the starter model")
-    return Starter(lang, out / lang / f"{lang}.traineddata", parts["lstm"], float_base, missing)
+    return Starter(lang, _combine(merged, workdir, lang, lists), parts["lstm"], float_base, missing, _unicharset_size(merged))
 
 
 @dataclass
@@ -224,14 +247,47 @@ def parse_log_line(line: str) -> Progress | None:
     return None
 
 
+_BEST = re.compile(r"wrote best model:\s*(\S+?_([\d.]+)_(\d+)_(\d+)\.checkpoint)")
+
+
+def parse_best_checkpoint(line: str) -> tuple[Path, int] | None:
+    """(file, training iteration) of a best checkpoint lstmtraining says it wrote, or None."""
+    m = _BEST.search(line)
+    return (Path(m.group(1)), int(m.group(4))) if m else None
+
+
 def lstmtraining_command(starter: Starter, checkpoints: Path, train_list: Path, eval_list: Path,
-                         max_iterations: int, learning_rate: float = 0.0001, continue_from: Path | None = None) -> list[str]:
-    """The fine-tuning command (tesstrain's defaults for fine-tuning), resuming from a checkpoint if given."""
-    return ["lstmtraining", "--continue_from", str(continue_from or starter.base_lstm),
-            "--old_traineddata", str(starter.base_traineddata), "--traineddata", str(starter.traineddata),
-            "--model_output", str(checkpoints / starter.lang), "--train_listfile", str(train_list),
-            "--eval_listfile", str(eval_list), "--max_iterations", str(max_iterations),
-            "--learning_rate", str(learning_rate), "--target_error_rate", "0.01", "--debug_interval", "0"]
+                         max_iterations: int, learning_rate: float = 0.0001, continue_from: Path | None = None,
+                         net_spec: str | None = None) -> list[str]:
+    """The training command (tesstrain's defaults): fine-tuning ``starter``'s base, or a new network
+    ``net_spec`` when the starter has no base; resuming from a checkpoint if given."""
+    cmd = ["lstmtraining", "--traineddata", str(starter.traineddata), "--model_output", str(checkpoints / starter.lang),
+           "--train_listfile", str(train_list), "--eval_listfile", str(eval_list), "--max_iterations", str(max_iterations),
+           "--learning_rate", str(learning_rate), "--target_error_rate", "0.01", "--debug_interval", "0"]
+    if starter.base_lstm is None:
+        if continue_from is not None:
+            return cmd + ["--continue_from", str(continue_from)]
+        if not net_spec:
+            raise TrainingError("training from scratch needs a network specification")
+        return cmd + ["--net_spec", net_spec]
+    assert starter.base_traineddata is not None
+    return cmd + ["--continue_from", str(continue_from or starter.base_lstm), "--old_traineddata", str(starter.base_traineddata)]
+
+
+def lstmeval_command(model: Path, eval_list: Path, traineddata: Path | None = None) -> list[str]:
+    """Evaluate a checkpoint (with its starter ``traineddata``) or a .traineddata on the eval lines."""
+    cmd = ["lstmeval", "--model", str(model), "--eval_listfile", str(eval_list), "--verbosity", "0"]
+    return cmd + (["--traineddata", str(traineddata)] if traineddata else [])
+
+
+_LSTMEVAL = re.compile(r"(?:Eval Char error rate|BCER eval)=([\d.eE+-]+)%?, (?:Word error rate|BWER eval)=([\d.eE+-]+)")
+
+
+def parse_lstmeval(output: str) -> tuple[float, float] | None:
+    """(CER %, WER %) from lstmeval's output (5.3: ``BCER eval=…, BWER eval=…``; older: ``Eval Char
+    error rate=…, Word error rate=…``), or None."""
+    found = _LSTMEVAL.findall(output)
+    return (float(found[-1][0]), float(found[-1][1])) if found else None
 
 
 def finish_model(checkpoint: Path, starter: Starter, out: Path, integer: bool = False) -> Path:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ocr.geometry import apply, bbox, invert, scale_of
 from ocr.layout import detect_lines
-from ocr.tesseract import TesseractError, check_language, recognize
+from ocr.tesseract import TesseractError, check_language, languages, recognize
 from storage import lines as line_store
 from storage.errors import InvalidInput
 from storage.lineimages import cut_line, line_outline, page_band, work_image
@@ -27,7 +27,10 @@ def find_lines(store: Store, project_id: str, document_id: str, page_id: str, me
     if method not in ("tesseract", "projection"):
         raise InvalidInput(f"unknown line finder {method!r} (tesseract, projection)")
     if method == "tesseract":
-        check_language(lang)
+        from storage.ocrmodels import project_tessdata
+
+    tessdata = project_tessdata(store, project_id)
+    check_language(lang, languages(tessdata))
     page = store.get_page(project_id, document_id, page_id)
     work = work_image(store, project_id, document_id, page)
     back = invert(work.matrix)
@@ -63,7 +66,10 @@ class PrefillReport:
 def prefill_lines(store: Store, project_id: str, document_id: str, page_id: str, lang: str = "grc",
                   progress: Callable[[int, int], None] | None = None) -> PrefillReport:
     """OCR every empty line of the page with ``lang``; its text is marked "machine" until confirmed."""
-    check_language(lang)
+    from storage.ocrmodels import project_tessdata
+
+    tessdata = project_tessdata(store, project_id)
+    check_language(lang, languages(tessdata))
     page = store.get_page(project_id, document_id, page_id)
     todo = [ln for ln in line_store.list_lines(store, project_id, document_id, page_id) if ln.status == "empty"]
     report = PrefillReport()
@@ -74,7 +80,7 @@ def prefill_lines(store: Store, project_id: str, document_id: str, page_id: str,
     for i, line in enumerate(todo, 1):
         try:
             img: np.ndarray = cut_line(work, line, band)
-            text = recognize(img, lang, psm=7)
+            text = recognize(img, lang, psm=7, tessdata_dir=tessdata)
             if text.strip():
                 line_store.update_line(store, project_id, document_id, page_id, line.id, line.rev,
                                        text=text, status="machine")

@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -24,54 +25,73 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from ocr.metrics import Score, score
-from ocr.tesseract import run_tesseract
-from ocr.training import (Progress, Sample, Starter, TrainingError, build_starter, finish_model, lstmtraining_command,
-                          make_lstmfs, parse_log_line, split_by_group)
+from filelock import FileLock, Timeout
+
+from ocr.metrics import Score, char_diff, score
+from ocr.tesseract import TesseractError, run_tesseract
+from ocr.training import (Progress, Sample, Starter, TrainingError, build_scratch_starter, build_starter, finish_model,
+                          lstmeval_command, lstmtraining_command, make_lstmfs, parse_best_checkpoint, parse_lstmeval,
+                          parse_log_line, split_by_group)
 from storage.errors import InvalidInput, NotFound
 from storage.groundtruth import export_tesstrain
 from storage.jsonio import read_json, write_json
+from storage.ocrmodels import check_model_name, model_file, project_tessdata, register_model
 from storage.store import Store, check_id, new_id, now_iso
 
-__all__ = ["TrainSpec", "create_job", "run_job", "request_stop", "project_tessdata", "get_job", "list_jobs", "curve", "list_models", "get_model",
-           "model_path", "MIN_LINES", "evaluate_model"]
+__all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
+           "is_running", "curve", "MIN_LINES", "evaluate_lines", "JobBusy"]
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+RUNNING = ("preparing", "training", "finishing")
+#: Network sizes for training from scratch (VGSL; ``###`` becomes the unicharset size). "small" is
+#: the size of Debian's ``ell`` model, "medium" tesstrain's default, "large" that of ``eng`` best.
+NETWORKS = {
+    "small": "[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx128 O1c###]",
+    "medium": "[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx192 O1c###]",
+    "large": "[1,48,0,1 Ct3,3,16 Mp3,3 Lfys64 Lfx96 Lrx96 Lfx512 O1c###]",
+}
+
+
+class JobBusy(InvalidInput):
+    """The job is being run by another process already."""
 
 
 @dataclass
 class TrainSpec:
     name: str  #: the model's name, as Tesseract's -l will use it
-    base: str = "grc"  #: an installed model (its .traineddata in Tesseract's tessdata folder)
+    base: str = "grc"  #: an installed model or one of the project's (ignored when ``scratch``)
     max_iterations: int = 3000
     max_minutes: float = 10.0
-    learning_rate: float = 0.0001
+    learning_rate: float | None = None  #: None: 0.0001 to fine-tune, 0.002 from scratch (tesstrain's)
     eval_share: float = 0.1
     seed: int = 42
+    scratch: bool = False  #: train a new network instead of fine-tuning ``base``
+    network: str = "small"  #: a key of NETWORKS, for ``scratch``
+    integer: bool = False  #: also register an integer ("fast") copy, ``<name>_fast``
+
+    @property
+    def rate(self) -> float:
+        return self.learning_rate if self.learning_rate is not None else (0.002 if self.scratch else 0.0001)
 
     def check(self) -> "TrainSpec":
-        if not _NAME.match(self.name):
-            raise InvalidInput(f"the model name {self.name!r} must start with a letter and hold only letters, digits "
-                               "and _ (at most 40): Tesseract uses it as a language code")
         if not 1 <= self.max_iterations <= 1_000_000:
             raise InvalidInput("the number of iterations must be between 1 and 1,000,000")
         if not 0.1 <= self.max_minutes <= 7 * 24 * 60:
             raise InvalidInput("the time budget must be between 0.1 minutes and a week")
-        if not 1e-6 <= self.learning_rate <= 0.1:
+        if not 1e-6 <= self.rate <= 0.1:
             raise InvalidInput("the learning rate must be between 0.000001 and 0.1")
         if not 0.02 <= self.eval_share <= 0.5:
             raise InvalidInput("the evaluation share must be between 0.02 and 0.5")
+        if self.scratch and self.network not in NETWORKS:
+            raise InvalidInput(f"the network size must be one of {', '.join(NETWORKS)}")
+        if not self.scratch and not self.base:
+            raise InvalidInput("choose a base model to fine-tune, or train from scratch")
         return self
 
 
 def _jobs_dir(store: Store, project_id: str) -> Path:
     return store.project_dir(project_id) / "training"
-
-
-def _models_dir(store: Store, project_id: str) -> Path:
-    return store.project_dir(project_id) / "models"
 
 
 def _job_dir(store: Store, project_id: str, job_id: str) -> Path:
@@ -91,6 +111,27 @@ def list_jobs(store: Store, project_id: str) -> list[dict[str, Any]]:
     return sorted(jobs, key=lambda j: j["created"], reverse=True)
 
 
+def _lock(store: Store, project_id: str, job_id: str) -> FileLock:
+    return FileLock(str(_job_dir(store, project_id, job_id) / "job.lock"))
+
+
+def is_running(store: Store, project_id: str, job_id: str) -> bool:
+    """True while some process (this one or another) runs the job: it holds the job's lock."""
+    lock = _lock(store, project_id, job_id)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def interrupted_jobs(store: Store, project_id: str) -> list[dict[str, Any]]:
+    """Jobs that were started (or prepared) but that nothing runs now: a restart stopped them."""
+    return [j for j in list_jobs(store, project_id)
+            if j["status"] in ("prepared", "failed", *RUNNING) and not is_running(store, project_id, j["id"])]
+
+
 def _save(store: Store, project_id: str, job: dict[str, Any]) -> dict[str, Any]:
     job = {k: v for k, v in job.items() if k != "schema_version"}
     job["updated"] = now_iso()
@@ -98,21 +139,12 @@ def _save(store: Store, project_id: str, job: dict[str, Any]) -> dict[str, Any]:
     return job
 
 
-def base_model_path(name: str) -> Path:
-    from ocr.tesseract import check_language
-
-    check_language(name)
-    for folder in (Path(os.environ.get("TESSDATA_PREFIX", "")), Path("/usr/share/tesseract-ocr/5/tessdata"),
-                   Path("/usr/share/tessdata"), Path("/usr/local/share/tessdata")):
-        candidate = folder / f"{name}.traineddata"
-        if candidate.exists():
-            return candidate
-    raise InvalidInput(f"the base model {name} is installed but its file was not found")
-
-
 def _collect_gt_folder(folder: Path, lines: Path) -> tuple[list[Sample], list[str]]:
     """Line images with .gt.txt from a folder, as PNG into the job; problems are listed, not fatal."""
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder} is not a folder")
     samples, problems = [], []
+    lines.mkdir(parents=True, exist_ok=True)
     images = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff"))
     for img in images:
         gt = img.with_suffix(".gt.txt")
@@ -127,17 +159,17 @@ def _collect_gt_folder(folder: Path, lines: Path) -> tuple[list[Sample], list[st
             problems.append(f"{img.name}: the image cannot be read ({exc})")
             continue
         group = img.stem.rsplit("_", 1)[0] if "_" in img.stem else img.stem.rsplit("-", 1)[0]
-        samples.append(Sample(target, gt.read_text(encoding="utf-8"), group))
+        samples.append(Sample(target, gt.read_text(encoding="utf-8", errors="replace"), group))
     return samples, problems
 
 
-def _collect_project(store: Store, project_id: str, document_ids: Sequence[str] | None, lines: Path) -> list[Sample]:
-    export_tesstrain(store, project_id, document_ids, lines)
+def _collect_project(store: Store, project_id: str, document_ids: Sequence[str] | None, lines: Path) -> tuple[list[Sample], list[str]]:
+    report = export_tesstrain(store, project_id, document_ids, lines)
     samples = []
     for png in sorted(lines.glob("*.png")):
         samples.append(Sample(png, png.with_suffix("").with_suffix(".gt.txt").read_text(encoding="utf-8"),
                               png.stem.rsplit("_l", 1)[0]))
-    return samples
+    return samples, report.problems
 
 
 def _checked_samples(samples: list[Sample]) -> tuple[list[Sample], list[str]]:
@@ -158,50 +190,77 @@ def _checked_samples(samples: list[Sample]) -> tuple[list[Sample], list[str]]:
     return good, problems
 
 
+def _collect(store: Store, project_id: str, gt_folder: Path | None, document_ids: Sequence[str] | None,
+             lines: Path) -> tuple[list[Sample], list[str]]:
+    raw, problems = (_collect_gt_folder(gt_folder, lines) if gt_folder is not None
+                     else _collect_project(store, project_id, document_ids, lines))
+    samples, more = _checked_samples(raw)
+    return samples, problems + more
+
+
 def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path | None = None,
-               document_ids: Sequence[str] | None = None) -> dict[str, Any]:
-    """Gather and check the ground truth, split it, and describe the job (nothing is trained yet)."""
+               document_ids: Sequence[str] | None = None, compare_gt: Path | None = None,
+               compare_documents: Sequence[str] | None = None) -> dict[str, Any]:
+    """Gather and check the ground truth, split it, and describe the job (nothing is trained yet).
+
+    ``compare_gt``/``compare_documents`` name a second set of lines on which base and new model are
+    also compared at the end, to show what fine-tuning made the model forget."""
     spec.check()
     store.get_project(project_id)
-    if any(m["name"] == spec.name for m in list_models(store, project_id)):
-        raise InvalidInput(f"the project has a model named {spec.name} already: choose another name")
-    base = base_model_path(spec.base)
+    spec.name = check_model_name(store, project_id, spec.name)
+    if spec.integer:
+        check_model_name(store, project_id, f"{spec.name}_fast")
+    base = None
+    if not spec.scratch:
+        try:
+            base = model_file(store, project_id, spec.base)
+        except NotFound as exc:
+            raise InvalidInput(f"the base model {spec.base} is not installed: {exc}") from None
     if shutil.disk_usage(store.root).free < MIN_FREE_BYTES:
         raise InvalidInput("less than 500 MB of free disk: training needs room for its checkpoints")
     job_id = new_id("job")
     folder = _job_dir(store, project_id, job_id)
-    lines = folder / "lines"
-    lines.mkdir(parents=True)
+    folder.mkdir(parents=True)
     try:
-        if gt_folder is not None:
-            if not gt_folder.is_dir():
-                raise InvalidInput(f"{gt_folder} is not a folder")
-            raw, problems = _collect_gt_folder(gt_folder, lines)
-        else:
-            raw, problems = _collect_project(store, project_id, document_ids, lines), []
-        samples, more = _checked_samples(raw)
-        problems += more
+        samples, problems = _collect(store, project_id, gt_folder, document_ids, folder / "lines")
         if len(samples) < MIN_LINES:
             raise InvalidInput(f"only {len(samples)} usable line(s) of ground truth; training needs at least {MIN_LINES} "
                                "(verify lines in the Annotate or Transcribe tab)")
         train, evaluation = split_by_group(samples, spec.eval_share, spec.seed)
+        second = None
+        if compare_gt is not None or compare_documents:
+            extra, extra_problems = _collect(store, project_id, compare_gt, compare_documents, folder / "second")
+            problems += [f"second set: {p}" for p in extra_problems]
+            if gt_folder is None and compare_documents and set(compare_documents) & set(document_ids or []):
+                problems.append("second set: it shares documents with the training data, so it cannot show what was forgotten")
+            if extra:
+                label = str(compare_gt) if compare_gt is not None else ", ".join(
+                    store.get_document(project_id, d).name for d in compare_documents or [])
+                second = {"label": label, "lines": [s.image.name for s in extra]}
+            else:
+                problems.append("second set: no usable line in it; it is left out")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    job = {"id": job_id, "spec": asdict(spec), "base_path": str(base), "status": "prepared", "created": now_iso(),
-           "source": str(gt_folder) if gt_folder else {"documents": list(document_ids or [])},
+    job = {"id": job_id, "spec": asdict(spec), "base_path": str(base) if base else None, "status": "prepared",
+           "created": now_iso(), "source": str(gt_folder) if gt_folder else {"documents": list(document_ids or [])},
            "summary": {"lines": len(samples), "characters": sum(len(s.text) for s in samples),
                        "pages": len({s.group for s in samples}), "train_lines": len(train), "eval_lines": len(evaluation)},
-           "train": [s.image.name for s in train], "eval": [s.image.name for s in evaluation],
-           "groups": {s.image.name: s.group for s in samples}, "problems": problems, "error": None, "model": None}
+           "train": [s.image.name for s in train], "eval": [s.image.name for s in evaluation], "second": second,
+           "groups": {s.image.name: s.group for s in samples}, "problems": problems, "error": None, "model": None,
+           "trained_seconds": 0.0}
     return _save(store, project_id, job)
 
 
 def curve(store: Store, project_id: str, job_id: str) -> list[Progress]:
-    log = _job_dir(store, project_id, job_id) / "log.txt"
-    if not log.exists():
-        return []
-    return [p for p in (parse_log_line(line) for line in log.read_text(encoding="utf-8", errors="replace").splitlines()) if p]
+    """The job's curve points so far: training CER from lstmtraining's log, evaluation CER from
+    Kalamos's evaluations of the best checkpoints (``eval.txt``)."""
+    points = []
+    for name in ("log.txt", "eval.txt"):
+        path = _job_dir(store, project_id, job_id) / name
+        if path.exists():
+            points += [p for p in map(parse_log_line, path.read_text(encoding="utf-8", errors="replace").splitlines()) if p]
+    return points
 
 
 def _best_checkpoint(checkpoints: Path, lang: str) -> Path | None:
@@ -216,27 +275,47 @@ def _best_checkpoint(checkpoints: Path, lang: str) -> Path | None:
     return latest if latest.exists() else None
 
 
-def request_stop(store: Store, project_id: str, job_id: str) -> None:
-    """Ask a running job to stop and keep its best checkpoint (another process may be running it)."""
+def request_stop(store: Store, project_id: str, job_id: str, keep: bool = True) -> None:
+    """Ask a running job to stop; with ``keep`` its best checkpoint becomes the model, without it
+    the job is cancelled and registers nothing (another process may be running it)."""
     get_job(store, project_id, job_id)
-    (_job_dir(store, project_id, job_id) / "STOP").write_text("stop requested\n")
+    (_job_dir(store, project_id, job_id) / "STOP").write_text("keep\n" if keep else "cancel\n")
 
 
 def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Progress | None, dict[str, Any]], None] | None = None,
             should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
-    """Train (or go on training) and register the best model; returns the job record."""
+    """Train (or go on training) and register the best model; returns the job record.
+    Raises JobBusy when another process runs the job already."""
     job = get_job(store, project_id, job_id)
     if job["status"] in ("done", "cancelled"):
         return job
+    lock = _lock(store, project_id, job_id)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise JobBusy("this training job is running already (in another window or process)") from None
+    try:
+        return _run_locked(store, project_id, get_job(store, project_id, job_id), progress, should_stop)
+    finally:
+        lock.release()
+
+
+def _run_locked(store: Store, project_id: str, job: dict[str, Any],
+                progress: Callable[[Progress | None, dict[str, Any]], None] | None,
+                should_stop: Callable[[], bool] | None) -> dict[str, Any]:
     spec = TrainSpec(**job["spec"])
-    folder = _job_dir(store, project_id, job_id)
+    folder = _job_dir(store, project_id, job["id"])
     lines, checkpoints = folder / "lines", folder / "checkpoints"
     checkpoints.mkdir(exist_ok=True)
     groups = job["groups"]
     samples = {name: Sample(lines / name, (lines / name).with_suffix("").with_suffix(".gt.txt").read_text(encoding="utf-8").strip(),
                             groups[name]) for name in job["train"] + job["eval"]}
+    stop_file = folder / "STOP"
+    stop_file.unlink(missing_ok=True)
     try:
-        job["status"] = "preparing"
+        if shutil.disk_usage(store.root).free < MIN_FREE_BYTES:
+            raise InvalidInput("less than 500 MB of free disk: free some room, then resume the job")
+        job["status"], job["error"] = "preparing", None
         job = _save(store, project_id, job)
         todo = [s for s in samples.values() if not s.image.with_suffix(".lstmf").exists()]
         _, failed = make_lstmfs(todo)
@@ -248,132 +327,203 @@ def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Prog
             raise TrainingError("no training or no evaluation lines are left after making the training data")
         (folder / "list.train").write_text("".join(f"{(lines / n).with_suffix('.lstmf')}\n" for n in job["train"]))
         (folder / "list.eval").write_text("".join(f"{(lines / n).with_suffix('.lstmf')}\n" for n in job["eval"]))
-        starter = build_starter(Path(job["base_path"]), list(samples.values()), folder / "model", spec.name)
+        if spec.scratch:
+            starter = build_scratch_starter(list(samples.values()), folder / "model", spec.name)
+        else:
+            starter = build_starter(Path(job["base_path"]), list(samples.values()), folder / "model", spec.name)
         job["summary"]["missing_characters"] = starter.missing
         job["status"] = "training"
         job = _save(store, project_id, job)
         resume = checkpoints / f"{spec.name}_checkpoint"
+        net_spec = NETWORKS[spec.network].replace("###", str(starter.unicharset_size)) if spec.scratch else None
         cmd = lstmtraining_command(starter, checkpoints, folder / "list.train", folder / "list.eval",
-                                   spec.max_iterations, spec.learning_rate, resume if resume.exists() else None)
-        stop_file = folder / "STOP"
-        stop_file.unlink(missing_ok=True)
+                                   spec.max_iterations, spec.rate, resume if resume.exists() else None, net_spec)
 
         def stop_now() -> bool:
             return stop_file.exists() or bool(should_stop and should_stop())
 
-        stopped = _train(cmd, folder / "log.txt", spec.max_minutes, job, progress, stop_now)
+        evaluator = _Evaluator(starter, folder / "list.eval", folder / "eval.txt", progress, job)
+        try:
+            stopped = _train(store, project_id, cmd, folder / "log.txt", spec.max_minutes, job, progress, stop_now, evaluator)
+        finally:
+            evaluator.close()
+        if stopped and stop_file.exists() and stop_file.read_text().strip() == "cancel":
+            job["status"], job["stopped_early"] = "cancelled", True
+            return _save(store, project_id, job)
         job["stopped_early"] = stopped
         best = _best_checkpoint(checkpoints, spec.name)
         if best is None:
             raise TrainingError("lstmtraining wrote no checkpoint (see log.txt)")
         job["status"] = "finishing"
         job = _save(store, project_id, job)
-        job["model"] = _register(store, project_id, job, starter, best)
+        job["model"] = _register(store, project_id, job, spec, starter, best)
         job["status"] = "done"
-    except (TrainingError, InvalidInput, OSError) as exc:
+    except (TrainingError, InvalidInput, OSError, TesseractError) as exc:
         job["status"], job["error"] = "failed", str(exc)
     return _save(store, project_id, job)
 
 
-def _train(cmd: list[str], log_path: Path, max_minutes: float, job: dict[str, Any],
-           progress: Callable[[Progress | None, dict[str, Any]], None] | None, should_stop: Callable[[], bool] | None) -> bool:
-    """Run lstmtraining, appending its log; stop it at the time budget or on request. True if stopped early."""
-    deadline = time.monotonic() + 60 * max_minutes
+class _Evaluator:
+    """Evaluates best checkpoints with ``lstmeval`` on the evaluation lines, one at a time in a
+    thread (training goes on meanwhile); when busy only the newest waiting checkpoint is kept."""
+
+    def __init__(self, starter: Starter, eval_list: Path, out: Path,
+                 progress: Callable[[Progress | None, dict[str, Any]], None] | None, job: dict[str, Any]) -> None:
+        self.starter, self.eval_list, self.out, self.progress, self.job = starter, eval_list, out, progress, job
+        self.cond = threading.Condition()
+        self.pending: tuple[Path, int] | None = None
+        self.closed = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def submit(self, model: Path, iteration: int) -> None:
+        with self.cond:
+            self.pending = (model, iteration)
+            self.cond.notify()
+
+    def close(self, timeout: float = 120) -> None:
+        with self.cond:
+            self.closed = True
+            self.cond.notify()
+        self.thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self.cond:
+                while self.pending is None and not self.closed:
+                    self.cond.wait()
+                if self.pending is None:
+                    return
+                model, iteration = self.pending
+                self.pending = None
+            checkpoint = model.suffix == ".checkpoint"
+            cmd = lstmeval_command(model, self.eval_list, self.starter.traineddata if checkpoint else None)
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                                      env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+            except (OSError, subprocess.TimeoutExpired):
+                continue
+            rates = parse_lstmeval(done.stdout + done.stderr)
+            if rates is None:
+                continue
+            line = f"At iteration {iteration}, stage 0, Eval Char error rate={rates[0]}, Word error rate={rates[1]}\n"
+            with open(self.out, "a", encoding="utf-8") as f:
+                f.write(line)
+            if self.progress:
+                self.progress(parse_log_line(line), self.job)
+
+
+def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_minutes: float, job: dict[str, Any],
+           progress: Callable[[Progress | None, dict[str, Any]], None] | None, should_stop: Callable[[], bool] | None,
+           evaluator: _Evaluator) -> bool:
+    """Run lstmtraining, appending its log; stop it when the time budget (counted over resumed runs)
+    is spent or on request. True if stopped early."""
+    started = time.monotonic()
+    already = float(job.get("trained_seconds") or 0.0)
+    last_saved = started
     stopped = False
     with open(log_path, "a", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                                env={**os.environ, "OMP_THREAD_LIMIT": "1"}, start_new_session=True)
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                    env={**os.environ, "OMP_THREAD_LIMIT": "1"}, start_new_session=True)
+        except FileNotFoundError:
+            raise TrainingError("lstmtraining is missing (Debian: apt-get install tesseract-ocr)") from None
         assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            point = parse_log_line(line)
-            if progress and point:
-                progress(point, job)
-            if (should_stop and should_stop()) or time.monotonic() > deadline:
-                stopped = True
-                os.killpg(proc.pid, signal.SIGTERM)
-                break
-        code = proc.wait()
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                log.flush()
+                point = parse_log_line(line)
+                if progress and point:
+                    progress(point, job)
+                best = parse_best_checkpoint(line)
+                if best:
+                    evaluator.submit(*best)
+                now = time.monotonic()
+                if now - last_saved > 30:  # the time spent survives a restart
+                    job["trained_seconds"] = already + now - started
+                    job.update(_save(store, project_id, job))
+                    last_saved = now
+                if (should_stop and should_stop()) or already + now - started > 60 * max_minutes:
+                    stopped = True
+                    os.killpg(proc.pid, signal.SIGTERM)
+                    break
+        finally:
+            code = proc.wait()
+            job["trained_seconds"] = already + time.monotonic() - started
     if not stopped and code != 0:
-        raise TrainingError(f"lstmtraining stopped with code {code} (see log.txt): "
-                            + " / ".join(log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-2:]))
+        how = f"was killed (signal {-code})" if code < 0 else f"stopped with code {code}"
+        tail = " / ".join(log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-2:])
+        raise TrainingError(f"lstmtraining {how}; the job can be resumed from its last checkpoint. Log: {tail}")
     return stopped
 
 
-def evaluate_model(eval_images: Sequence[Path], lang: str, tessdata_dir: Path | None = None) -> Score:
+def evaluate_lines(images: Sequence[Path], lang: str, tessdata_dir: Path | None = None) -> list[tuple[str, str, Score]]:
+    """(ground truth, recognised text, score) for each line image (``.gt.txt`` beside it)."""
+    out = []
+    for img in images:
+        truth = img.with_suffix("").with_suffix(".gt.txt").read_text(encoding="utf-8").strip()
+        text = run_tesseract(img, lang, 7, "txt", timeout=120, tessdata_dir=tessdata_dir).strip()
+        out.append((truth, text, score(truth, text)))
+    return out
+
+
+def _total(results: list[tuple[str, str, Score]]) -> Score:
     total = Score()
-    for img in eval_images:
-        text = run_tesseract(img, lang, 7, "txt", timeout=120, tessdata_dir=tessdata_dir)
-        total = total + score(img.with_suffix("").with_suffix(".gt.txt").read_text(encoding="utf-8"), text)
+    for _, _, s in results:
+        total = total + s
     return total
 
 
-def _register(store: Store, project_id: str, job: dict[str, Any], starter: Starter, checkpoint: Path) -> str:
-    """Write the model into a staging folder, evaluate it, then rename the folder into models/."""
-    spec = job["spec"]
+def _compare(images: Sequence[Path], base: str | None, base_dir: Path, name: str, new_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Base against new on some lines: the summary rows and one row per line (with its diff)."""
+    new = evaluate_lines(images, name, new_dir)
+    old = evaluate_lines(images, base, base_dir) if base else [None] * len(new)  # type: ignore[list-item]
+    rows = []
+    for img, n, o in zip(images, new, old):
+        rows.append({"line": img.name, "truth": n[0], "new": n[1], "new_errors": n[2].char_errors, "chars": n[2].chars,
+                     "base": o[1] if o else None, "base_errors": o[2].char_errors if o else None,
+                     "diff": char_diff(n[0], n[1])})
+    summary = {"lines": len(images), "new": _total(new).as_row(), "base": _total(old).as_row() if base else None}  # type: ignore[arg-type]
+    return summary, rows
+
+
+def _register(store: Store, project_id: str, job: dict[str, Any], spec: TrainSpec, starter: Starter, checkpoint: Path) -> str:
+    """Write the model(s) into staging folders, evaluate, then register them (nothing half-made)."""
+    folder = _job_dir(store, project_id, job["id"])
+    base = None if spec.scratch else spec.base
+    tessdata = project_tessdata(store, project_id)
+    models_dir = store.project_dir(project_id) / "models"
     model_id = new_id("model")
-    staging = _models_dir(store, project_id) / f".{model_id}.tmp"
+    staging = models_dir / f".{model_id}.tmp"
     staging.mkdir(parents=True)
     try:
-        finish_model(checkpoint, starter, staging / f"{spec['name']}.traineddata")
-        lines = _job_dir(store, project_id, job["id"]) / "lines"
-        evals = [lines / n for n in job["eval"]]
-        base = evaluate_model(evals, spec["base"])
-        new = evaluate_model(evals, spec["name"], staging)
-        record = {"id": model_id, "name": spec["name"], "kind": "float", "base": spec["base"], "job": job["id"],
-                  "created": now_iso(), "training": job["summary"], "checkpoint": checkpoint.name,
-                  "eval": {"lines": len(evals), "base": base.as_row(), "new": new.as_row()}}
-        write_json(staging / "model.json", record)
-        os.replace(staging, _models_dir(store, project_id) / model_id)
+        finish_model(checkpoint, starter, staging / f"{spec.name}.traineddata")
+        summary, rows = _compare([folder / "lines" / n for n in job["eval"]], base, tessdata, spec.name, staging)
+        second = None
+        if job.get("second"):
+            second, second_rows = _compare([folder / "second" / n for n in job["second"]["lines"]], base, tessdata, spec.name, staging)
+            second["label"] = job["second"]["label"]
+            rows += [{**r, "set": "second"} for r in second_rows]
+        write_json(staging / "eval.json", {"rows": rows})
+        record = {"id": model_id, "name": spec.name, "origin": "trained", "base": base or f"scratch ({spec.network})",
+                  "job": job["id"], "training": job["summary"], "checkpoint": checkpoint.name,
+                  "iterations": spec.max_iterations, "eval": {**summary, "second": second}}
+        register_model(store, project_id, staging, record)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return model_id
-
-
-def list_models(store: Store, project_id: str) -> list[dict[str, Any]]:
-    folder = _models_dir(store, project_id)
-    models = [read_json(p) for p in folder.glob("m-*/model.json")] if folder.exists() else []
-    return sorted(models, key=lambda m: m["created"], reverse=True)
-
-
-def get_model(store: Store, project_id: str, name_or_id: str) -> dict[str, Any]:
-    for m in list_models(store, project_id):
-        if name_or_id in (m["id"], m["name"]):
-            return m
-    raise NotFound(f"No model named {name_or_id!r} in this project.")
-
-
-def model_path(store: Store, project_id: str, model: dict[str, Any]) -> Path:
-    return _models_dir(store, project_id) / model["id"] / f"{model['name']}.traineddata"
-
-
-def project_tessdata(store: Store, project_id: str) -> Path:
-    """A tessdata folder for the project: links to every installed model and to the project's trained
-    ones, so that Tesseract can combine them (``grc+mymodel``). Rebuilt on each call (cheap)."""
-    from ocr.tesseract import languages
-
-    folder = _models_dir(store, project_id) / "tessdata"
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted: dict[str, Path] = {}
-    for name in languages():
+    if spec.integer:  # optional: a failure here leaves the float model registered and says so
+        fast_id = new_id("model")
+        fast_staging = models_dir / f".{fast_id}.tmp"
+        fast_staging.mkdir()
         try:
-            wanted[f"{name}.traineddata"] = base_model_path(name)
-        except InvalidInput:
-            continue
-    for model in list_models(store, project_id):
-        wanted[f"{model['name']}.traineddata"] = model_path(store, project_id, model)
-    if wanted:  # Tesseract's config files (hocr, tsv, lstm.train...) beside the models
-        system = next(iter(wanted.values())).resolve().parent
-        for sub in ("configs", "tessconfigs"):
-            if (system / sub).is_dir():
-                wanted[sub] = system / sub
-    for link in folder.iterdir():
-        if link.name not in wanted or not link.exists():
-            link.unlink()
-    for name, target in wanted.items():
-        link = folder / name
-        if not link.exists():
-            link.symlink_to(target)
-    return folder
+            fast = finish_model(checkpoint, starter, fast_staging / f"{spec.name}_fast.traineddata", integer=True)
+            fast_summary, _ = _compare([folder / "lines" / n for n in job["eval"]], base, tessdata, fast.stem, fast_staging)
+            register_model(store, project_id, fast_staging, {**record, "id": fast_id, "name": fast.stem,
+                                                             "eval": {**fast_summary, "second": None}, "integer_of": model_id})
+        except (TrainingError, InvalidInput, OSError, TesseractError) as exc:
+            job["problems"] = job["problems"] + [f"the integer copy could not be made: {exc}"]
+        finally:
+            shutil.rmtree(fast_staging, ignore_errors=True)
+    return model_id

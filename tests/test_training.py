@@ -6,15 +6,19 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from PIL import Image
 
-from ocr.training import Sample, make_lstmf, missing_characters, parse_log_line, split_by_group
+from ocr.training import Sample, make_lstmf, missing_characters, parse_best_checkpoint, parse_log_line, parse_lstmeval, split_by_group
 from storage import InvalidInput, Store
 from storage.jsonio import read_json, write_json
-from storage.training import TrainSpec, create_job, curve, list_models, model_path, run_job
+from storage.ocrmodels import list_models, model_path
+from storage.training import (JobBusy, TrainSpec, create_job, curve, interrupted_jobs, is_running, request_stop, run_job)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,21 +69,41 @@ def test_parse_lstmtraining_log() -> None:
     e = parse_log_line("At iteration 400, stage 0, Eval Char error rate=5.08, Word error rate=20.1")
     assert e is not None and (e.iteration, e.eval_cer, e.eval_wer) == (400, 5.08, 20.1)
     assert parse_log_line("Loaded file x.lstm, unpacking...") is None
+    best = parse_best_checkpoint("At iteration 95/100/100, Mean rms=1.3%, delta=5.2%, BCER train=14.9%, BWER train=37.4%, "
+                                 "skip ratio=0.0%,  New best BCER = 14.9 wrote best model:/d/c/gz_14.909000_95_100.checkpoint "
+                                 "wrote checkpoint.")
+    assert best == (Path("/d/c/gz_14.909000_95_100.checkpoint"), 100)
+    assert parse_lstmeval("x.checkpoint is not a recognition model\nBCER eval=8.457912, BWER eval=26.765873\n") == (8.457912, 26.765873)
+    assert parse_lstmeval("At iteration 0, stage 0, Eval Char error rate=3.9, Word error rate=10.2") == (3.9, 10.2)
+    assert parse_lstmeval("nothing") is None
 
 
 def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_folder: Path, shared_data: Path) -> None:
     store = Store(tmp_path / "data")
     p = store.create_project("Gazis")
-    job = create_job(store, p.id, TrainSpec("gazis", "grc", max_iterations=100), gt_folder)
-    assert job["summary"]["lines"] == 40 and job["summary"]["pages"] == 5
+    second = tmp_path / "second"
+    second.mkdir()
+    for img in sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[:6]:
+        shutil.copy(img, second / img.name)
+        shutil.copy(img.with_suffix(".gt.txt"), second / img.with_suffix(".gt.txt").name)
+    job = create_job(store, p.id, TrainSpec("gazis", "grc", max_iterations=100, integer=True), gt_folder, compare_gt=second)
+    assert job["summary"]["lines"] == 40 and job["summary"]["pages"] == 5 and len(job["second"]["lines"]) == 6
     assert {job["groups"][n] for n in job["train"]}.isdisjoint({job["groups"][n] for n in job["eval"]})
     points = []
     job = run_job(store, p.id, job["id"], lambda point, _job: points.append(point))
     assert job["status"] == "done", job["error"]
-    assert points and points[-1].iteration == 100 and curve(store, p.id, job["id"])
-    [model] = list_models(store, p.id)
-    assert model["name"] == "gazis" and model["eval"]["lines"] == len(job["eval"])
-    assert 0 <= model["eval"]["new"]["CER %"] < 60
+    assert points and max(pt.iteration for pt in points) == 100
+    drawn = curve(store, p.id, job["id"])
+    assert any(pt.train_cer is not None for pt in drawn) and any(pt.eval_cer is not None for pt in drawn)  # both curves
+    fast, model = list_models(store, p.id)
+    assert model["name"] == "gazis" and model["eval"]["lines"] == len(job["eval"]) and model["kind"] == "float"
+    assert 0 <= model["eval"]["new"]["CER %"] < 60 and model["eval"]["base"]["CER %"] > 0
+    assert model["eval"]["second"]["lines"] == 6 and model["eval"]["second"]["base"]["CER %"] > 0
+    assert (fast["name"], fast["kind"], fast["integer_of"]) == ("gazis_fast", "integer", model["id"])
+    rows = read_json(model_path(store, p.id, model).parent / "eval.json")["rows"]
+    assert len(rows) == len(job["eval"]) + 6 and sum(r.get("set") == "second" for r in rows) == 6
+    row = max(rows, key=lambda r: r["new_errors"])
+    assert "".join(d[1] for d in row["diff"]) == row["truth"] and "".join(d[2] for d in row["diff"]) == row["new"]
     path = model_path(store, p.id, model)
     line = sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[0]
     text = subprocess.run(["tesseract", "--tessdata-dir", str(path.parent), str(line), "stdout", "-l", "gazis", "--psm", "7"],
@@ -139,3 +163,66 @@ def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
         create_job(store, p.id, TrainSpec("bad name!"), odd)
     with pytest.raises(Exception, match="not installed"):
         create_job(store, p.id, TrainSpec("x", base="klingon"), odd)
+
+
+def test_from_scratch_makes_a_new_network(tmp_path: Path, gt_folder: Path) -> None:
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    job = create_job(store, p.id, TrainSpec("fresh", scratch=True, network="small", max_iterations=100), gt_folder)
+    job = run_job(store, p.id, job["id"])
+    assert job["status"] == "done", job["error"]
+    [model] = list_models(store, p.id)
+    assert model["base"] == "scratch (small)" and model["kind"] == "float" and model["eval"]["base"] is None
+    assert 40 < model["unicharset_size"] < 120  # the ground truth's characters only
+    log = (store.project_dir(p.id) / "training" / job["id"] / "log.txt").read_text()
+    assert "Lfx128" in log or "Built network" in log
+
+
+def _wait_for_training(store: Store, project_id: str, job_id: str) -> None:
+    log = store.project_dir(project_id) / "training" / job_id / "log.txt"
+    for _ in range(600):
+        if log.exists() and "At iteration" in log.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError("training did not start")
+
+
+def test_cancel_kill_resume_busy_and_full_disk(tmp_path: Path, gt_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    # cancel: nothing registered
+    job = create_job(store, p.id, TrainSpec("cancelled", max_iterations=2000), gt_folder)
+    threading.Thread(target=lambda: (_wait_for_training(store, p.id, job["id"]), request_stop(store, p.id, job["id"], keep=False)),
+                     daemon=True).start()
+    assert run_job(store, p.id, job["id"])["status"] == "cancelled" and list_models(store, p.id) == []
+    # lstmtraining killed: a clear failure, no model, the job is listed as interrupted and resumes
+    job = create_job(store, p.id, TrainSpec("killed", max_iterations=200), gt_folder)
+    folder = store.project_dir(p.id) / "training" / job["id"]
+
+    def kill() -> None:
+        _wait_for_training(store, p.id, job["id"])
+        subprocess.run(["pkill", "-KILL", "-f", f"lstmtraining.*{folder}"], check=False)
+
+    threading.Thread(target=kill, daemon=True).start()
+    failed = run_job(store, p.id, job["id"])
+    assert failed["status"] == "failed" and "killed" in failed["error"] and "resumed" in failed["error"]
+    assert list_models(store, p.id) == [] and not is_running(store, p.id, job["id"])
+    assert job["id"] in [j["id"] for j in interrupted_jobs(store, p.id)]
+    # another process running the job: refused, not run twice
+    with FileLock(str(folder / "job.lock")):
+        assert is_running(store, p.id, job["id"])
+        with pytest.raises(JobBusy):
+            run_job(store, p.id, job["id"])
+    again = run_job(store, p.id, job["id"])
+    assert again["status"] == "done", again["error"]
+    assert "Successfully restored trainer" in (folder / "log.txt").read_text()
+    assert [m["name"] for m in list_models(store, p.id)] == ["killed"]
+    # a full disk: refused before starting, and a resumed job says so
+    import storage.training as training
+
+    monkeypatch.setattr(training.shutil, "disk_usage", lambda _p: shutil._ntuple_diskusage(10**12, 10**12, 1000))  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput, match="free disk"):
+        create_job(store, p.id, TrainSpec("full"), gt_folder)
+    record = read_json(folder / "job.json")
+    write_json(folder / "job.json", {**{k: v for k, v in record.items() if k != "schema_version"}, "status": "training"})
+    assert "free disk" in run_job(store, p.id, job["id"])["error"]

@@ -136,7 +136,7 @@ def test_cli_ocr_and_eval(campbell, tmp_path: Path, shared_data: Path) -> None: 
 
 def test_runs_through_the_project_tessdata_folder(campbell) -> None:  # type: ignore[no-untyped-def]
     """Trained models are offered through a per-project tessdata folder: installed models work there too."""
-    from storage.training import project_tessdata
+    from storage.ocrmodels import project_tessdata
 
     store, p, d = campbell
     page = store.list_pages(p, d)[0]

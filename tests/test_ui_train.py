@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from storage import Store
 from storage.groundtruth import import_gt
-from storage.training import list_models
+from storage.ocrmodels import list_models
 
 pytestmark = pytest.mark.browser
 
