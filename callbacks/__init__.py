@@ -21,4 +21,4 @@ def register_all(app: Dash, store: Store, config: Config) -> None:
     preprocess.register(app, store)
     annotate.register(app, store)
     transcribe.register(app, store)
-    train.register(app, store)
+    train.register(app, store, config)

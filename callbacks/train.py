@@ -1,97 +1,327 @@
-"""Train tab: start a fine-tuning job in the background, draw its curve, stop it, list the models."""
+"""Train tab: prepare a job, run (or resume) it in the background, draw its curves from disk, stop
+or cancel it; manage the models (import, download, rename, delete) and show their evaluation."""
 
 from __future__ import annotations
 
+import base64
+import tempfile
+import time
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.common import model_options
+from config import Config
 from layout import ids
-from layout.train import curve_figure, models_table
+from layout.train import curve_figure, evaluation_view, jobs_table, models_table, summary_view
 from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
-from storage.ocrmodels import list_models
-from storage.training import TrainSpec, create_job, request_stop, run_job
+from storage import ocrmodels as models_store
+from storage.jsonio import read_json
+from storage.training import (JobBusy, TrainSpec, create_job, curve, get_job, is_running, list_jobs, preview, request_stop,
+                              run_job)
 
 __all__ = ["register"]
 
 
-def register(app: Dash, store: Store) -> None:
-    @app.callback(Output(ids.TN_DOCUMENTS, "options"), Input(ids.SELECTION, "data"))
+def _project(selection: dict | None) -> str | None:
+    return (selection or {}).get("project")
+
+
+def _alert(text: Any, color: str, cls: str = "") -> dbc.Alert:
+    return dbc.Alert(text, color=color, className=f"py-2 mb-1 {cls}".strip())
+
+
+def _done_message(store: Store, project: str, job: dict[str, Any]) -> dbc.Alert:
+    if job["status"] == "cancelled":
+        return _alert("Training cancelled: no model was registered.", "secondary", "kalamos-train-cancelled")
+    if job["status"] != "done":
+        return _alert(f"Training failed: {job['error']}", "danger", "kalamos-train-error")
+    model = models_store.get_model(store, project, job["model"])
+    ev = model["eval"]
+    added = " ".join(job["summary"].get("missing_characters") or {}) or "none"
+    base = f"CER {ev['base']['CER %']}% with {model['base']} → " if ev.get("base") else ""
+    body: list[Any] = [html.Strong(f"Model {model['name']} is ready"),
+                       f" (trained on {job['summary']['train_lines']} lines, evaluated on {ev['lines']}; characters added: "
+                       f"{added}). {base}{ev['new']['CER %']}% with {model['name']}."]
+    if ev.get("second"):
+        s = ev["second"]
+        body.append(f" Second set: {s['base']['CER %'] if s.get('base') else '–'}% → {s['new']['CER %']}%.")
+    if job.get("stopped_early"):
+        body.append(" Stopped before the end: the best checkpoint was kept.")
+    return _alert(body, "success", "kalamos-train-done")
+
+
+def register(app: Dash, store: Store, config: Config) -> None:
+    sources = list(config.model_sources)
+
+    # ------------------------------------------------------------------ the form
+    @app.callback(Output(ids.TN_DOCUMENTS, "options"), Output(ids.TN_COMPARE, "options"), Input(ids.SELECTION, "data"))
     def documents(selection: dict | None):
-        project = (selection or {}).get("project")
-        if not project:
-            return []
+        project = _project(selection)
         try:
-            return [{"label": d.name, "value": d.id} for d in store.list_documents(project)]
+            options = [{"label": d.name, "value": d.id} for d in store.list_documents(project)] if project else []
         except KalamosError:
-            return []
+            options = []
+        return options, options
 
-    @app.callback(Output(ids.TN_BASE, "options"), Input(ids.TABS, "active_tab"))
-    def bases(_tab: str):
-        return model_options()
+    @app.callback(Output(ids.TN_BASE, "options"), Input(ids.TABS, "active_tab"), Input(ids.SELECTION, "data"),
+                  Input(ids.TN_MODELS_REV, "data"))
+    def bases(_tab: str, selection: dict | None, _rev: int):
+        try:
+            found = models_store.all_models(store, _project(selection))
+        except KalamosError:
+            found = models_store.system_models()
+        return [{"label": f"{m['name']} ({m['kind']}{', ' + m['origin'] if m['origin'] != 'system' else ''})", "value": m["name"]}
+                for m in found]
 
-    @app.callback(Output(ids.TN_MODELS, "children"), Input(ids.SELECTION, "data"), Input(ids.TN_MODELS_REV, "data"))
-    def models(selection: dict | None, _rev: int):
-        project = (selection or {}).get("project")
-        return models_table(list_models(store, project)) if project else ""
+    @app.callback(Output("train-base-field", "style"), Output("train-network-field", "style"), Output(ids.TN_RATE, "value"),
+                  Input(ids.TN_MODE, "value"), prevent_initial_call=True)
+    def mode(value: str):
+        scratch = value == "scratch"
+        return {"display": "none"} if scratch else {}, {} if scratch else {"display": "none"}, 0.002 if scratch else 0.0001
+
+    @app.callback(Output(ids.TN_SUMMARY, "children"), Input(ids.SELECTION, "data"), Input(ids.TN_DOCUMENTS, "value"),
+                  Input(ids.TN_BASE, "value"), Input(ids.TN_MODE, "value"), Input(ids.TABS, "active_tab"))
+    def summary(selection: dict | None, documents: list[str] | None, base: str | None, how: str, _tab: str):
+        project = _project(selection)
+        if not project:
+            return ""
+        base = None if how == "scratch" else base
+        try:
+            return summary_view(preview(store, project, documents or None, base), base)
+        except KalamosError as exc:
+            return str(exc)
+
+    # ------------------------------------------------------------------ jobs
+    @app.callback(Output(ids.TN_RUN, "data"), Output(ids.TN_JOB, "data"), Output(ids.TN_STATUS, "children"),
+                  Input(ids.TN_START, "n_clicks"),
+                  State(ids.SELECTION, "data"), State(ids.TN_DOCUMENTS, "value"), State(ids.TN_MODE, "value"),
+                  State(ids.TN_BASE, "value"), State(ids.TN_NETWORK, "value"), State(ids.TN_NAME, "value"),
+                  State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"), State(ids.TN_RATE, "value"),
+                  State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), prevent_initial_call=True)
+    def start(_n: int, selection: dict | None, documents: list[str] | None, how: str, base: str | None, network: str | None,
+              name: str | None, iterations: float | None, minutes: float | None, rate: float | None,
+              compare: list[str] | None, integer: bool):
+        project = _project(selection)
+        if not project:
+            return no_update, no_update, _alert("Choose a project first.", "warning")
+        for value, what in ((iterations, "number of iterations"), (minutes, "time budget"), (rate, "learning rate")):
+            if value is None:
+                return no_update, no_update, _alert(f"The {what} is empty or not a number.", "danger", "kalamos-train-error")
+        try:
+            spec = TrainSpec((name or "").strip(), base or "grc", max_iterations=int(iterations),  # type: ignore[arg-type]
+                             max_minutes=float(minutes), learning_rate=float(rate),  # type: ignore[arg-type]
+                             scratch=how == "scratch", network=network or "small", integer=bool(integer))
+            job = create_job(store, project, spec, None, documents or None, compare_documents=compare or None)
+        except (KalamosError, TesseractError, ValueError) as exc:
+            return no_update, no_update, _alert(str(exc), "danger", "kalamos-train-error")
+        problems = job["problems"]
+        note = _alert([f"Notes on the ground truth ({len(problems)}): ", html.Ul([html.Li(p) for p in problems[:8]], className="mb-0")],
+                      "warning") if problems else ""
+        return {"job": job["id"], "at": time.time()}, job["id"], note
+
+    @app.callback(Output(ids.TN_RUN, "data", allow_duplicate=True), Output(ids.TN_JOB, "data", allow_duplicate=True),
+                  Input({"type": "train-resume", "job": ALL}, "n_clicks"), prevent_initial_call=True)
+    def resume(clicks: list[int | None]):
+        if not any(clicks) or not isinstance(ctx.triggered_id, dict):
+            return no_update, no_update
+        job_id = ctx.triggered_id["job"]
+        return {"job": job_id, "at": time.time()}, job_id
+
+    @app.callback(Output(ids.TN_JOB, "data", allow_duplicate=True), Input({"type": "train-show", "job": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def show(clicks: list[int | None]):
+        if not any(clicks) or not isinstance(ctx.triggered_id, dict):
+            return no_update
+        return ctx.triggered_id["job"]
 
     @app.callback(
-        Output(ids.TN_STATUS, "children"), Output(ids.TN_MODELS_REV, "data"),
-        Input(ids.TN_START, "n_clicks"),
-        State(ids.SELECTION, "data"), State(ids.TN_DOCUMENTS, "value"), State(ids.TN_BASE, "value"),
-        State(ids.TN_NAME, "value"), State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"),
-        State(ids.TN_RATE, "value"), State(ids.TN_MODELS_REV, "data"),
+        Output(ids.TN_STATUS, "children", allow_duplicate=True), Output(ids.TN_MODELS_REV, "data"),
+        Input(ids.TN_RUN, "data"), State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"),
         background=True,
-        running=[(Output(ids.TN_START, "disabled"), True, False), (Output(ids.TN_STOP, "disabled"), False, True)],
-        progress=[Output(ids.TN_PROGRESS, "value"), Output(ids.TN_PROGRESS, "max"), Output(ids.TN_PROGRESS, "label"),
-                  Output(ids.TN_CURVE, "figure"), Output(ids.TN_JOB, "data")],
+        running=[(Output(ids.TN_START, "disabled"), True, False), (Output(ids.TN_STOP, "disabled"), False, True),
+                 (Output(ids.TN_CANCEL, "disabled"), False, True)],
+        progress=[Output(ids.TN_PROGRESS, "value"), Output(ids.TN_PROGRESS, "max"), Output(ids.TN_PROGRESS, "label")],
         prevent_initial_call=True,
     )
-    def start(set_progress, _n: int, selection: dict | None, documents: list[str] | None, base: str | None,  # type: ignore[no-untyped-def]
-              name: str | None, iterations: float | None, minutes: float | None, rate: float | None, rev: int):
-        project = (selection or {}).get("project")
-        if not project:
-            return dbc.Alert("Choose a project first.", color="warning"), no_update
+    def run(set_progress, order: dict | None, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
+        project = _project(selection)
+        if not (order and project):
+            return no_update, no_update
         try:
-            spec = TrainSpec((name or "").strip(), base or "grc", int(iterations or 3000), float(minutes or 10),
-                             float(rate or 0.0001))
-            job = create_job(store, project, spec, None, documents or None)
-        except (KalamosError, TesseractError, ValueError) as exc:
-            return dbc.Alert(str(exc), color="danger", className="kalamos-train-error"), no_update
-        sm = job["summary"]
-        points: list[dict[str, Any]] = []
-        set_progress((0, spec.max_iterations, "preparing the training data…", curve_figure([]), job["id"]))
+            job = get_job(store, project, order["job"])
+        except KalamosError as exc:
+            return _alert(str(exc), "danger", "kalamos-train-error"), no_update
+        total = job["spec"]["max_iterations"]
+        set_progress((0, total, "preparing the training data…"))
 
         def progress(point, _job) -> None:  # type: ignore[no-untyped-def]
-            points.append(asdict(point))
-            set_progress((point.iteration, spec.max_iterations, f"iteration {point.iteration} / {spec.max_iterations}",
-                          curve_figure(points), job["id"]))
+            if point is not None and point.train_cer is not None:
+                set_progress((point.iteration, total, f"iteration {point.iteration} / {total}"))
 
-        job = run_job(store, project, job["id"], progress)
-        if job["status"] != "done":
-            return dbc.Alert(f"Training failed: {job['error']}", color="danger", className="kalamos-train-error"), no_update
-        [model] = [m for m in list_models(store, project) if m["id"] == job["model"]]
-        ev = model["eval"]
-        added = " ".join(job["summary"].get("missing_characters") or {}) or "none"
-        body = [html.Strong(f"Model {model['name']} is ready"), f" (trained on {sm['train_lines']} lines, "
-                f"evaluated on {ev['lines']}; characters added: {added}). ",
-                f"CER {ev['base']['CER %']}% with {model['base']} → {ev['new']['CER %']}% with {model['name']}."]
-        if job.get("stopped_early"):
-            body.append(" Stopped before the end: the best checkpoint was kept.")
-        return dbc.Alert(body, color="success", className="kalamos-train-done py-2"), (rev or 0) + 1
+        try:
+            job = run_job(store, project, order["job"], progress)
+        except JobBusy as exc:
+            return _alert(str(exc), "warning"), no_update
+        set_progress((total, total, job["status"]))
+        return _done_message(store, project, job), (rev or 0) + 1
 
     @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_STOP, "n_clicks"),
                   State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
     def stop(_n: int, job_id: str | None, selection: dict | None):
-        project = (selection or {}).get("project")
+        project = _project(selection)
         if not (job_id and project):
             return no_update
         try:
-            request_stop(store, project, job_id)
+            request_stop(store, project, job_id, keep=True)
         except KalamosError as exc:
             return str(exc)
-        return dbc.Alert("Stopping: the best checkpoint becomes the model…", color="info", className="py-2")
+        return _alert("Stopping: the best checkpoint becomes the model…", "info")
+
+    @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_CANCEL, "n_clicks"),
+                  State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def cancel(_n: int, job_id: str | None, selection: dict | None):
+        project = _project(selection)
+        if not (job_id and project):
+            return no_update
+        try:
+            request_stop(store, project, job_id, keep=False)
+        except KalamosError as exc:
+            return str(exc)
+        return _alert("Cancelling: no model will be registered…", "info")
+
+    @app.callback(Output(ids.TN_CURVE, "figure"), Output(ids.TN_CURVE_STAMP, "data"), Output(ids.TN_JOBS, "children"),
+                  Output(ids.TN_JOB, "data", allow_duplicate=True),
+                  Input(ids.TN_TICK, "n_intervals"), Input(ids.TN_JOB, "data"), Input(ids.SELECTION, "data"),
+                  State(ids.TN_CURVE_STAMP, "data"), prevent_initial_call="initial_duplicate")
+    def watch(_tick: int, job_id: str | None, selection: dict | None, stamp: dict | None):
+        """The curve and the jobs, read from disk: they survive closing the browser and restarts.
+        (No input may be an output of the running job's callback: Dash would hold this one back.)"""
+        project = _project(selection)
+        if not project:
+            return curve_figure([]), None, "", no_update
+        try:
+            jobs = list_jobs(store, project)
+        except KalamosError:
+            return curve_figure([]), None, "", no_update
+        chosen = job_id if any(j["id"] == job_id for j in jobs) else (jobs[0]["id"] if jobs else None)
+        running = {j["id"] for j in jobs if j["status"] not in ("done", "cancelled") and is_running(store, project, j["id"])}
+        state = [[j["id"], j["status"], j["id"] in running, j.get("error")] for j in jobs[:8]]
+        if chosen is None:
+            return curve_figure([]), None, jobs_table(jobs, running, chosen), None
+        folder = store.project_dir(project) / "training" / chosen
+        size = sum(p.stat().st_size for p in (folder / "log.txt", folder / "eval.txt") if p.exists())
+        new_stamp = {"job": chosen, "size": size, "jobs": state}
+        stamp = stamp or {}
+        # redraw only what changed: a table rebuilt under the pointer would swallow clicks
+        table = no_update if stamp.get("jobs") == state and stamp.get("job") == chosen else jobs_table(jobs, running, chosen)
+        figure = no_update if (stamp.get("job"), stamp.get("size")) == (chosen, size) else curve_figure(
+            [asdict(p) for p in curve(store, project, chosen)],
+            f"Character error rate while training {next(j['spec']['name'] for j in jobs if j['id'] == chosen)}")
+        return figure, new_stamp, table, chosen if chosen != job_id else no_update
+
+    # ------------------------------------------------------------------ models
+    @app.callback(Output(ids.TN_MODELS, "children"), Output(ids.TN_EVAL_MODEL, "options"), Output(ids.TN_SOURCE, "options"),
+                  Input(ids.SELECTION, "data"), Input(ids.TN_MODELS_REV, "data"), Input(ids.TABS, "active_tab"))
+    def models(selection: dict | None, _rev: int, _tab: str):
+        project = _project(selection)
+        try:
+            own = models_store.list_models(store, project) if project else []
+        except KalamosError:
+            own = []
+        options = [{"label": m["name"], "value": m["id"]} for m in own]
+        srcs = [{"label": f"{s['name']}: {s['description'] or s['url']}", "value": s["name"]} for s in sources]
+        return models_table(own + models_store.system_models()), options, srcs
+
+    def keep_choice(options: list[dict], current: str | None) -> str | None:
+        values = [o["value"] for o in options or []]
+        return current if current in values else (values[0] if values else None)
+
+    for select in (ids.TN_EVAL_MODEL, ids.TN_SOURCE):  # a choice stays while it exists, else the first option
+        app.callback(Output(select, "value"), Input(select, "options"), State(select, "value"))(keep_choice)
+
+    @app.callback(Output(ids.TN_EVAL, "children"), Input(ids.TN_EVAL_MODEL, "value"), State(ids.SELECTION, "data"))
+    def evaluation(model_id: str | None, selection: dict | None):
+        project = _project(selection)
+        if not (project and model_id):
+            return html.Div("No model of this project yet: train, import or download one.", className="text-muted")
+        try:
+            model = models_store.get_model(store, project, model_id)
+            path = models_store.model_path(store, project, model).parent / "eval.json"
+            rows = read_json(path)["rows"] if path.exists() else []
+        except KalamosError as exc:
+            return str(exc)
+        return evaluation_view(model, rows)
+
+    @app.callback(Output(ids.TN_MANAGE_STATUS, "children"), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
+                  Input(ids.TN_RENAME, "n_clicks"), State(ids.TN_EVAL_MODEL, "value"), State(ids.TN_RENAME_NAME, "value"),
+                  State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"), prevent_initial_call=True)
+    def rename(_n: int, model_id: str | None, name: str | None, selection: dict | None, rev: int):
+        project = _project(selection)
+        if not (project and model_id):
+            return _alert("Choose a model of the project first.", "warning"), no_update
+        try:
+            model = models_store.rename_model(store, project, model_id, name or "")
+        except KalamosError as exc:
+            return _alert(str(exc), "danger"), no_update
+        return _alert(f"Renamed to {model['name']}.", "success"), (rev or 0) + 1
+
+    @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
+                  Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
+                  Input(f"{ids.TN_DELETE}-confirm", "submit_n_clicks"), State(ids.TN_EVAL_MODEL, "value"),
+                  State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"), prevent_initial_call=True)
+    def delete(_n: int, model_id: str | None, selection: dict | None, rev: int):
+        project = _project(selection)
+        if not (project and model_id):
+            return _alert("Choose a model of the project first.", "warning"), no_update
+        try:
+            name = models_store.get_model(store, project, model_id)["name"]
+            models_store.delete_model(store, project, model_id)
+        except KalamosError as exc:
+            return _alert(str(exc), "danger"), no_update
+        return _alert(f"{name} moved to the trash.", "success"), (rev or 0) + 1
+
+    @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
+                  Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
+                  Input(ids.TN_IMPORT, "contents"), State(ids.TN_IMPORT, "filename"), State(ids.TN_IMPORT_NAME, "value"),
+                  State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"), prevent_initial_call=True)
+    def import_file(contents: str | None, filename: str | None, name: str | None, selection: dict | None, rev: int):
+        project = _project(selection)
+        if not (project and contents):
+            return _alert("Choose a project first.", "warning"), no_update
+        name = (name or "").strip() or Path(filename or "model").name.split(".")[0]
+        try:
+            data = base64.b64decode(contents.split(",", 1)[1])
+            with tempfile.NamedTemporaryFile(suffix=".traineddata", dir=store.root / "tmp") as tmp:
+                tmp.write(data)
+                tmp.flush()
+                model = models_store.import_model(store, project, Path(tmp.name), name, extra={"source": filename})
+        except (KalamosError, ValueError, IndexError) as exc:
+            return _alert(f"{filename}: {exc}", "danger", "kalamos-model-error"), no_update
+        return _alert(f"Imported {model['name']}: {model['kind']} model, {model['unicharset_size']} characters.",
+                      "success", "kalamos-model-done"), (rev or 0) + 1
+
+    @app.callback(
+        Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
+        Input(ids.TN_DOWNLOAD, "n_clicks"), State(ids.TN_SOURCE, "value"), State(ids.TN_DOWNLOAD_NAME, "value"),
+        State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"),
+        background=True, running=[(Output(ids.TN_DOWNLOAD, "disabled"), True, False)],
+        progress=[Output(ids.TN_DOWNLOAD_PROGRESS, "value"), Output(ids.TN_DOWNLOAD_PROGRESS, "max")],
+        prevent_initial_call=True,
+    )
+    def download(set_progress, _n: int, source_name: str | None, name: str | None, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
+        project = _project(selection)
+        source = next((s for s in sources if s["name"] == source_name), None)
+        if not (project and source):
+            return _alert("Choose a project and a model to download.", "warning"), no_update
+        try:
+            model = models_store.download_model(store, project, source["url"], (name or "").strip() or source["name"],
+                                                source.get("sha256"), lambda done, total: set_progress((done, total or done)))
+        except KalamosError as exc:
+            return _alert(str(exc), "danger", "kalamos-model-error"), no_update
+        checked = "checksum verified" if source.get("sha256") else "no checksum configured for it"
+        return _alert(f"Downloaded {model['name']} ({model['kind']}, {model['unicharset_size']} characters; {checked}).",
+                      "success", "kalamos-model-done"), (rev or 0) + 1

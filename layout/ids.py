@@ -139,19 +139,41 @@ TR_REV = "transcribe-rev"  # dcc.Store: bumped after a run to reload
 # ---- train tab
 TRAIN_TAB = "train-tab"
 TN_DOCUMENTS = "train-documents"
+TN_MODE = "train-mode"  # fine-tune or scratch
 TN_BASE = "train-base"
+TN_NETWORK = "train-network"
 TN_NAME = "train-name"
 TN_ITERATIONS = "train-iterations"
 TN_MINUTES = "train-minutes"
 TN_RATE = "train-rate"
+TN_COMPARE = "train-compare"  # documents of the second evaluation set
+TN_INTEGER = "train-integer"
+TN_SUMMARY = "train-summary"  # what the ground truth holds, before starting
 TN_START = "train-start"
 TN_STOP = "train-stop"
+TN_CANCEL = "train-cancel"
 TN_PROGRESS = "train-progress"
 TN_CURVE = "train-curve"
 TN_STATUS = "train-status"
-TN_JOB = "train-job"  # dcc.Store: the running job's id (for the stop button)
+TN_JOB = "train-job"  # dcc.Store: the job shown (curve, stop and cancel buttons)
+TN_RUN = "train-run"  # dcc.Store: {"job": id, "at": ms}: set to run (or resume) a job in the background
+TN_TICK = "train-tick"  # dcc.Interval: redraws the curve and the jobs from disk
+TN_CURVE_STAMP = "train-curve-stamp"  # dcc.Store: size of the job's logs when last drawn
+TN_JOBS = "train-jobs"
 TN_MODELS = "train-models"
 TN_MODELS_REV = "train-models-rev"
+TN_EVAL_MODEL = "train-eval-model"
+TN_EVAL = "train-eval"
+TN_MANAGE_STATUS = "train-manage-status"
+TN_RENAME_NAME = "train-rename-name"
+TN_RENAME = "train-rename"
+TN_DELETE = "train-delete"
+TN_IMPORT = "train-import"  # dcc.Upload of a .traineddata
+TN_IMPORT_NAME = "train-import-name"
+TN_SOURCE = "train-source"  # configured download
+TN_DOWNLOAD_NAME = "train-download-name"
+TN_DOWNLOAD = "train-download"
+TN_DOWNLOAD_PROGRESS = "train-download-progress"
 
 # ---- dict ids (pattern matching)
 PAGE_MOVE = "upload-page-move"
@@ -194,3 +216,11 @@ def tr_row(line_id: str) -> dict[str, str]:
 
 def tr_hit(page_id: str, line_id: str) -> dict[str, str]:
     return {"type": TR_HIT, "page": page_id, "line": line_id}
+
+
+def tn_resume(job_id: str) -> dict[str, str]:
+    return {"type": "train-resume", "job": job_id}
+
+
+def tn_show(job_id: str) -> dict[str, str]:
+    return {"type": "train-show", "job": job_id}

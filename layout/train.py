@@ -1,4 +1,5 @@
-"""Train tab: fine-tune a model on the project's verified lines, watch the error curve, list models."""
+"""Train tab: fine-tune (or train from scratch) on the project's verified lines, watch the error
+curves, stop or resume jobs, judge the result line by line, and manage the models."""
 
 from __future__ import annotations
 
@@ -10,42 +11,99 @@ from dash import dcc, html
 
 from layout import ids
 
-__all__ = ["build", "curve_figure", "models_table"]
+__all__ = ["build", "curve_figure", "models_table", "jobs_table", "evaluation_view", "summary_view"]
+
+NETWORK_HELP = {"small": "small (like ell, fastest)", "medium": "medium (tesstrain's default)", "large": "large (like eng best)"}
 
 
-def _field(label: str, component: Any, help_text: str = "") -> html.Div:
+def _field(label: str, component: Any, help_text: str = "", **kw: Any) -> html.Div:
     return html.Div([dbc.Label(label, className="small mb-0"), component,
-                     html.Div(help_text, className="small text-muted") if help_text else None], className="mb-2")
+                     html.Div(help_text, className="small text-muted") if help_text else None], className="mb-2", **kw)
 
 
-def build() -> html.Div:
-    form = [
+def _form() -> list[Any]:
+    return [
         _field("Documents whose verified lines are the ground truth",
                dcc.Dropdown(id=ids.TN_DOCUMENTS, multi=True, placeholder="all documents of the project")),
+        html.Div(id=ids.TN_SUMMARY, className="small mb-2"),
+        dbc.RadioItems(id=ids.TN_MODE, inline=True, value="finetune", className="small mb-1",
+                       options=[{"label": "Fine-tune a model", "value": "finetune"},
+                                {"label": "Train from scratch", "value": "scratch"}]),
         _field("Base model", dbc.Select(id=ids.TN_BASE, options=[], value="grc", size="sm"),
-               "Integer (fast) models are turned into float ones first; characters it lacks are added."),
+               "Integer (fast) models are turned into float ones first; characters the base lacks are added.",
+               id="train-base-field"),
+        _field("Network size", dbc.Select(id=ids.TN_NETWORK, value="small", size="sm",
+                                          options=[{"label": v, "value": k} for k, v in NETWORK_HELP.items()]),
+               "From scratch needs thousands of lines and hours; fine-tuning is the usual path.",
+               id="train-network-field", style={"display": "none"}),
         _field("Name of the new model", dbc.Input(id=ids.TN_NAME, value="", placeholder="e.g. vat_gr_1209", size="sm"),
                "Letters, digits and _: Tesseract uses it as a language code."),
         dbc.Row([
-            dbc.Col(_field("Iterations", dbc.Input(id=ids.TN_ITERATIONS, type="number", value=3000, min=1, step=100, size="sm"))),
-            dbc.Col(_field("Time budget (min)", dbc.Input(id=ids.TN_MINUTES, type="number", value=10, min=0.1, step=1, size="sm"))),
-            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=0.0001, min=0.000001, step=0.00005, size="sm"))),
+            dbc.Col(_field("Iterations", dbc.Input(id=ids.TN_ITERATIONS, type="number", value=3000, min=1, step="any", size="sm"))),
+            dbc.Col(_field("Time budget (min)", dbc.Input(id=ids.TN_MINUTES, type="number", value=10, min=0.1, step="any", size="sm"))),
+            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=0.0001, min=0.000001, step="any",
+                                                      size="sm"))),
         ], className="g-2"),
+        _field("Also compare on (to see what is forgotten)",
+               dcc.Dropdown(id=ids.TN_COMPARE, multi=True, placeholder="other documents with verified lines (optional)")),
+        dbc.Checkbox(id=ids.TN_INTEGER, value=False, label="Also make an integer (fast) copy: smaller and faster, "
+                     "usually a little less accurate", className="small mb-2"),
         html.Div([dbc.Button("Start training", id=ids.TN_START, color="primary", size="sm", className="me-2"),
-                  dbc.Button("Stop now, keep best", id=ids.TN_STOP, color="warning", outline=True, size="sm", disabled=True)]),
+                  dbc.Button("Stop now, keep best", id=ids.TN_STOP, color="warning", outline=True, size="sm", className="me-2",
+                             disabled=True),
+                  dbc.Button("Cancel", id=ids.TN_CANCEL, color="danger", outline=True, size="sm", disabled=True)]),
         dbc.Progress(id=ids.TN_PROGRESS, value=0, max=1, label="", className="my-2", style={"height": "1.2rem"}),
         html.Div(id=ids.TN_STATUS, className="small"),
-        dbc.Alert("Fine-tuning on one hand or typeface can make a model read others worse: compare base and new "
-                  "on the material you mean to read (kalamos eval).", color="secondary", className="small py-2 mt-2"),
+        dbc.Alert("Fine-tuning on one hand or typeface can make a model read others worse: pick a second set above "
+                  "to measure it, and compare base and new on the material you mean to read.",
+                  color="secondary", className="small py-2 mt-2"),
     ]
+
+
+def _manager() -> html.Div:
+    return html.Div([
+        html.H6("Models", className="mt-3"),
+        html.Div(id=ids.TN_MODELS),
+        dbc.Row([
+            dbc.Col(_field("Model", dbc.Select(id=ids.TN_EVAL_MODEL, options=[], size="sm")), md=4),
+            dbc.Col(_field("New name", dbc.InputGroup([
+                dbc.Input(id=ids.TN_RENAME_NAME, size="sm", placeholder="new name"),
+                dbc.Button("Rename", id=ids.TN_RENAME, size="sm", color="secondary", outline=True),
+                dcc.ConfirmDialogProvider(dbc.Button("Delete", id=ids.TN_DELETE, size="sm", color="danger", outline=True),
+                                          id=f"{ids.TN_DELETE}-confirm",
+                                          message="Move this model to the trash? Pages read with it keep their text."),
+            ], size="sm")), md=5),
+        ], className="g-2 align-items-end"),
+        dbc.Row([
+            dbc.Col(_field("Import a .traineddata", dbc.InputGroup([
+                dbc.Input(id=ids.TN_IMPORT_NAME, size="sm", placeholder="name (default: the file's)"),
+                dcc.Upload(dbc.Button("Choose file…", size="sm", color="secondary", outline=True), id=ids.TN_IMPORT,
+                           accept=".traineddata", max_size=400 * 1024 * 1024),
+            ], size="sm")), md=5),
+            dbc.Col(_field("Download", dbc.InputGroup([
+                dbc.Select(id=ids.TN_SOURCE, options=[], size="sm"),
+                dbc.Input(id=ids.TN_DOWNLOAD_NAME, size="sm", placeholder="name"),
+                dbc.Button("Download", id=ids.TN_DOWNLOAD, size="sm", color="secondary", outline=True),
+            ], size="sm")), md=7),
+        ], className="g-2"),
+        dbc.Progress(id=ids.TN_DOWNLOAD_PROGRESS, value=0, max=1, className="mb-2", style={"height": "0.6rem"}),
+        html.Div(id=ids.TN_MANAGE_STATUS, className="small"),
+        html.H6("Evaluation of the chosen model", className="mt-3"),
+        html.Div(id=ids.TN_EVAL, className="small"),
+    ])
+
+
+def build() -> html.Div:
     return html.Div(
         [
-            dcc.Store(id=ids.TN_JOB), dcc.Store(id=ids.TN_MODELS_REV, data=0),
+            dcc.Store(id=ids.TN_JOB), dcc.Store(id=ids.TN_RUN), dcc.Store(id=ids.TN_MODELS_REV, data=0),
+            dcc.Store(id=ids.TN_CURVE_STAMP), dcc.Interval(id=ids.TN_TICK, interval=3000),
             dbc.Row([
-                dbc.Col(form, md=4),
-                dbc.Col([dcc.Graph(id=ids.TN_CURVE, figure=curve_figure([]), style={"height": "45vh"},
+                dbc.Col(_form(), md=4),
+                dbc.Col([dcc.Graph(id=ids.TN_CURVE, figure=curve_figure([]), style={"height": "40vh"},
                                    config={"displaylogo": False}),
-                         html.H6("Models of this project", className="mt-2"), html.Div(id=ids.TN_MODELS)], md=8),
+                         html.Div(id=ids.TN_JOBS),
+                         _manager()], md=8),
             ]),
         ],
         id=ids.TRAIN_TAB,
@@ -53,26 +111,106 @@ def build() -> html.Div:
     )
 
 
-def curve_figure(points: list[dict[str, Any]]) -> go.Figure:
-    """Training and evaluation character error rate against iterations."""
+def curve_figure(points: list[dict[str, Any]], title: str = "Character error rate while training") -> go.Figure:
+    """Training CER (lstmtraining's, on the lines it learns from) and evaluation CER (lstmeval on
+    the held-out lines, at each best checkpoint) against iterations."""
     fig = go.Figure()
-    train = [p for p in points if p.get("train_cer") is not None]
-    evals = [p for p in points if p.get("eval_cer") is not None]
+    train = sorted((p for p in points if p.get("train_cer") is not None), key=lambda p: p["iteration"])
+    evals = sorted((p for p in points if p.get("eval_cer") is not None), key=lambda p: p["iteration"])
     fig.add_trace(go.Scatter(x=[p["iteration"] for p in train], y=[p["train_cer"] for p in train], name="training CER",
                              mode="lines+markers"))
     fig.add_trace(go.Scatter(x=[p["iteration"] for p in evals], y=[p["eval_cer"] for p in evals], name="evaluation CER",
                              mode="lines+markers"))
-    fig.update_layout(margin=dict(l=40, r=10, t=30, b=40), title="Character error rate while training",
-                      xaxis_title="iteration", yaxis_title="CER %", yaxis_rangemode="tozero", legend=dict(x=0.7, y=0.95))
+    fig.update_layout(margin=dict(l=40, r=10, t=30, b=40), title=title, xaxis_title="iteration", yaxis_title="CER %",
+                      yaxis_rangemode="tozero", legend=dict(x=0.7, y=0.95))
     return fig
 
 
+def summary_view(summary: dict[str, Any], base: str | None) -> Any:
+    if not summary["lines"]:
+        return dbc.Alert("No verified line in these documents yet: verify lines in the Annotate or Transcribe tab.",
+                         color="warning", className="py-1 mb-0")
+    missing = summary["missing"]
+    text = [f"{summary['lines']} verified lines, {summary['characters']:,} characters, {summary['pages']} page(s). "]
+    if base:
+        text.append(f"Characters {base} does not know (they will be added): " + " ".join(missing) if missing
+                    else f"{base} knows every character of them.")
+    return html.Div(text, className="text-muted")
+
+
+def _cer(model: dict[str, Any], which: str) -> Any:
+    ev = model.get("eval") or {}
+    part = ev.get(which)
+    return part["CER %"] if part else ""
+
+
 def models_table(models: list[dict[str, Any]]) -> Any:
-    if not models:
-        return html.Div("No trained model yet.", className="text-muted small")
-    head = ["name", "base", "lines", "CER base %", "CER new %", "created"]
-    rows = [[m["name"], m["base"], m["training"]["lines"], m["eval"]["base"]["CER %"], m["eval"]["new"]["CER %"],
-             m["created"][:16].replace("T", " ")] for m in models]
+    """Every model the project can use: its own (trained, imported, downloaded) then the installed ones."""
+    head = ["name", "origin", "kind", "charset size", "base", "trained on", "CER base %", "CER new %", "created"]
+    rows = []
+    for m in models:
+        training = m.get("training") or {}
+        rows.append([m["name"], m["origin"] if m.get("origin") != "trained" else "trained here", m["kind"], m["unicharset_size"],
+                     m.get("base", ""), f"{training['train_lines']} lines" if training else "", _cer(m, "base"), _cer(m, "new"),
+                     (m.get("created") or "")[:16].replace("T", " ")])
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
                       html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])],
-                     size="sm", striped=True, className="small kalamos-models")
+                     size="sm", striped=True, className="small kalamos-models mb-1")
+
+
+def jobs_table(jobs: list[dict[str, Any]], running: set[str], shown: str | None) -> Any:
+    if not jobs:
+        return html.Div("No training job yet.", className="text-muted small")
+    rows = []
+    for j in jobs[:8]:
+        status = "running" if j["id"] in running else j["status"]
+        actions = [dbc.Button("curve", id=ids.tn_show(j["id"]), size="sm", color="link", className="p-0 me-2")]
+        if j["id"] not in running and j["status"] in ("prepared", "preparing", "training", "finishing", "failed"):
+            actions.append(dbc.Button("Resume", id=ids.tn_resume(j["id"]), size="sm", color="primary", outline=True,
+                                      className="py-0 kalamos-resume"))
+        note = j.get("error") or ""
+        rows.append(html.Tr([html.Td(j["spec"]["name"]), html.Td(status), html.Td(f"{j['summary']['lines']} lines"),
+                             html.Td(j["created"][:16].replace("T", " ")), html.Td(note[:120], className="text-muted"),
+                             html.Td(actions)], className="table-active" if j["id"] == shown else ""))
+    head = html.Thead(html.Tr([html.Th(h) for h in ("job", "status", "data", "started", "note", "")]))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="small kalamos-jobs mb-1")
+
+
+def _diff(parts: list[list[str]]) -> html.Span:
+    out = []
+    for tag, ref, hyp in parts:
+        if tag == "equal":
+            out.append(ref)
+        else:
+            if ref:
+                out.append(html.Del(ref, className="kalamos-diff-del", title="in the ground truth, not read"))
+            if hyp:
+                out.append(html.Ins(hyp, className="kalamos-diff-ins", title="read, not in the ground truth"))
+    return html.Span(out, className="kalamos-greek")
+
+
+def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: int = 12) -> Any:
+    """Base against new (held-out lines, second set), then the worst lines with a character diff."""
+    ev = model.get("eval")
+    if not ev:
+        return html.Div(f"{model['name']} was {model.get('origin', 'imported')}: it has no evaluation here. "
+                        "Read a page with it in the Transcribe tab, or evaluate it: kalamos eval --model "
+                        f"{model['name']} --gt FOLDER.", className="text-muted")
+    keys = ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %")
+    sets = [("held-out lines", ev)] + ([(f"second set: {ev['second']['label']}", ev["second"])] if ev.get("second") else [])
+    head = html.Thead(html.Tr([html.Th("")] + [html.Th(f"{label} ({part['lines']} lines)", colSpan=2) for label, part in sets]))
+    sub = html.Tr([html.Th("")] + [c for _ in sets for c in (html.Th(f"base {model.get('base', '')}"), html.Th(model["name"]))])
+    body = [html.Tr([html.Td(k)] + [c for _, part in sets for c in
+                                    (html.Td(part["base"][k] if part.get("base") else "–"), html.Td(part["new"][k]))])
+            for k in keys]
+    table = dbc.Table([head, html.Tbody([sub, *body])], size="sm", bordered=True, className="kalamos-eval-table")
+    bad = sorted((r for r in rows if r.get("set") != "second" and r["new_errors"]), key=lambda r: -r["new_errors"])[:worst]
+    if not bad:
+        return html.Div([table, html.Div("No error left on the held-out lines.", className="text-muted")])
+    lines = [html.Tr([html.Td(r["line"], className="text-muted"), html.Td(f"{r['new_errors']}/{r['chars']}"),
+                      html.Td("" if r.get("base_errors") is None else r["base_errors"]), html.Td(_diff(r["diff"]))])
+             for r in bad]
+    worst_table = dbc.Table([html.Thead(html.Tr([html.Th("line"), html.Th("errors new"), html.Th("errors base"),
+                                                 html.Th(["ground truth → read: ", html.Del("missed"), " ", html.Ins("added")])])),
+                             html.Tbody(lines)], size="sm", className="kalamos-worst")
+    return html.Div([table, html.Div("The worst held-out lines:", className="fw-bold"), worst_table])

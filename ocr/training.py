@@ -20,13 +20,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr.tessmodel import ModelFormatError, dequantize, extract_components, model_kind
+from ocr.tessmodel import ModelFormatError, dequantize, extract_components, model_kind, read_components
 
 __all__ = [
     "TrainingError", "Sample", "write_box", "make_lstmf", "make_lstmfs", "split_by_group", "graphemes",
     "unicharset_symbols", "missing_characters", "Starter", "build_starter", "Progress", "parse_log_line",
     "lstmtraining_command", "finish_model", "build_scratch_starter", "lstmeval_command", "parse_lstmeval",
-    "parse_best_checkpoint",
+    "parse_best_checkpoint", "model_symbols",
 ]
 
 
@@ -95,14 +95,19 @@ def make_lstmfs(samples: Sequence[Sample], jobs: int = 2,
 
 def split_by_group(samples: Sequence[Sample], eval_share: float = 0.1, seed: int = 42) -> tuple[list[Sample], list[Sample]]:
     """Train and evaluation lines, whole pages at a time, reproducibly (sorted, then shuffled with
-    ``seed``). With a single page the lines themselves are split."""
+    ``seed``). When whole pages cannot come near ``eval_share`` (one page, or two big ones that would
+    hold out half the lines) the lines themselves are split."""
     groups = sorted({s.group for s in samples})
     rng = random.Random(seed)
-    if len(groups) < 2:
+
+    def by_line() -> tuple[list[Sample], list[Sample]]:
         items = sorted(samples, key=lambda s: s.image.name)
         rng.shuffle(items)
         k = max(1, round(len(items) * eval_share)) if len(items) > 1 else 0
         return items[k:], items[:k]
+
+    if len(groups) < 2:
+        return by_line()
     rng.shuffle(groups)
     wanted = max(1, round(len(samples) * eval_share))
     eval_groups: set[str] = set()
@@ -114,6 +119,8 @@ def split_by_group(samples: Sequence[Sample], eval_share: float = 0.1, seed: int
         count += sum(1 for s in samples if s.group == g)
     train = [s for s in samples if s.group not in eval_groups]
     evaluation = [s for s in samples if s.group in eval_groups]
+    if len(evaluation) > max(3 * wanted, wanted + 10):
+        return by_line()
     return train, evaluation
 
 
@@ -128,25 +135,34 @@ def graphemes(text: str) -> list[str]:
     return out
 
 
-def unicharset_symbols(path: Path) -> set[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+def unicharset_symbols(path: Path | str) -> set[str]:
+    """The symbols of a unicharset, given as a file or as its text."""
+    text = path if isinstance(path, str) else path.read_text(encoding="utf-8")
     symbols = set()
-    for line in lines[1:]:
+    for line in text.splitlines()[1:]:
         first = line.split(" ", 1)[0]
         if first and first != "NULL":
             symbols.add(first)
     return symbols
 
 
-def missing_characters(texts: Iterable[str], unicharset: Path) -> dict[str, int]:
+def missing_characters(texts: Iterable[str], unicharset: Path | set[str]) -> dict[str, int]:
     """Characters of the ground truth that the model cannot write yet, with their counts."""
-    known = unicharset_symbols(unicharset)
+    known = unicharset if isinstance(unicharset, set) else unicharset_symbols(unicharset)
     counts: dict[str, int] = {}
     for text in texts:
         for g in graphemes(text):
             if g not in known:
                 counts[g] = counts.get(g, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def model_symbols(traineddata: Path) -> set[str]:
+    """What an LSTM model can write (its ``lstm-unicharset``), read from the file."""
+    parts = read_components(traineddata)
+    if "lstm-unicharset" not in parts:
+        raise TrainingError(f"{traineddata.name} has no LSTM unicharset")
+    return unicharset_symbols(parts["lstm-unicharset"].decode("utf-8", "replace"))
 
 
 @dataclass

@@ -28,9 +28,11 @@ from PIL import Image, UnidentifiedImageError
 from filelock import FileLock, Timeout
 
 from ocr.metrics import Score, char_diff, score
+from ocr.tessmodel import ModelFormatError
 from ocr.tesseract import TesseractError, run_tesseract
 from ocr.training import (Progress, Sample, Starter, TrainingError, build_scratch_starter, build_starter, finish_model,
-                          lstmeval_command, lstmtraining_command, make_lstmfs, parse_best_checkpoint, parse_lstmeval,
+                          lstmeval_command, lstmtraining_command, make_lstmfs, missing_characters, model_symbols,
+                          parse_best_checkpoint, parse_lstmeval,
                           parse_log_line, split_by_group)
 from storage.errors import InvalidInput, NotFound
 from storage.groundtruth import export_tesstrain
@@ -39,7 +41,7 @@ from storage.ocrmodels import check_model_name, model_file, project_tessdata, re
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
-           "is_running", "curve", "MIN_LINES", "evaluate_lines", "JobBusy"]
+           "is_running", "preview", "curve", "MIN_LINES", "evaluate_lines", "JobBusy"]
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -227,6 +229,9 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
             raise InvalidInput(f"only {len(samples)} usable line(s) of ground truth; training needs at least {MIN_LINES} "
                                "(verify lines in the Annotate or Transcribe tab)")
         train, evaluation = split_by_group(samples, spec.eval_share, spec.seed)
+        if {s.group for s in train} & {s.group for s in evaluation}:
+            problems.append(f"only {len({s.group for s in samples})} page(s): too few to hold out whole pages, so lines of "
+                            "the same pages are in both the training and the evaluation set (the evaluation is optimistic)")
         second = None
         if compare_gt is not None or compare_documents:
             extra, extra_problems = _collect(store, project_id, compare_gt, compare_documents, folder / "second")
@@ -250,6 +255,26 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
            "groups": {s.image.name: s.group for s in samples}, "problems": problems, "error": None, "model": None,
            "trained_seconds": 0.0}
     return _save(store, project_id, job)
+
+
+def preview(store: Store, project_id: str, document_ids: Sequence[str] | None, base: str | None) -> dict[str, Any]:
+    """What training on these documents' verified lines would use, before anything is cut: lines,
+    characters, pages, and the characters ``base`` cannot write yet (None: from scratch)."""
+    from storage import lines as line_store
+
+    texts, pages = [], 0
+    for did in document_ids or [d.id for d in store.list_documents(project_id)]:
+        for page in store.list_pages(project_id, did):
+            verified = [ln.text for ln in line_store.list_lines(store, project_id, did, page.id) if ln.status == "verified"]
+            pages += bool(verified)
+            texts += [unicodedata.normalize("NFC", " ".join(t.split())) for t in verified if t.strip()]
+    missing: dict[str, int] = {}
+    if base:
+        try:
+            missing = missing_characters(texts, model_symbols(model_file(store, project_id, base)))
+        except (NotFound, TrainingError, ModelFormatError, OSError):
+            missing = {}
+    return {"lines": len(texts), "characters": sum(map(len, texts)), "pages": pages, "missing": missing}
 
 
 def curve(store: Store, project_id: str, job_id: str) -> list[Progress]:

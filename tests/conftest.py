@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
+import threading
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -51,14 +56,14 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "KALAMOS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "KALAMOS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
         self.log = open(data_dir.parent / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port)],
-                                     cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+                                     cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -71,19 +76,61 @@ class Server:
         raise RuntimeError("server did not start in 60 s")
 
     def stop(self) -> None:
+        """Stop the server and what it started (background-job processes, their lstmtraining)."""
         self.proc.terminate()
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        subprocess.run(["pkill", "-KILL", "-f", f"lstmtraining.*{self.data_dir}"], check=False)
         self.log.close()
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    srv = Server(tmp_path / "data")
+def server_env() -> dict[str, str]:
+    """Extra environment of the test's server (a test overrides this fixture to configure it)."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path: Path, server_env: dict[str, str]) -> Iterator[Server]:
+    srv = Server(tmp_path / "data", server_env)
     yield srv
     srv.stop()
+
+
+GRC = Path("/usr/share/tesseract-ocr/5/tessdata/grc.traineddata")
+
+
+class _ModelHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder, plus ``/cut.traineddata``: an answer that announces more bytes than it sends."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.endswith("/cut.traineddata"):
+            data = GRC.read_bytes()[:1000]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data) * 5))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="session")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local HTTP server holding ``grc.traineddata`` and ``junk.traineddata`` (never the internet)."""
+    root = tmp_path_factory.mktemp("www")
+    (root / "grc.traineddata").write_bytes(GRC.read_bytes())
+    (root / "junk.traineddata").write_bytes(b"<html>not a model</html>")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_ModelHandler, directory=str(root)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,9 @@ bad checksum, 404, a cut-off answer), rename, delete, and the project's tessdata
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,33 +17,6 @@ from storage.ocrmodels import (all_models, delete_model, download_model, import_
 
 REPO = Path(__file__).resolve().parents[1]
 GRC = Path("/usr/share/tesseract-ocr/5/tessdata/grc.traineddata")
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:  # quiet
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path.endswith("/cut.traineddata"):  # announces more than it sends
-            data = GRC.read_bytes()[:1000]
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data) * 5))
-            self.end_headers()
-            self.wfile.write(data)
-            return
-        super().do_GET()
-
-
-@pytest.fixture(scope="module")
-def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("www")
-    (root / "grc.traineddata").write_bytes(GRC.read_bytes())
-    (root / "junk.traineddata").write_bytes(b"<html>not a model</html>")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def test_describe_reads_kind_and_charset_from_the_file(tmp_path: Path) -> None:
@@ -94,37 +63,37 @@ def test_import_rename_delete(tmp_path: Path, shared_data: Path) -> None:
         model_file(store, p.id, "greek2")
 
 
-def test_download_good_bad_checksum_404_and_cut_off(tmp_path: Path, http_server: str) -> None:
+def test_download_good_bad_checksum_404_and_cut_off(tmp_path: Path, model_server: str) -> None:
     store = Store(tmp_path / "data")
     p = store.create_project("P")
     seen: list[tuple[int, int | None]] = []
     digest = hashlib.sha256(GRC.read_bytes()).hexdigest()
-    m = download_model(store, p.id, f"{http_server}/grc.traineddata", "grc_dl", digest, lambda d, t: seen.append((d, t)))
+    m = download_model(store, p.id, f"{model_server}/grc.traineddata", "grc_dl", digest, lambda d, t: seen.append((d, t)))
     assert m["origin"] == "downloaded" and m["kind"] == "integer" and m["sha256"] == digest
     assert seen[-1] == (GRC.stat().st_size, GRC.stat().st_size)
     with pytest.raises(InvalidInput, match="checksum does not match"):
-        download_model(store, p.id, f"{http_server}/grc.traineddata", "grc_bad", "0" * 64)
+        download_model(store, p.id, f"{model_server}/grc.traineddata", "grc_bad", "0" * 64)
     with pytest.raises(InvalidInput, match="404"):
-        download_model(store, p.id, f"{http_server}/missing.traineddata", "missing")
+        download_model(store, p.id, f"{model_server}/missing.traineddata", "missing")
     with pytest.raises(InvalidInput, match="cut off"):
-        download_model(store, p.id, f"{http_server}/cut.traineddata", "cut")
+        download_model(store, p.id, f"{model_server}/cut.traineddata", "cut")
     with pytest.raises(InvalidInput, match="not a Tesseract model"):
-        download_model(store, p.id, f"{http_server}/junk.traineddata", "junk")
+        download_model(store, p.id, f"{model_server}/junk.traineddata", "junk")
     with pytest.raises(InvalidInput, match="cannot be reached"):
         download_model(store, p.id, "http://127.0.0.1:9/none.traineddata", "none")
     assert [x["name"] for x in list_models(store, p.id)] == ["grc_dl"]
     assert not [d for d in (store.project_dir(p.id) / "models").iterdir() if d.name.endswith(".tmp")]
 
 
-def test_cli_models(tmp_path: Path, http_server: str) -> None:
+def test_cli_models(tmp_path: Path, model_server: str) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(tmp_path / "d"), *args], cwd=REPO,
                               capture_output=True, text=True, timeout=120)
 
     assert run("import", "--project", "P", "--document", "D", str(REPO / "tests" / "resources" / "two-pages.pdf")).returncode == 0
-    r = run("models", "--project", "P", "download", "--url", f"{http_server}/grc.traineddata", "--name", "dl", "--sha256", "1" * 64)
+    r = run("models", "--project", "P", "download", "--url", f"{model_server}/grc.traineddata", "--name", "dl", "--sha256", "1" * 64)
     assert r.returncode == 2 and "checksum does not match" in r.stderr and "Traceback" not in r.stderr
-    r = run("models", "--project", "P", "download", "--url", f"{http_server}/grc.traineddata", "--name", "dl")
+    r = run("models", "--project", "P", "download", "--url", f"{model_server}/grc.traineddata", "--name", "dl")
     assert r.returncode == 0, r.stderr
     r = run("models", "--project", "P", "list")
     assert r.returncode == 0 and r.stdout.splitlines()[0].split()[:3] == ["dl", "downloaded", "integer"]

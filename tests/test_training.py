@@ -51,6 +51,9 @@ def test_split_by_page_is_reproducible_and_does_not_leak() -> None:
     assert (train, evaluation) == split_by_group(samples, 0.1, seed=7)
     assert {s.group for s in train}.isdisjoint({s.group for s in evaluation})
     assert len(evaluation) == 10 and len(train) == 90
+    two_big = [Sample(Path(f"p{p}_l{i}.png"), "x", f"p{p}") for p in range(2) for i in range(50)]
+    t, e = split_by_group(two_big, 0.1)  # a whole page would hold out half: lines are split instead
+    assert len(e) == 10 and len(t) == 90
     one_page = [Sample(Path(f"l{i}.png"), "x", "p") for i in range(20)]
     t, e = split_by_group(one_page, 0.1)
     assert len(e) == 2 and len(t) == 18
