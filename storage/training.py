@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from filelock import FileLock, Timeout
 
 from ocr.metrics import Score, char_diff, score
-from ocr.tessmodel import ModelFormatError
+from ocr.tessmodel import ModelFormatError, describe_model
 from ocr.tesseract import TesseractError, run_tesseract
 from ocr.training import (Progress, Sample, Starter, TrainingError, build_scratch_starter, build_starter, finish_model,
                           lstmeval_command, lstmtraining_command, make_lstmfs, missing_characters, model_symbols,
@@ -218,6 +218,13 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
             base = model_file(store, project_id, spec.base)
         except NotFound as exc:
             raise InvalidInput(f"the base model {spec.base} is not installed: {exc}") from None
+        try:
+            kind = describe_model(base).kind
+        except (ModelFormatError, OSError) as exc:
+            raise InvalidInput(f"the base model {spec.base} cannot be read: {exc}") from None
+        if kind == "legacy":
+            raise InvalidInput(f"the base model {spec.base} has no LSTM network (legacy engine only): it cannot be "
+                               "fine-tuned; choose an LSTM model or train from scratch")
     if shutil.disk_usage(store.root).free < MIN_FREE_BYTES:
         raise InvalidInput("less than 500 MB of free disk: training needs room for its checkpoints")
     job_id = new_id("job")

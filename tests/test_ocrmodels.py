@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from ocr.tessmodel import ModelFormatError, describe_model
+from ocr.tesseract import recognize
 from storage import InvalidInput, NotFound, Store
 from storage.ocrmodels import (all_models, delete_model, download_model, import_model, list_models, model_file, project_tessdata,
                                rename_model, system_models)
@@ -57,6 +60,9 @@ def test_import_rename_delete(tmp_path: Path, shared_data: Path) -> None:
     text = subprocess.run(["tesseract", "--tessdata-dir", str(tessdata), str(sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[0]),
                            "stdout", "-l", "greek2", "--psm", "7"], capture_output=True, text=True)
     assert text.returncode == 0, text.stderr
+    # the project's model reads a line where the UI's tools read (Preprocess try-OCR, Annotate pre-fill)
+    line = np.array(Image.open(sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[0]).convert("L"))
+    assert len(recognize(line, "greek2", psm=7, tessdata_dir=tessdata)) > 10
     where = delete_model(store, p.id, renamed["id"])
     assert where.is_dir() and "trash" in str(where) and list_models(store, p.id) == []
     with pytest.raises(NotFound):

@@ -166,6 +166,13 @@ def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
         create_job(store, p.id, TrainSpec("bad name!"), odd)
     with pytest.raises(Exception, match="not installed"):
         create_job(store, p.id, TrainSpec("x", base="klingon"), odd)
+    with pytest.raises(InvalidInput, match="no LSTM network"):
+        create_job(store, p.id, TrainSpec("x", base="osd"), odd)
+    with pytest.raises(InvalidInput, match="name of an installed"):
+        create_job(store, p.id, TrainSpec("grc"), odd)
+    with pytest.raises(InvalidInput, match="network size"):
+        create_job(store, p.id, TrainSpec("x", scratch=True, network="huge"), odd)
+    assert len(list((store.project_dir(p.id) / "training").iterdir())) == 1  # only the "odd" job: refusals write nothing
 
 
 def test_from_scratch_makes_a_new_network(tmp_path: Path, gt_folder: Path) -> None:
