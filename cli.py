@@ -352,19 +352,21 @@ def _models(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _resolve_model(store: Store, name: str, project_name: str | None) -> Path | None:
-    """The tessdata folder of a trained model with that name (None: an installed model)."""
+    """The tessdata folder where Tesseract finds ``name`` (``a`` or ``a+b``): None when every part
+    is installed, else the project tessdata of the (given or first) project that has the others."""
     from ocr.tesseract import languages
-    from storage.ocrmodels import get_model, model_path
+    from storage.ocrmodels import list_models, project_tessdata
 
-    if project_name is None and name in languages():
+    installed = set(languages())
+    parts = name.split("+")
+    if project_name is None and all(part in installed for part in parts):
         return None
     projects = [store.find_project(project_name)] if project_name else store.list_projects()
     for project in projects:
-        try:
-            return model_path(store, project.id, get_model(store, project.id, name)).parent
-        except NotFound:
-            continue
-    raise NotFound(f"No model named {name!r}: neither installed nor trained in a project.")
+        own = {m["name"] for m in list_models(store, project.id)}
+        if all(part in own or part in installed for part in parts):
+            return project_tessdata(store, project.id)
+    raise NotFound(f"No model named {name!r}: neither installed nor a project's.")
 
 
 def _eval(cfg: Config, args: argparse.Namespace) -> int:
@@ -374,7 +376,7 @@ def _eval(cfg: Config, args: argparse.Namespace) -> int:
     from ocr.tesseract import check_language, run_tesseract
     from storage.ocrruns import default_jobs
 
-    tessdata = None if "+" in args.model else _resolve_model(Store(cfg.data_dir), args.model, args.project)
+    tessdata = _resolve_model(Store(cfg.data_dir), args.model, args.project)
     if tessdata is None:
         check_language(args.model)
     if not args.gt.is_dir():

@@ -193,6 +193,10 @@ def register(app: Dash, store: Store, config: Config) -> None:
             return str(exc)
         return _alert("Cancelling: no model will be registered…", "info")
 
+    @app.callback(Output(ids.TN_TICK, "disabled"), Input(ids.TABS, "active_tab"))
+    def tick_only_here(tab: str | None):
+        return tab != "train"
+
     @app.callback(Output(ids.TN_CURVE, "figure"), Output(ids.TN_CURVE_STAMP, "data"), Output(ids.TN_JOBS, "children"),
                   Output(ids.TN_JOB, "data", allow_duplicate=True),
                   Input(ids.TN_TICK, "n_intervals"), Input(ids.TN_JOB, "data"), Input(ids.SELECTION, "data"),

@@ -97,7 +97,7 @@ def build() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.TN_JOB), dcc.Store(id=ids.TN_RUN), dcc.Store(id=ids.TN_MODELS_REV, data=0),
-            dcc.Store(id=ids.TN_CURVE_STAMP), dcc.Interval(id=ids.TN_TICK, interval=3000),
+            dcc.Store(id=ids.TN_CURVE_STAMP), dcc.Interval(id=ids.TN_TICK, interval=3000, disabled=True),
             dbc.Row([
                 dbc.Col(_form(), md=4),
                 dbc.Col([dcc.Graph(id=ids.TN_CURVE, figure=curve_figure([]), style={"height": "40vh"},

@@ -116,6 +116,9 @@ def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_fol
     r = subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(store.root), "eval", "--model", "gazis",
                         "--gt", str(shared_data / "gazis-lines" / "test")], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("CER "), r.stderr
+    r = subprocess.run([sys.executable, "-m", "cli", "--data-dir", str(store.root), "eval", "--model", "gazis+grc",
+                        "--gt", str(second)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("CER "), r.stderr  # a trained + installed pair
 
 
 def test_stop_now_keeps_the_best_and_a_restart_resumes(tmp_path: Path, gt_folder: Path) -> None:

@@ -50,7 +50,7 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     for i, img in enumerate(sorted((shared_data / "gazis-lines" / "train").glob("*.jpg"))[:24]):
         shutil.copy(img, gt / f"f{i // 6}_{i:02d}.jpg")
         shutil.copy(img.with_suffix(".gt.txt"), gt / f"f{i // 6}_{i:02d}.gt.txt")
-    left = create_job(store, p.id, TrainSpec("leftover", max_iterations=100), gt)
+    create_job(store, p.id, TrainSpec("leftover", max_iterations=100), gt)
 
     page.goto(server.url)
     page.get_by_role("tab", name="Train").click()
