@@ -155,12 +155,14 @@ def register(app: Dash, store: Store, config: Config) -> None:
             job = get_job(store, project, order["job"])
         except KalamosError as exc:
             return _alert(str(exc), "danger", "kalamos-train-error"), no_update
-        total = job["spec"]["max_iterations"]
+        total, budget = job["spec"]["max_iterations"], job["spec"]["max_minutes"]
         set_progress((0, total, "preparing the training data…"))
+        started = time.monotonic() - float(job.get("trained_seconds") or 0)
 
         def progress(point, _job) -> None:  # type: ignore[no-untyped-def]
             if point is not None and point.train_cer is not None:
-                set_progress((point.iteration, total, f"iteration {point.iteration} / {total}"))
+                minutes = (time.monotonic() - started) / 60
+                set_progress((point.iteration, total, f"iteration {point.iteration} / {total} · {minutes:.1f} of {budget:g} min"))
 
         try:
             job = run_job(store, project, order["job"], progress)
@@ -169,29 +171,35 @@ def register(app: Dash, store: Store, config: Config) -> None:
         set_progress((total, total, job["status"]))
         return _done_message(store, project, job), (rev or 0) + 1
 
-    @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_STOP, "n_clicks"),
-                  State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def stop(_n: int, job_id: str | None, selection: dict | None):
+    def ask_stop(selection: dict | None, job_id: str | None, keep: bool) -> Any:
         project = _project(selection)
         if not (job_id and project):
             return no_update
         try:
-            request_stop(store, project, job_id, keep=True)
+            request_stop(store, project, job_id, keep=keep)
         except KalamosError as exc:
             return str(exc)
-        return _alert("Stopping: the best checkpoint becomes the model…", "info")
+        return _alert("Stopping: the best checkpoint becomes the model…" if keep else
+                      "Cancelling: no model will be registered…", "info")
+
+    @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_STOP, "n_clicks"),
+                  State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def stop(_n: int, job_id: str | None, selection: dict | None):
+        return ask_stop(selection, job_id, keep=True)
 
     @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_CANCEL, "n_clicks"),
                   State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
     def cancel(_n: int, job_id: str | None, selection: dict | None):
-        project = _project(selection)
-        if not (job_id and project):
+        return ask_stop(selection, job_id, keep=False)
+
+    @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True),
+                  Input({"type": "train-stop-job", "job": ALL}, "n_clicks"), State(ids.SELECTION, "data"),
+                  prevent_initial_call=True)
+    def stop_listed(clicks: list[int | None], selection: dict | None):
+        """Stop (keeping the best) a job another window or the CLI runs."""
+        if not (any(clicks) and isinstance(ctx.triggered_id, dict)):
             return no_update
-        try:
-            request_stop(store, project, job_id, keep=False)
-        except KalamosError as exc:
-            return str(exc)
-        return _alert("Cancelling: no model will be registered…", "info")
+        return ask_stop(selection, ctx.triggered_id["job"], keep=True)
 
     @app.callback(Output(ids.TN_TICK, "disabled"), Input(ids.TABS, "active_tab"))
     def tick_only_here(tab: str | None):

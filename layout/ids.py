@@ -224,3 +224,7 @@ def tn_resume(job_id: str) -> dict[str, str]:
 
 def tn_show(job_id: str) -> dict[str, str]:
     return {"type": "train-show", "job": job_id}
+
+
+def tn_stop_job(job_id: str) -> dict[str, str]:
+    return {"type": "train-stop-job", "job": job_id}

@@ -165,6 +165,9 @@ def jobs_table(jobs: list[dict[str, Any]], running: set[str], shown: str | None)
     for j in jobs[:8]:
         status = "running" if j["id"] in running else j["status"]
         actions = [dbc.Button("curve", id=ids.tn_show(j["id"]), size="sm", color="link", className="p-0 me-2")]
+        if j["id"] in running:
+            actions.append(dbc.Button("Stop, keep best", id=ids.tn_stop_job(j["id"]), size="sm", color="warning",
+                                      outline=True, className="py-0"))
         if j["id"] not in running and j["status"] in ("prepared", "preparing", "training", "finishing", "failed"):
             actions.append(dbc.Button("Resume", id=ids.tn_resume(j["id"]), size="sm", color="primary", outline=True,
                                       className="py-0 kalamos-resume"))

@@ -66,7 +66,7 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     expect(page.locator("#train-progress")).to_contain_text("iteration", timeout=120_000)
     expect(page.locator("#train-curve")).to_contain_text("gazis")
     page.wait_for_function("document.querySelectorAll('#train-curve .scatterlayer .point').length >= 4", timeout=120_000)
-    page.click("#train-stop")
+    page.locator(".kalamos-jobs").get_by_role("button", name="Stop, keep best").click()  # as from another window
     done = page.locator(".kalamos-train-done")
     expect(done).to_contain_text("Model gazis is ready", timeout=180_000)
     expect(done).to_contain_text("Stopped before the end")
