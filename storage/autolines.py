@@ -15,6 +15,7 @@ from storage.errors import InvalidInput
 from storage.lineimages import cut_line, line_outline, page_band, work_image
 from storage.lines import LineConflict
 from storage.models import Line
+from storage.ocrmodels import project_tessdata
 from storage.store import Store
 
 __all__ = ["find_lines", "PrefillReport", "prefill_lines"]
@@ -27,10 +28,7 @@ def find_lines(store: Store, project_id: str, document_id: str, page_id: str, me
     if method not in ("tesseract", "projection"):
         raise InvalidInput(f"unknown line finder {method!r} (tesseract, projection)")
     if method == "tesseract":
-        from storage.ocrmodels import project_tessdata
-
-    tessdata = project_tessdata(store, project_id)
-    check_language(lang, languages(tessdata))
+        check_language(lang)
     page = store.get_page(project_id, document_id, page_id)
     work = work_image(store, project_id, document_id, page)
     back = invert(work.matrix)
@@ -66,8 +64,6 @@ class PrefillReport:
 def prefill_lines(store: Store, project_id: str, document_id: str, page_id: str, lang: str = "grc",
                   progress: Callable[[int, int], None] | None = None) -> PrefillReport:
     """OCR every empty line of the page with ``lang``; its text is marked "machine" until confirmed."""
-    from storage.ocrmodels import project_tessdata
-
     tessdata = project_tessdata(store, project_id)
     check_language(lang, languages(tessdata))
     page = store.get_page(project_id, document_id, page_id)
