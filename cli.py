@@ -432,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     except (KalamosError, TesseractError) as exc:
         print(f"kalamos: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("kalamos: interrupted (a training job goes on with: kalamos train --project P --resume JOB)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

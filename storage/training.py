@@ -480,6 +480,10 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
                     stopped = True
                     os.killpg(proc.pid, signal.SIGTERM)
                     break
+        except BaseException:  # a full disk, Ctrl-C in the CLI...: lstmtraining (its own session) must not outlive us
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            raise
         finally:
             code = proc.wait()
             job["trained_seconds"] = already + time.monotonic() - started
