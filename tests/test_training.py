@@ -4,6 +4,7 @@ short real fine-tune that yields a model Tesseract uses, stop-and-keep-best, res
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -239,3 +240,23 @@ def test_cancel_kill_resume_busy_and_full_disk(tmp_path: Path, gt_folder: Path, 
     record = read_json(folder / "job.json")
     write_json(folder / "job.json", {**{k: v for k, v in record.items() if k != "schema_version"}, "status": "training"})
     assert "free disk" in run_job(store, p.id, job["id"])["error"]
+
+
+def test_ctrl_c_in_the_cli_stops_lstmtraining_and_leaves_a_resumable_job(tmp_path: Path, gt_folder: Path) -> None:
+    data = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(data), "train", "--gt", str(gt_folder),
+                             "--out", "interrupted", "--max-iterations", "5000"], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait for the first curve point
+        if line.startswith("iteration"):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "--resume" in err and "Traceback" not in err
+    time.sleep(1)
+    assert subprocess.run(["pgrep", "-f", f"lstmtraining.*{data}"], capture_output=True).returncode == 1  # none left
+    store = Store(data)
+    [project] = store.list_projects()
+    [job] = interrupted_jobs(store, project.id)
+    assert job["status"] == "training" and list_models(store, project.id) == []
