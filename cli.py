@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--eval-share", type=float, default=0.1, help="share of the lines held out, whole pages (default 0.1)")
     tr.add_argument("--compare-gt", type=Path, help="a second folder of lines to compare base and new on (what was forgotten)")
     tr.add_argument("--integer", action="store_true", help="also register an integer (fast) copy, NAME_fast")
+    tr.add_argument("--script", choices=("greek", "latin"), help="only the lines mostly in this script: for mixed "
+                    "texts, train grc on the Greek lines and lat on the Latin ones, then read with both (a+b)")
     tr.add_argument("--out", help="name of the new model (letters, digits, _)")
 
     mo = sub.add_parser("models", help="list, import, download, rename or delete a project's models")
@@ -257,7 +259,7 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
         docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
         spec = TrainSpec(args.out, "" if args.scratch else args.base, max_iterations=args.max_iterations,
                          max_minutes=args.max_minutes, learning_rate=args.learning_rate, eval_share=args.eval_share,
-                         scratch=args.scratch, network=args.network, integer=args.integer)
+                         scratch=args.scratch, network=args.network, integer=args.integer, script=args.script)
         job = create_job(store, project.id, spec, args.gt, None if args.gt else docs, compare_gt=args.compare_gt)
         job_id = job["id"]
         sm = job["summary"]

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 from bench.common import REPO, shared_data
@@ -45,12 +44,6 @@ def gazis(data: Path) -> dict[str, object]:
     return {"minutes": MINUTES, "test CER stock grc %": stock, "test CER fine-tuned %": new, "whole job (s)": round(took)}
 
 
-def _script(text: str) -> str:
-    greek = sum("GREEK" in unicodedata.name(c, "") for c in text)
-    latin = sum(c.isascii() and c.isalpha() for c in text)
-    return "greek" if greek >= latin else "latin"
-
-
 def _bsb_sets(data: Path, root: Path) -> tuple[Path, Path]:
     """The commentary's verified lines as tesstrain folders: 20 pages to train on, the other 5 to test."""
     store = Store(root / "data")
@@ -70,7 +63,7 @@ def _bsb_sets(data: Path, root: Path) -> tuple[Path, Path]:
 
 def bsb(data: Path) -> dict[str, object]:
     """Greek + Latin commentary: stock grc+lat against (a) one model fine-tuned from lat on all lines,
-    (b) grc fine-tuned on the Greek lines and lat on the Latin ones, read together."""
+    (b) grc fine-tuned on the Greek lines and lat on the Latin ones (``--script``), read together."""
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -82,17 +75,10 @@ def bsb(data: Path) -> dict[str, object]:
                  "--max-iterations", "100000", "--out", "bsblat")
         out[f"lat fine-tuned on all lines, {MINUTES:g} min: CER %"] = _cer(
             _kalamos("--data-dir", d, "eval", "--model", "bsblat", "--gt", str(test)))
-        for script in ("greek", "latin"):
-            (root / script).mkdir()
-        for img in train.glob("*.png"):
-            gt = img.with_suffix(".gt.txt")
-            target = root / _script(gt.read_text(encoding="utf-8"))
-            shutil.copy(img, target / img.name)
-            shutil.copy(gt, target / gt.name)
         half = str(MINUTES / 2)
-        _kalamos("--data-dir", d, "train", "--gt", str(root / "greek"), "--base", "grc", "--max-minutes", half,
+        _kalamos("--data-dir", d, "train", "--gt", str(train), "--script", "greek", "--base", "grc", "--max-minutes", half,
                  "--max-iterations", "100000", "--out", "bsbgrc")
-        _kalamos("--data-dir", d, "train", "--gt", str(root / "latin"), "--base", "lat", "--max-minutes", half,
+        _kalamos("--data-dir", d, "train", "--gt", str(train), "--script", "latin", "--base", "lat", "--max-minutes", half,
                  "--max-iterations", "100000", "--out", "bsblatin")
         out[f"grc on Greek lines + lat on Latin lines, {MINUTES / 2:g} min each, read as bsbgrc+bsblatin: CER %"] = _cer(
             _kalamos("--data-dir", d, "eval", "--model", "bsbgrc+bsblatin", "--gt", str(test)))

@@ -84,14 +84,16 @@ def register(app: Dash, store: Store, config: Config) -> None:
         return {"display": "none"} if scratch else {}, {} if scratch else {"display": "none"}, 0.002 if scratch else 0.0001
 
     @app.callback(Output(ids.TN_SUMMARY, "children"), Input(ids.SELECTION, "data"), Input(ids.TN_DOCUMENTS, "value"),
-                  Input(ids.TN_BASE, "value"), Input(ids.TN_MODE, "value"), Input(ids.TABS, "active_tab"))
-    def summary(selection: dict | None, documents: list[str] | None, base: str | None, how: str, _tab: str):
+                  Input(ids.TN_BASE, "value"), Input(ids.TN_MODE, "value"), Input(ids.TN_SCRIPT, "value"),
+                  Input(ids.TABS, "active_tab"))
+    def summary(selection: dict | None, documents: list[str] | None, base: str | None, how: str, script: str | None,
+                _tab: str):
         project = _project(selection)
         if not project:
             return ""
         base = None if how == "scratch" else base
         try:
-            return summary_view(preview(store, project, documents or None, base), base)
+            return summary_view(preview(store, project, documents or None, base, script or None), base)
         except KalamosError as exc:
             return str(exc)
 
@@ -101,10 +103,11 @@ def register(app: Dash, store: Store, config: Config) -> None:
                   State(ids.SELECTION, "data"), State(ids.TN_DOCUMENTS, "value"), State(ids.TN_MODE, "value"),
                   State(ids.TN_BASE, "value"), State(ids.TN_NETWORK, "value"), State(ids.TN_NAME, "value"),
                   State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"), State(ids.TN_RATE, "value"),
-                  State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), prevent_initial_call=True)
+                  State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), State(ids.TN_SCRIPT, "value"),
+                  prevent_initial_call=True)
     def start(_n: int, selection: dict | None, documents: list[str] | None, how: str, base: str | None, network: str | None,
               name: str | None, iterations: float | None, minutes: float | None, rate: float | None,
-              compare: list[str] | None, integer: bool):
+              compare: list[str] | None, integer: bool, script: str | None):
         project = _project(selection)
         if not project:
             return no_update, no_update, _alert("Choose a project first.", "warning")
@@ -114,7 +117,8 @@ def register(app: Dash, store: Store, config: Config) -> None:
         try:
             spec = TrainSpec((name or "").strip(), base or "grc", max_iterations=int(iterations),  # type: ignore[arg-type]
                              max_minutes=float(minutes), learning_rate=float(rate),  # type: ignore[arg-type]
-                             scratch=how == "scratch", network=network or "small", integer=bool(integer))
+                             scratch=how == "scratch", network=network or "small", integer=bool(integer),
+                             script=script or None)
             job = create_job(store, project, spec, None, documents or None, compare_documents=compare or None)
         except (KalamosError, TesseractError, ValueError) as exc:
             return no_update, no_update, _alert(str(exc), "danger", "kalamos-train-error")

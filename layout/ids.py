@@ -148,6 +148,7 @@ TN_MINUTES = "train-minutes"
 TN_RATE = "train-rate"
 TN_COMPARE = "train-compare"  # documents of the second evaluation set
 TN_INTEGER = "train-integer"
+TN_SCRIPT = "train-script"  # only the lines of one script
 TN_SUMMARY = "train-summary"  # what the ground truth holds, before starting
 TN_START = "train-start"
 TN_STOP = "train-stop"

@@ -19,7 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["nfc", "beta_to_greek", "greek_to_beta", "fix_final_sigma", "Check", "check_line", "LETTERS", "MARKS"]
+__all__ = ["nfc", "beta_to_greek", "greek_to_beta", "fix_final_sigma", "Check", "check_line", "LETTERS", "MARKS",
+           "SCRIPTS", "dominant_script"]
 
 LETTERS = {
     "a": "α", "b": "β", "g": "γ", "d": "δ", "e": "ε", "z": "ζ", "h": "η", "q": "θ", "i": "ι", "k": "κ",
@@ -45,6 +46,23 @@ def _is_greek_letter(ch: str) -> bool:
         return False
     base = unicodedata.normalize("NFD", ch)[0]
     return ("\u0370" <= base <= "\u03ff" or "\u1f00" <= base <= "\u1fff") and unicodedata.category(base).startswith("L")
+
+
+SCRIPTS = ("greek", "latin")
+
+
+def dominant_script(text: str) -> str | None:
+    """"greek" or "latin": the script of most of the line's letters (None: no letter). Lets a
+    Greek model be trained on the Greek lines of a commentary and a Latin one on the rest."""
+    greek = latin = 0
+    for ch in unicodedata.normalize("NFC", text):
+        if _is_greek_letter(ch):
+            greek += 1
+        elif ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"):
+            latin += 1
+    if not greek and not latin:
+        return None
+    return "greek" if greek >= latin else "latin"
 
 
 def _add_marks(letter: str, marks: list[str]) -> str:

@@ -27,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from filelock import FileLock, Timeout
 
+from ocr.greek import SCRIPTS, dominant_script
 from ocr.metrics import Score, char_diff, score
 from ocr.tessmodel import ModelFormatError, describe_model
 from ocr.tesseract import TesseractError, run_tesseract
@@ -71,6 +72,7 @@ class TrainSpec:
     scratch: bool = False  #: train a new network instead of fine-tuning ``base``
     network: str = "small"  #: a key of NETWORKS, for ``scratch``
     integer: bool = False  #: also register an integer ("fast") copy, ``<name>_fast``
+    script: str | None = None  #: only the lines mostly in this script ("greek", "latin"): one model per script
 
     @property
     def rate(self) -> float:
@@ -87,6 +89,8 @@ class TrainSpec:
             raise InvalidInput("the evaluation share must be between 0.02 and 0.5")
         if self.scratch and self.network not in NETWORKS:
             raise InvalidInput(f"the network size must be one of {', '.join(NETWORKS)}")
+        if self.script not in (None, *SCRIPTS):
+            raise InvalidInput(f"the script must be one of {', '.join(SCRIPTS)} (or none: all lines)")
         if not self.scratch and not self.base:
             raise InvalidInput("choose a base model to fine-tune, or train from scratch")
         return self
@@ -193,10 +197,18 @@ def _checked_samples(samples: list[Sample]) -> tuple[list[Sample], list[str]]:
 
 
 def _collect(store: Store, project_id: str, gt_folder: Path | None, document_ids: Sequence[str] | None,
-             lines: Path) -> tuple[list[Sample], list[str]]:
+             lines: Path, script: str | None = None) -> tuple[list[Sample], list[str]]:
     raw, problems = (_collect_gt_folder(gt_folder, lines) if gt_folder is not None
                      else _collect_project(store, project_id, document_ids, lines))
     samples, more = _checked_samples(raw)
+    if script:
+        other = [s for s in samples if dominant_script(s.text) != script]
+        for s in other:
+            s.image.unlink(missing_ok=True)
+            s.image.with_suffix("").with_suffix(".gt.txt").unlink(missing_ok=True)
+        samples = [s for s in samples if dominant_script(s.text) == script]
+        if other:
+            more.append(f"{len(other)} line(s) mostly in another script than {script} left out")
     return samples, problems + more
 
 
@@ -231,7 +243,7 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
     folder = _job_dir(store, project_id, job_id)
     folder.mkdir(parents=True)
     try:
-        samples, problems = _collect(store, project_id, gt_folder, document_ids, folder / "lines")
+        samples, problems = _collect(store, project_id, gt_folder, document_ids, folder / "lines", spec.script)
         if len(samples) < MIN_LINES:
             raise InvalidInput(f"only {len(samples)} usable line(s) of ground truth; training needs at least {MIN_LINES} "
                                "(verify lines in the Annotate or Transcribe tab)")
@@ -241,7 +253,7 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
                             "the same pages are in both the training and the evaluation set (the evaluation is optimistic)")
         second = None
         if compare_gt is not None or compare_documents:
-            extra, extra_problems = _collect(store, project_id, compare_gt, compare_documents, folder / "second")
+            extra, extra_problems = _collect(store, project_id, compare_gt, compare_documents, folder / "second", spec.script)
             problems += [f"second set: {p}" for p in extra_problems]
             if gt_folder is None and compare_documents and set(compare_documents) & set(document_ids or []):
                 problems.append("second set: it shares documents with the training data, so it cannot show what was forgotten")
@@ -264,15 +276,17 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
     return _save(store, project_id, job)
 
 
-def preview(store: Store, project_id: str, document_ids: Sequence[str] | None, base: str | None) -> dict[str, Any]:
-    """What training on these documents' verified lines would use, before anything is cut: lines,
-    characters, pages, and the characters ``base`` cannot write yet (None: from scratch)."""
+def preview(store: Store, project_id: str, document_ids: Sequence[str] | None, base: str | None,
+            script: str | None = None) -> dict[str, Any]:
+    """What training on these documents' verified lines (of ``script``, if given) would use, before
+    anything is cut: lines, characters, pages, and the characters ``base`` cannot write yet."""
     from storage import lines as line_store
 
     texts, pages = [], 0
     for did in document_ids or [d.id for d in store.list_documents(project_id)]:
         for page in store.list_pages(project_id, did):
-            verified = [ln.text for ln in line_store.list_lines(store, project_id, did, page.id) if ln.status == "verified"]
+            verified = [ln.text for ln in line_store.list_lines(store, project_id, did, page.id)
+                        if ln.status == "verified" and (script is None or dominant_script(ln.text) == script)]
             pages += bool(verified)
             texts += [unicodedata.normalize("NFC", " ".join(t.split())) for t in verified if t.strip()]
     missing: dict[str, int] = {}

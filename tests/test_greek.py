@@ -122,3 +122,11 @@ def test_latin_letters_inside_greek_words(word: str, latin: str) -> None:
 def test_sigma_in_the_wrong_place() -> None:
     assert "sigma" in codes("λογοσ καί")
     assert "sigma" in codes("λόςγος")
+
+
+def test_dominant_script() -> None:
+    from ocr.greek import dominant_script
+
+    assert dominant_script("Φρονοῦντα γάρ νιν οὐκ ἂν ἐξέστην ὄκνῳ.") == "greek"
+    assert dominant_script("Quod autem dicit ἐξέστην, hoc est") == "latin"
+    assert dominant_script("ΑΙΑΣ 85.") == "greek" and dominant_script("— 12, 3") is None

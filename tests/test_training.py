@@ -170,13 +170,21 @@ def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
         create_job(store, p.id, TrainSpec("bad name!"), odd)
     with pytest.raises(Exception, match="not installed"):
         create_job(store, p.id, TrainSpec("x", base="klingon"), odd)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(gt_folder, mixed)
+    for gt in sorted(mixed.glob("*.gt.txt"))[:12]:
+        gt.write_text("Quod autem dicit, hoc est alterum", encoding="utf-8")
+    greek = create_job(store, p.id, TrainSpec("greek_only", script="greek"), mixed)
+    assert greek["summary"]["lines"] == 28 and any("another script" in x for x in greek["problems"])
+    latin = create_job(store, p.id, TrainSpec("latin_only", base="lat", script="latin"), mixed)
+    assert latin["summary"]["lines"] == 12
     with pytest.raises(InvalidInput, match="no LSTM network"):
         create_job(store, p.id, TrainSpec("x", base="osd"), odd)
     with pytest.raises(InvalidInput, match="name of an installed"):
         create_job(store, p.id, TrainSpec("grc"), odd)
     with pytest.raises(InvalidInput, match="network size"):
         create_job(store, p.id, TrainSpec("x", scratch=True, network="huge"), odd)
-    assert len(list((store.project_dir(p.id) / "training").iterdir())) == 1  # only the "odd" job: refusals write nothing
+    assert len(list((store.project_dir(p.id) / "training").iterdir())) == 3  # odd, greek_only, latin_only: refusals write nothing
 
 
 def test_from_scratch_makes_a_new_network(tmp_path: Path, gt_folder: Path) -> None:
