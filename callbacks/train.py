@@ -30,6 +30,10 @@ def _project(selection: dict | None) -> str | None:
     return (selection or {}).get("project")
 
 
+def _script(value: str | None) -> str | None:
+    return value if value in ("greek", "latin") else None
+
+
 def _alert(text: Any, color: str, cls: str = "") -> dbc.Alert:
     return dbc.Alert(text, color=color, className=f"py-2 mb-1 {cls}".strip())
 
@@ -93,7 +97,7 @@ def register(app: Dash, store: Store, config: Config) -> None:
             return ""
         base = None if how == "scratch" else base
         try:
-            return summary_view(preview(store, project, documents or None, base, script or None), base)
+            return summary_view(preview(store, project, documents or None, base, _script(script)), base)
         except KalamosError as exc:
             return str(exc)
 
@@ -118,7 +122,7 @@ def register(app: Dash, store: Store, config: Config) -> None:
             spec = TrainSpec((name or "").strip(), base or "grc", max_iterations=int(iterations),  # type: ignore[arg-type]
                              max_minutes=float(minutes), learning_rate=float(rate),  # type: ignore[arg-type]
                              scratch=how == "scratch", network=network or "small", integer=bool(integer),
-                             script=script or None)
+                             script=_script(script))
             job = create_job(store, project, spec, None, documents or None, compare_documents=compare or None)
         except (KalamosError, TesseractError, ValueError) as exc:
             return no_update, no_update, _alert(str(exc), "danger", "kalamos-train-error")
@@ -144,14 +148,14 @@ def register(app: Dash, store: Store, config: Config) -> None:
 
     @app.callback(
         Output(ids.TN_STATUS, "children", allow_duplicate=True), Output(ids.TN_MODELS_REV, "data"),
-        Input(ids.TN_RUN, "data"), State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"),
+        Input(ids.TN_RUN, "data"), State(ids.SELECTION, "data"),
         background=True,
         running=[(Output(ids.TN_START, "disabled"), True, False), (Output(ids.TN_STOP, "disabled"), False, True),
                  (Output(ids.TN_CANCEL, "disabled"), False, True)],
         progress=[Output(ids.TN_PROGRESS, "value"), Output(ids.TN_PROGRESS, "max"), Output(ids.TN_PROGRESS, "label")],
         prevent_initial_call=True,
     )
-    def run(set_progress, order: dict | None, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
+    def run(set_progress, order: dict | None, selection: dict | None):  # type: ignore[no-untyped-def]
         project = _project(selection)
         if not (order and project):
             return no_update, no_update
@@ -173,7 +177,7 @@ def register(app: Dash, store: Store, config: Config) -> None:
         except JobBusy as exc:
             return _alert(str(exc), "warning"), no_update
         set_progress((total, total, job["status"]))
-        return _done_message(store, project, job), (rev or 0) + 1
+        return _done_message(store, project, job), time.time()
 
     def ask_stop(selection: dict | None, job_id: str | None, keep: bool) -> Any:
         project = _project(selection)
@@ -274,8 +278,8 @@ def register(app: Dash, store: Store, config: Config) -> None:
 
     @app.callback(Output(ids.TN_MANAGE_STATUS, "children"), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                   Input(ids.TN_RENAME, "n_clicks"), State(ids.TN_EVAL_MODEL, "value"), State(ids.TN_RENAME_NAME, "value"),
-                  State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"), prevent_initial_call=True)
-    def rename(_n: int, model_id: str | None, name: str | None, selection: dict | None, rev: int):
+                  State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def rename(_n: int, model_id: str | None, name: str | None, selection: dict | None):
         project = _project(selection)
         if not (project and model_id):
             return _alert("Choose a model of the project first.", "warning"), no_update
@@ -283,13 +287,13 @@ def register(app: Dash, store: Store, config: Config) -> None:
             model = models_store.rename_model(store, project, model_id, name or "")
         except KalamosError as exc:
             return _alert(str(exc), "danger"), no_update
-        return _alert(f"Renamed to {model['name']}.", "success"), (rev or 0) + 1
+        return _alert(f"Renamed to {model['name']}.", "success"), time.time()
 
     @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
                   Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                   Input(f"{ids.TN_DELETE}-confirm", "submit_n_clicks"), State(ids.TN_EVAL_MODEL, "value"),
-                  State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"), prevent_initial_call=True)
-    def delete(_n: int, model_id: str | None, selection: dict | None, rev: int):
+                  State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def delete(_n: int, model_id: str | None, selection: dict | None):
         project = _project(selection)
         if not (project and model_id):
             return _alert("Choose a model of the project first.", "warning"), no_update
@@ -298,13 +302,13 @@ def register(app: Dash, store: Store, config: Config) -> None:
             models_store.delete_model(store, project, model_id)
         except KalamosError as exc:
             return _alert(str(exc), "danger"), no_update
-        return _alert(f"{name} moved to the trash.", "success"), (rev or 0) + 1
+        return _alert(f"{name} moved to the trash.", "success"), time.time()
 
     @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
                   Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                   Input(ids.TN_IMPORT, "contents"), State(ids.TN_IMPORT, "filename"), State(ids.TN_IMPORT_NAME, "value"),
-                  State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"), prevent_initial_call=True)
-    def import_file(contents: str | None, filename: str | None, name: str | None, selection: dict | None, rev: int):
+                  State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def import_file(contents: str | None, filename: str | None, name: str | None, selection: dict | None):
         project = _project(selection)
         if not (project and contents):
             return _alert("Choose a project first.", "warning"), no_update
@@ -318,17 +322,17 @@ def register(app: Dash, store: Store, config: Config) -> None:
         except (KalamosError, ValueError, IndexError) as exc:
             return _alert(f"{filename}: {exc}", "danger", "kalamos-model-error"), no_update
         return _alert(f"Imported {model['name']}: {model['kind']} model, {model['unicharset_size']} characters.",
-                      "success", "kalamos-model-done"), (rev or 0) + 1
+                      "success", "kalamos-model-done"), time.time()
 
     @app.callback(
         Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
         Input(ids.TN_DOWNLOAD, "n_clicks"), State(ids.TN_SOURCE, "value"), State(ids.TN_DOWNLOAD_NAME, "value"),
-        State(ids.SELECTION, "data"), State(ids.TN_MODELS_REV, "data"),
+        State(ids.SELECTION, "data"),
         background=True, running=[(Output(ids.TN_DOWNLOAD, "disabled"), True, False)],
         progress=[Output(ids.TN_DOWNLOAD_PROGRESS, "value"), Output(ids.TN_DOWNLOAD_PROGRESS, "max")],
         prevent_initial_call=True,
     )
-    def download(set_progress, _n: int, source_name: str | None, name: str | None, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
+    def download(set_progress, _n: int, source_name: str | None, name: str | None, selection: dict | None):  # type: ignore[no-untyped-def]
         project = _project(selection)
         source = next((s for s in sources if s["name"] == source_name), None)
         if not (project and source):
@@ -340,4 +344,4 @@ def register(app: Dash, store: Store, config: Config) -> None:
             return _alert(str(exc), "danger", "kalamos-model-error"), no_update
         checked = "checksum verified" if source.get("sha256") else "no checksum configured for it"
         return _alert(f"Downloaded {model['name']} ({model['kind']}, {model['unicharset_size']} characters; {checked}).",
-                      "success", "kalamos-model-done"), (rev or 0) + 1
+                      "success", "kalamos-model-done"), time.time()

@@ -25,8 +25,8 @@ def _form() -> list[Any]:
     return [
         _field("Documents whose verified lines are the ground truth",
                dcc.Dropdown(id=ids.TN_DOCUMENTS, multi=True, placeholder="all documents of the project")),
-        _field("Lines", dbc.Select(id=ids.TN_SCRIPT, value="", size="sm", options=[
-            {"label": "all verified lines", "value": ""},
+        _field("Lines", dbc.Select(id=ids.TN_SCRIPT, value="all", size="sm", options=[
+            {"label": "all verified lines", "value": "all"},
             {"label": "only the lines mostly in Greek script", "value": "greek"},
             {"label": "only the lines mostly in Latin script", "value": "latin"}]),
                "Greek and Latin in one book? Fine-tune grc on the Greek lines and lat on the Latin ones, then read "

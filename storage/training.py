@@ -485,6 +485,7 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
                 best = parse_best_checkpoint(line)
                 if best:
                     evaluator.submit(*best)
+                    _prune(best[0])
                 now = time.monotonic()
                 if now - last_saved > 30:  # the time spent survives a restart
                     job["trained_seconds"] = already + now - started
@@ -506,6 +507,15 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
         tail = " / ".join(log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-2:])
         raise TrainingError(f"lstmtraining {how}; the job can be resumed from its last checkpoint. Log: {tail}")
     return stopped
+
+
+def _prune(best: Path) -> None:
+    """Keep only the newest best checkpoint (about 10 MB each; a 10-minute run writes dozens) beside
+    the latest one lstmtraining resumes from."""
+    lang = best.name.rsplit("_", 3)[0]
+    for old in best.parent.glob(f"{lang}_*_*_*.checkpoint"):
+        if old != best and re.fullmatch(rf"{re.escape(lang)}_[\d.]+_\d+_\d+\.checkpoint", old.name):
+            old.unlink(missing_ok=True)
 
 
 def evaluate_lines(images: Sequence[Path], lang: str, tessdata_dir: Path | None = None) -> list[tuple[str, str, Score]]:

@@ -56,6 +56,10 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     page.get_by_role("tab", name="Train").click()
     expect(page.locator("#train-summary")).to_contain_text("verified lines")
     expect(page.locator("#train-summary")).to_contain_text("60 verified lines")
+    page.select_option("#train-script", "latin")  # the Greek lines left out: nothing to train on
+    expect(page.locator("#train-summary")).to_contain_text("No verified line")
+    page.select_option("#train-script", "greek")
+    expect(page.locator("#train-summary")).to_contain_text("60 verified lines")
     # resume the left-behind job from the jobs table
     page.locator(".kalamos-resume").first.click()
     expect(page.locator(".kalamos-train-done")).to_contain_text("Model leftover is ready", timeout=180_000)
