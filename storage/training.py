@@ -361,6 +361,7 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
     try:
         if shutil.disk_usage(store.root).free < MIN_FREE_BYTES:
             raise InvalidInput("less than 500 MB of free disk: free some room, then resume the job")
+        check_model_name(store, project_id, spec.name)  # still free? (a model may have been imported meanwhile)
         job["status"], job["error"] = "preparing", None
         job = _save(store, project_id, job)
         todo = [s for s in samples.values() if not s.image.with_suffix(".lstmf").exists()]

@@ -18,7 +18,7 @@ from PIL import Image
 from ocr.training import Sample, make_lstmf, missing_characters, parse_best_checkpoint, parse_log_line, parse_lstmeval, split_by_group
 from storage import InvalidInput, Store
 from storage.jsonio import read_json, write_json
-from storage.ocrmodels import list_models, model_path
+from storage.ocrmodels import import_model, list_models, model_path
 from storage.training import (JobBusy, TrainSpec, create_job, curve, interrupted_jobs, is_running, request_stop, run_job)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -172,6 +172,10 @@ def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
         create_job(store, p.id, TrainSpec("bad name!"), odd)
     with pytest.raises(Exception, match="not installed"):
         create_job(store, p.id, TrainSpec("x", base="klingon"), odd)
+    taken = create_job(store, p.id, TrainSpec("taken"), odd)
+    import_model(store, p.id, Path("/usr/share/tesseract-ocr/5/tessdata/grc.traineddata"), "taken")  # meanwhile
+    failed = run_job(store, p.id, taken["id"])
+    assert failed["status"] == "failed" and "already" in failed["error"]
     mixed = tmp_path / "mixed"
     shutil.copytree(gt_folder, mixed)
     for gt in sorted(mixed.glob("*.gt.txt"))[:12]:
@@ -186,7 +190,7 @@ def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
         create_job(store, p.id, TrainSpec("grc"), odd)
     with pytest.raises(InvalidInput, match="network size"):
         create_job(store, p.id, TrainSpec("x", scratch=True, network="huge"), odd)
-    assert len(list((store.project_dir(p.id) / "training").iterdir())) == 3  # odd, greek_only, latin_only: refusals write nothing
+    assert len(list((store.project_dir(p.id) / "training").iterdir())) == 4  # odd, taken, greek_only, latin_only: refusals write nothing
 
 
 def test_from_scratch_makes_a_new_network(tmp_path: Path, gt_folder: Path) -> None:
