@@ -30,7 +30,7 @@ def _form() -> list[Any]:
             {"label": "only the lines mostly in Greek script", "value": "greek"},
             {"label": "only the lines mostly in Latin script", "value": "latin"}]),
                "Greek and Latin in one book? Fine-tune grc on the Greek lines and lat on the Latin ones, then read "
-               "with both models (measured on a commentary: CER 9.8 % → 4.5 %)."),
+               "with both models (measured on a commentary: CER 9.8 % → 4.5–4.8 %)."),
         html.Div(id=ids.TN_SUMMARY, className="small mb-2"),
         dbc.RadioItems(id=ids.TN_MODE, inline=True, value="finetune", className="small mb-1",
                        options=[{"label": "Fine-tune a model", "value": "finetune"},
