@@ -74,7 +74,7 @@ def list_models(store: Store, project_id: str) -> list[dict[str, Any]]:
     """The project's own models, newest first."""
     folder = _models_dir(store, project_id)
     models = [read_json(p) for p in folder.glob("m-*/model.json")] if folder.exists() else []
-    return sorted(models, key=lambda m: m["created"], reverse=True)
+    return sorted(models, key=lambda m: (m["created"], m["name"]), reverse=True)
 
 
 def all_models(store: Store, project_id: str | None) -> list[dict[str, Any]]:

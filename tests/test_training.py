@@ -101,7 +101,8 @@ def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_fol
     assert any(pt.train_cer is not None for pt in drawn) and any(pt.eval_cer is not None for pt in drawn)  # both curves
     checkpoints = store.project_dir(p.id) / "training" / job["id"] / "checkpoints"
     assert len(list(checkpoints.glob("gazis_*_*_*.checkpoint"))) == 1  # older bests pruned (10 MB each)
-    fast, model = list_models(store, p.id)
+    by_name = {m["name"]: m for m in list_models(store, p.id)}
+    fast, model = by_name["gazis_fast"], by_name["gazis"]
     assert model["name"] == "gazis" and model["eval"]["lines"] == len(job["eval"]) and model["kind"] == "float"
     assert 0 <= model["eval"]["new"]["CER %"] < 60 and model["eval"]["base"]["CER %"] > 0
     assert model["eval"]["second"]["lines"] == 6 and model["eval"]["second"]["base"]["CER %"] > 0
