@@ -60,6 +60,13 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     expect(page.locator("#train-summary")).to_contain_text("No verified line")
     page.select_option("#train-script", "greek")
     expect(page.locator("#train-summary")).to_contain_text("60 verified lines")
+    page.get_by_label("Train from scratch").check()  # the network size replaces the base, the rate becomes scratch's
+    expect(page.locator("#train-network")).to_be_visible()
+    expect(page.locator("#train-base")).to_be_hidden()
+    expect(page.locator("#train-rate")).to_have_value("0.002")
+    page.get_by_label("Fine-tune a model").check()
+    expect(page.locator("#train-base")).to_be_visible()
+    expect(page.locator("#train-rate")).to_have_value("0.0001")
     # resume the left-behind job from the jobs table
     page.locator(".kalamos-resume").first.click()
     expect(page.locator(".kalamos-train-done")).to_contain_text("Model leftover is ready", timeout=180_000)
