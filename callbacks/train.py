@@ -20,8 +20,8 @@ from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import ocrmodels as models_store
 from storage.jsonio import read_json
-from storage.training import (JobBusy, TrainSpec, create_job, curve, get_job, is_running, list_jobs, preview, request_stop,
-                              run_job)
+from storage.training import (JobBusy, TrainSpec, create_job, curve, discard_job, get_job, is_running, list_jobs, preview,
+                              request_stop, run_job)
 
 __all__ = ["register"]
 
@@ -208,6 +208,19 @@ def register(app: Dash, store: Store, config: Config) -> None:
         if not (any(clicks) and isinstance(ctx.triggered_id, dict)):
             return no_update
         return ask_stop(selection, ctx.triggered_id["job"], keep=True)
+
+    @app.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Output(ids.TN_CURVE_STAMP, "data", allow_duplicate=True),
+                  Input({"type": "train-discard", "job": ALL}, "n_clicks"), State(ids.SELECTION, "data"),
+                  prevent_initial_call=True)
+    def discard(clicks: list[int | None], selection: dict | None):
+        project = _project(selection)
+        if not (project and any(clicks) and isinstance(ctx.triggered_id, dict)):
+            return no_update, no_update
+        try:
+            discard_job(store, project, ctx.triggered_id["job"])
+        except KalamosError as exc:
+            return _alert(str(exc), "danger"), no_update
+        return _alert("The job was moved to the trash.", "secondary"), None  # None: redraw the jobs at the next tick
 
     @app.callback(Output(ids.TN_TICK, "disabled"), Input(ids.TABS, "active_tab"))
     def tick_only_here(tab: str | None):

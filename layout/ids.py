@@ -229,3 +229,7 @@ def tn_show(job_id: str) -> dict[str, str]:
 
 def tn_stop_job(job_id: str) -> dict[str, str]:
     return {"type": "train-stop-job", "job": job_id}
+
+
+def tn_discard(job_id: str) -> dict[str, str]:
+    return {"type": "train-discard", "job": job_id}

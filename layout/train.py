@@ -176,7 +176,11 @@ def jobs_table(jobs: list[dict[str, Any]], running: set[str], shown: str | None)
                                       outline=True, className="py-0"))
         if j["id"] not in running and j["status"] in ("prepared", "preparing", "training", "finishing", "failed"):
             actions.append(dbc.Button("Resume", id=ids.tn_resume(j["id"]), size="sm", color="primary", outline=True,
-                                      className="py-0 kalamos-resume"))
+                                      className="py-0 me-1 kalamos-resume"))
+        if j["id"] not in running:
+            actions.append(dbc.Button("Discard", id=ids.tn_discard(j["id"]), size="sm", color="secondary", outline=True,
+                                      className="py-0 kalamos-discard", title="Move the job's folder to the trash "
+                                      "(a model it made stays)"))
         note = j.get("error") or ""
         rows.append(html.Tr([html.Td(j["spec"]["name"]), html.Td(status), html.Td(f"{j['summary']['lines']} lines"),
                              html.Td(j["created"][:16].replace("T", " ")), html.Td(note[:120], className="text-muted"),

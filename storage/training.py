@@ -42,7 +42,7 @@ from storage.ocrmodels import check_model_name, model_file, project_tessdata, re
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
-           "is_running", "preview", "curve", "MIN_LINES", "evaluate_lines", "JobBusy"]
+           "is_running", "preview", "curve", "discard_job", "MIN_LINES", "evaluate_lines", "JobBusy"]
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -321,6 +321,14 @@ def _best_checkpoint(checkpoints: Path, lang: str) -> Path | None:
     return latest if latest.exists() else None
 
 
+def discard_job(store: Store, project_id: str, job_id: str) -> Path:
+    """Move a job that nothing runs to the store's trash (its model, if any, stays); returns where."""
+    get_job(store, project_id, job_id)
+    if is_running(store, project_id, job_id):
+        raise InvalidInput("this training job is running: stop or cancel it first")
+    return store._to_trash("job", job_id, _job_dir(store, project_id, job_id))
+
+
 def request_stop(store: Store, project_id: str, job_id: str, keep: bool = True) -> None:
     """Ask a running job to stop; with ``keep`` its best checkpoint becomes the model, without it
     the job is cancelled and registers nothing (another process may be running it)."""
@@ -405,6 +413,7 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
         job = _save(store, project_id, job)
         job["model"] = _register(store, project_id, job, spec, starter, best)
         job["status"] = "done"
+        _tidy(folder, spec.name, best)
     except (TrainingError, InvalidInput, OSError, TesseractError) as exc:
         job["status"], job["error"] = "failed", str(exc)
     return _save(store, project_id, job)
@@ -508,6 +517,15 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
         tail = " / ".join(log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-2:])
         raise TrainingError(f"lstmtraining {how}; the job can be resumed from its last checkpoint. Log: {tail}")
     return stopped
+
+
+def _tidy(folder: Path, lang: str, best: Path) -> None:
+    """A finished job keeps its line images, texts, logs and best checkpoint; what only training
+    needed goes (the ``.lstmf``/``.box`` files, the latest checkpoint)."""
+    for pattern in ("lines/*.lstmf", "lines/*.box", f"checkpoints/{lang}_checkpoint"):
+        for path in folder.glob(pattern):
+            if path != best:
+                path.unlink(missing_ok=True)
 
 
 def _prune(best: Path) -> None:

@@ -19,7 +19,8 @@ from ocr.training import Sample, make_lstmf, missing_characters, parse_best_chec
 from storage import InvalidInput, Store
 from storage.jsonio import read_json, write_json
 from storage.ocrmodels import import_model, list_models, model_path
-from storage.training import (JobBusy, TrainSpec, create_job, curve, interrupted_jobs, is_running, request_stop, run_job)
+from storage.training import (JobBusy, TrainSpec, create_job, curve, discard_job, interrupted_jobs, is_running, list_jobs,
+                              request_stop, run_job)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -101,6 +102,8 @@ def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_fol
     assert any(pt.train_cer is not None for pt in drawn) and any(pt.eval_cer is not None for pt in drawn)  # both curves
     checkpoints = store.project_dir(p.id) / "training" / job["id"] / "checkpoints"
     assert len(list(checkpoints.glob("gazis_*_*_*.checkpoint"))) == 1  # older bests pruned (10 MB each)
+    lines = store.project_dir(p.id) / "training" / job["id"] / "lines"
+    assert not list(lines.glob("*.lstmf")) and list(lines.glob("*.png"))  # tidied: what only training needed is gone
     by_name = {m["name"]: m for m in list_models(store, p.id)}
     fast, model = by_name["gazis_fast"], by_name["gazis"]
     assert model["name"] == "gazis" and model["eval"]["lines"] == len(job["eval"]) and model["kind"] == "float"
@@ -134,7 +137,7 @@ def test_stop_now_keeps_the_best_and_a_restart_resumes(tmp_path: Path, gt_folder
         assert "no checkpoint" in job["error"] and list_models(store, p.id) == []
     else:
         assert job["status"] == "done" and job["stopped_early"]
-    # a server restart in the middle of training: job.json still says "training", a checkpoint exists
+    # job.json set back to "training" after the end, as a crash while registering would leave it
     job = create_job(store, p.id, TrainSpec("resumed", "grc", max_iterations=100), gt_folder)
     job = run_job(store, p.id, job["id"])
     assert job["status"] == "done"
@@ -146,7 +149,9 @@ def test_stop_now_keeps_the_best_and_a_restart_resumes(tmp_path: Path, gt_folder
     again = run_job(store, p.id, job["id"])
     assert again["status"] == "done"
     log = (store.project_dir(p.id) / "training" / job["id"] / "log.txt").read_text()
-    assert "Successfully restored trainer from" in log and "checkpoints/resumed_checkpoint" in log and log.count("Finished!") == 2
+    # the finished job was tidied (no latest checkpoint, no .lstmf): the rerun remade its data and trained again;
+    # resuming an interrupted job from its checkpoint is tested with a killed lstmtraining below
+    assert log.count("Finished!") == 2
 
 
 def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
@@ -237,15 +242,20 @@ def test_cancel_kill_resume_busy_and_full_disk(tmp_path: Path, gt_folder: Path, 
     assert failed["status"] == "failed" and "killed" in failed["error"] and "resumed" in failed["error"]
     assert list_models(store, p.id) == [] and not is_running(store, p.id, job["id"])
     assert job["id"] in [j["id"] for j in interrupted_jobs(store, p.id)]
-    # another process running the job: refused, not run twice
+    # another process running the job: refused, not run twice, not discarded
     with FileLock(str(folder / "job.lock")):
         assert is_running(store, p.id, job["id"])
         with pytest.raises(JobBusy):
             run_job(store, p.id, job["id"])
+        with pytest.raises(InvalidInput, match="running"):
+            discard_job(store, p.id, job["id"])
     again = run_job(store, p.id, job["id"])
     assert again["status"] == "done", again["error"]
     assert "Successfully restored trainer" in (folder / "log.txt").read_text()
     assert [m["name"] for m in list_models(store, p.id)] == ["killed"]
+    cancelled = [j for j in interrupted_jobs(store, p.id) + list_jobs(store, p.id) if j["status"] == "cancelled"][0]
+    assert "trash" in str(discard_job(store, p.id, cancelled["id"]))
+    assert cancelled["id"] not in [j["id"] for j in list_jobs(store, p.id)]
     # a full disk: refused before starting, and a resumed job says so
     import storage.training as training
 

@@ -118,6 +118,10 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     expect(page.locator(".kalamos-model-error")).to_contain_text("not a Tesseract model")
     assert {m["name"] for m in list_models(store, p.id)} == {"leftover", "synaxarion", "lab_grc", "my_grc"}
 
+    page.locator(".kalamos-jobs tr", has_text="leftover").get_by_role("button", name="Discard").click()
+    expect(page.locator(".kalamos-jobs")).not_to_contain_text("leftover", timeout=10_000)
+    expect(page.locator(".kalamos-models")).to_contain_text("leftover")  # its model stays
+
     page.get_by_role("tab", name="Transcribe").click()
     page.click("#transcribe-model")
     expect(page.locator("#transcribe-tab").get_by_text("synaxarion (trained here")).to_be_visible()
