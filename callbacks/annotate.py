@@ -147,7 +147,8 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
         except KalamosError as exc:
             return None, None, *say(str(exc), "danger")
         ids_ = [ln["id"] for ln in data["lines"]]
-        keep = selected if selected in ids_ else (ids_[0] if ids_ else None)
+        # a valid selection is left alone (no_update), so that a reload in flight cannot undo a click made meanwhile
+        keep = no_update if selected in ids_ else (ids_[0] if ids_ else None)
         return data, keep, *(say(note, "warning") if note else NO_MESSAGE)
 
     @app.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"),
