@@ -271,7 +271,9 @@ def test_ctrl_c_in_the_cli_stops_lstmtraining_and_leaves_a_resumable_job(tmp_pat
     data = tmp_path / "data"
     proc = subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(data), "train", "--gt", str(gt_folder),
                              "--out", "interrupted", "--max-iterations", "5000"], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            # a suite started in the background (`make test &`) inherits SIGINT ignored: restore it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     for line in proc.stdout:  # wait for the first curve point
         if line.startswith("iteration"):
