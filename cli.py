@@ -293,13 +293,15 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
 
 def evaluation_table(model: dict) -> str:  # type: ignore[type-arg]
     """Base against new, on the held-out lines (and the second set, if any), as plain text."""
+    from ocr.metrics import RATE_COLUMNS
+
     ev = model["eval"]
     sets = [("held-out", ev)] + ([("second: " + ev["second"]["label"], ev["second"])] if ev.get("second") else [])
     out = []
     for label, part in sets:
         out.append(f"{label} lines: {part['lines']}")
         out.append(f"{'':28}{'base ' + model['base']:>22}{'new':>10}")
-        for key in ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %"):
+        for key in RATE_COLUMNS:
             base = part["base"][key] if part.get("base") else "-"
             out.append(f"{key:28}{base:>22}{part['new'][key]:>10}")
     return "\n".join(out)

@@ -16,12 +16,13 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from config import Config
 from layout import ids
 from layout.train import curve_figure, evaluation_view, jobs_table, models_table, summary_view
+from ocr.greek import SCRIPTS
 from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import ocrmodels as models_store
 from storage.jsonio import read_json
-from storage.training import (JobBusy, TrainSpec, create_job, curve, discard_job, get_job, is_running, list_jobs, preview,
-                              request_stop, run_job)
+from storage.training import (RESUMABLE, JobBusy, TrainSpec, create_job, curve, discard_job, get_job, is_running, list_jobs,
+                              preview, request_stop, run_job)
 
 __all__ = ["register"]
 
@@ -31,7 +32,7 @@ def _project(selection: dict | None) -> str | None:
 
 
 def _script(value: str | None) -> str | None:
-    return value if value in ("greek", "latin") else None
+    return value if value in SCRIPTS else None
 
 
 def _alert(text: Any, color: str, cls: str = "") -> dbc.Alert:
@@ -242,15 +243,16 @@ def register(app: Dash, store: Store, config: Config) -> None:
             return curve_figure([]), None, "", no_update
         chosen = job_id if any(j["id"] == job_id for j in jobs) else (jobs[0]["id"] if jobs else None)
         running = {j["id"] for j in jobs if j["status"] not in ("done", "cancelled") and is_running(store, project, j["id"])}
+        resumable = {j["id"] for j in jobs if j["status"] in RESUMABLE and j["id"] not in running}
         state = [[j["id"], j["status"], j["id"] in running, j.get("error")] for j in jobs[:8]]
         if chosen is None:
-            return curve_figure([]), None, jobs_table(jobs, running, chosen), None
+            return curve_figure([]), None, jobs_table(jobs, running, resumable, chosen), None
         folder = store.project_dir(project) / "training" / chosen
         size = sum(p.stat().st_size for p in (folder / "log.txt", folder / "eval.txt") if p.exists())
         new_stamp = {"job": chosen, "size": size, "jobs": state}
         stamp = stamp or {}
         # redraw only what changed: a table rebuilt under the pointer would swallow clicks
-        table = no_update if stamp.get("jobs") == state and stamp.get("job") == chosen else jobs_table(jobs, running, chosen)
+        table = no_update if stamp.get("jobs") == state and stamp.get("job") == chosen else jobs_table(jobs, running, resumable, chosen)
         figure = no_update if (stamp.get("job"), stamp.get("size")) == (chosen, size) else curve_figure(
             [asdict(p) for p in curve(store, project, chosen)],
             f"Character error rate while training {next(j['spec']['name'] for j in jobs if j['id'] == chosen)}")

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layout import ids
+from ocr.metrics import RATE_COLUMNS
 
 __all__ = ["build", "curve_figure", "models_table", "jobs_table", "evaluation_view", "summary_view"]
 
@@ -164,7 +165,7 @@ def models_table(models: list[dict[str, Any]]) -> Any:
                      size="sm", striped=True, className="small kalamos-models mb-1")
 
 
-def jobs_table(jobs: list[dict[str, Any]], running: set[str], shown: str | None) -> Any:
+def jobs_table(jobs: list[dict[str, Any]], running: set[str], resumable: set[str], shown: str | None) -> Any:
     if not jobs:
         return html.Div("No training job yet.", className="text-muted small")
     rows = []
@@ -174,7 +175,7 @@ def jobs_table(jobs: list[dict[str, Any]], running: set[str], shown: str | None)
         if j["id"] in running:
             actions.append(dbc.Button("Stop, keep best", id=ids.tn_stop_job(j["id"]), size="sm", color="warning",
                                       outline=True, className="py-0"))
-        if j["id"] not in running and j["status"] in ("prepared", "preparing", "training", "finishing", "failed"):
+        if j["id"] in resumable:
             actions.append(dbc.Button("Resume", id=ids.tn_resume(j["id"]), size="sm", color="primary", outline=True,
                                       className="py-0 me-1 kalamos-resume"))
         if j["id"] not in running:
@@ -209,13 +210,12 @@ def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: in
         return html.Div(f"{model['name']} was {model.get('origin', 'imported')}: it has no evaluation here. "
                         "Read a page with it in the Transcribe tab, or evaluate it: kalamos eval --model "
                         f"{model['name']} --gt FOLDER.", className="text-muted")
-    keys = ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %")
     sets = [("held-out lines", ev)] + ([(f"second set: {ev['second']['label']}", ev["second"])] if ev.get("second") else [])
     head = html.Thead(html.Tr([html.Th("")] + [html.Th(f"{label} ({part['lines']} lines)", colSpan=2) for label, part in sets]))
     sub = html.Tr([html.Th("")] + [c for _ in sets for c in (html.Th(f"base {model.get('base', '')}"), html.Th(model["name"]))])
     body = [html.Tr([html.Td(k)] + [c for _, part in sets for c in
                                     (html.Td(part["base"][k] if part.get("base") else "–"), html.Td(part["new"][k]))])
-            for k in keys]
+            for k in RATE_COLUMNS]
     table = dbc.Table([head, html.Tbody([sub, *body])], size="sm", bordered=True, className="kalamos-eval-table")
     bad = sorted((r for r in rows if r.get("set") != "second" and r["new_errors"]), key=lambda r: -r["new_errors"])[:worst]
     if not bad:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["normalize_text", "strip_diacritics", "cer", "char_errors", "Score", "score", "char_diff"]
+__all__ = ["normalize_text", "strip_diacritics", "cer", "char_errors", "Score", "score", "char_diff", "RATE_COLUMNS"]
 
 
 def normalize_text(text: str) -> str:
@@ -37,6 +37,10 @@ def cer(reference: str, hypothesis: str) -> float:
     """Character error rate: edits / reference characters (1.0 for text against an empty reference)."""
     errors, length = char_errors(reference, hypothesis)
     return errors / length if length else float(bool(normalize_text(hypothesis)))
+
+
+#: The rates of ``Score.as_row``, in the order tables show them.
+RATE_COLUMNS = ("CER %", "WER %", "CER no diacritics %", "diacritic errors %", "letter errors %", "space errors %")
 
 
 @dataclass

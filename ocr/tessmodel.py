@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 
 __all__ = ["ModelFormatError", "NetworkInfo", "read_network", "dequantize_lstm", "dequantize", "model_kind",
-           "extract_components", "read_components", "ModelDescription", "describe_model", "LSTM_COMPONENT"]
+           "extract_components", "read_components", "ModelDescription", "describe_model", "unicharset_size", "LSTM_COMPONENT"]
 
 LSTM_COMPONENT = "lstm"
 #: The components of a .traineddata, in the order of its offset table (``ccutil/tessdatamanager.h``).
@@ -258,6 +258,12 @@ def read_components(traineddata: Path) -> dict[str, bytes]:
     return parts
 
 
+def unicharset_size(unicharset: bytes) -> int:
+    """The number of entries a unicharset declares on its first line (0 if it declares none)."""
+    first = unicharset.split(b"\n", 1)[0].strip()
+    return int(first) if first.isdigit() else 0
+
+
 @dataclass
 class ModelDescription:
     kind: Literal["integer", "float", "legacy"]
@@ -278,9 +284,7 @@ def describe_model(traineddata: Path) -> ModelDescription:
         kind = "legacy"
     else:
         raise ModelFormatError("it holds neither an LSTM network nor a legacy model")
-    charset = parts.get("lstm-unicharset") or parts.get("unicharset") or b"0"
-    first = charset.split(b"\n", 1)[0].strip()
-    size = int(first) if first.isdigit() else 0
+    size = unicharset_size(parts.get("lstm-unicharset") or parts.get("unicharset") or b"0")
     version = parts.get("version", b"").decode("utf-8", "replace").strip()
     return ModelDescription(kind, size, version, Path(traineddata).stat().st_size)
 

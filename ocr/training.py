@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr.tessmodel import ModelFormatError, dequantize, extract_components, model_kind, read_components
+from ocr.tessmodel import ModelFormatError, dequantize, extract_components, model_kind, read_components, unicharset_size
 
 __all__ = [
     "TrainingError", "Sample", "write_box", "make_lstmf", "make_lstmfs", "split_by_group", "graphemes",
@@ -175,11 +175,6 @@ class Starter:
     unicharset_size: int = 0
 
 
-def _unicharset_size(path: Path) -> int:
-    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
-    return int(first) if first.isdigit() else 0
-
-
 def _combine(unicharset: Path, workdir: Path, lang: str, lists: dict[str, Path]) -> Path:
     script_dir = workdir / "script"
     script_dir.mkdir(exist_ok=True)
@@ -204,7 +199,7 @@ def build_scratch_starter(samples: Sequence[Sample], workdir: Path, lang: str) -
     """The starter traineddata of a new network: the ground truth's characters, no word lists."""
     workdir.mkdir(parents=True, exist_ok=True)
     unicharset = _gt_unicharset(samples, workdir)
-    return Starter(lang, _combine(unicharset, workdir, lang, {}), None, None, {}, _unicharset_size(unicharset))
+    return Starter(lang, _combine(unicharset, workdir, lang, {}), None, None, {}, unicharset_size(unicharset.read_bytes()))
 
 
 def build_starter(base: Path, samples: Sequence[Sample], workdir: Path, lang: str) -> Starter:
@@ -236,7 +231,8 @@ def build_starter(base: Path, samples: Sequence[Sample], workdir: Path, lang: st
             target = workdir / f"{comp}.txt"
             _run(["dawg2wordlist", str(parts["lstm-unicharset"]), str(parts[comp]), str(target)], f"reading the {comp}")
             lists[flag] = target
-    return Starter(lang, _combine(merged, workdir, lang, lists), parts["lstm"], float_base, missing, _unicharset_size(merged))
+    return Starter(lang, _combine(merged, workdir, lang, lists), parts["lstm"], float_base, missing,
+                   unicharset_size(merged.read_bytes()))
 
 
 @dataclass

@@ -42,11 +42,12 @@ from storage.ocrmodels import check_model_name, model_file, project_tessdata, re
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
-           "is_running", "preview", "curve", "discard_job", "MIN_LINES", "evaluate_lines", "JobBusy"]
+           "is_running", "preview", "curve", "discard_job", "RESUMABLE", "MIN_LINES", "evaluate_lines", "JobBusy"]
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
 RUNNING = ("preparing", "training", "finishing")
+RESUMABLE = ("prepared", "failed", *RUNNING)  #: statuses of a job that can be run (again) when nothing runs it
 #: Network sizes for training from scratch (VGSL; ``###`` becomes the unicharset size). "small" is
 #: the size of Debian's ``ell`` model, "medium" tesstrain's default, "large" that of ``eng`` best.
 NETWORKS = {
@@ -135,7 +136,7 @@ def is_running(store: Store, project_id: str, job_id: str) -> bool:
 def interrupted_jobs(store: Store, project_id: str) -> list[dict[str, Any]]:
     """Jobs that were started (or prepared) but that nothing runs now: a restart stopped them."""
     return [j for j in list_jobs(store, project_id)
-            if j["status"] in ("prepared", "failed", *RUNNING) and not is_running(store, project_id, j["id"])]
+            if j["status"] in RESUMABLE and not is_running(store, project_id, j["id"])]
 
 
 def _save(store: Store, project_id: str, job: dict[str, Any]) -> dict[str, Any]:
@@ -202,11 +203,12 @@ def _collect(store: Store, project_id: str, gt_folder: Path | None, document_ids
                      else _collect_project(store, project_id, document_ids, lines))
     samples, more = _checked_samples(raw)
     if script:
-        other = [s for s in samples if dominant_script(s.text) != script]
+        scripts = {s.image: dominant_script(s.text) for s in samples}
+        other = [s for s in samples if scripts[s.image] != script]
         for s in other:
             s.image.unlink(missing_ok=True)
             s.image.with_suffix("").with_suffix(".gt.txt").unlink(missing_ok=True)
-        samples = [s for s in samples if dominant_script(s.text) == script]
+        samples = [s for s in samples if scripts[s.image] == script]
         if other:
             more.append(f"{len(other)} line(s) mostly in another script than {script} left out")
     return samples, problems + more
@@ -309,14 +311,21 @@ def curve(store: Store, project_id: str, job_id: str) -> list[Progress]:
     return points
 
 
-def _best_checkpoint(checkpoints: Path, lang: str) -> Path | None:
-    best = None
+def _bests(checkpoints: Path, lang: str) -> list[tuple[float, Path]]:
+    """The best checkpoints lstmtraining wrote (``<lang>_<error>_<iteration>_<iteration>.checkpoint``)
+    with their training error."""
+    found = []
     for p in checkpoints.glob(f"{lang}_*_*_*.checkpoint"):
         m = re.match(rf"{re.escape(lang)}_([\d.]+)_(\d+)_(\d+)\.checkpoint$", p.name)
-        if m and (best is None or float(m.group(1)) < best[0]):
-            best = (float(m.group(1)), p)
-    if best:
-        return best[1]
+        if m:
+            found.append((float(m.group(1)), p))
+    return found
+
+
+def _best_checkpoint(checkpoints: Path, lang: str) -> Path | None:
+    bests = _bests(checkpoints, lang)
+    if bests:
+        return min(bests)[1]
     latest = checkpoints / f"{lang}_checkpoint"
     return latest if latest.exists() else None
 
@@ -531,9 +540,8 @@ def _tidy(folder: Path, lang: str, best: Path) -> None:
 def _prune(best: Path) -> None:
     """Keep only the newest best checkpoint (about 10 MB each; a 10-minute run writes dozens) beside
     the latest one lstmtraining resumes from."""
-    lang = best.name.rsplit("_", 3)[0]
-    for old in best.parent.glob(f"{lang}_*_*_*.checkpoint"):
-        if old != best and re.fullmatch(rf"{re.escape(lang)}_[\d.]+_\d+_\d+\.checkpoint", old.name):
+    for _, old in _bests(best.parent, best.name.rsplit("_", 3)[0]):
+        if old != best:
             old.unlink(missing_ok=True)
 
 
