@@ -9,12 +9,14 @@ import functools
 import logging
 from pathlib import Path
 
-from dash import Dash, DiskcacheManager
+from dash import Dash
 
 from callbacks import register_all
+from callbacks.security import guarded_manager, install_request_guards
 from config import Config
 from layout import shell
-from storage import Store
+from storage import InvalidInput, Store
+from storage.secretkey import check_secret, load_or_create_secret
 
 __all__ = ["create_app", "main", "server"]
 
@@ -22,25 +24,18 @@ ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("kalamos")
 
 
-def background_manager(config: Config):  # type: ignore[no-untyped-def]
-    """Where long jobs run: Celery workers when a Redis URL is set, else processes fed by diskcache."""
-    if config.redis_url:
-        from celery import Celery  # the "celery" extra
-        from dash import CeleryManager
-
-        celery_app = Celery("kalamos", broker=config.redis_url, backend=config.redis_url)
-        return CeleryManager(celery_app)
-    import diskcache
-
-    return DiskcacheManager(diskcache.Cache(str(config.data_dir / "cache" / "jobs")))
-
-
 def create_app(config: Config | None = None) -> Dash:
     """Build a Kalamos app over the data directory of ``config`` (default: from the environment)."""
     config = config or Config.from_env()
     store = Store(config.data_dir)
+    try:
+        secret = check_secret(config.secret_key) if config.secret_key else load_or_create_secret(store.root)
+    except InvalidInput as exc:
+        raise SystemExit(str(exc)) from None
     if removed := store.clean_tmp():
         log.info("removed %d staging folder(s) left by interrupted imports", removed)
+    if removed := store.clean_partial_writes():
+        log.info("removed %d temporary file(s) of writes that were interrupted", removed)
     app = Dash(
         __name__,
         title="Kalamos",
@@ -48,9 +43,10 @@ def create_app(config: Config | None = None) -> Dash:
         assets_folder=str(ROOT / "assets"),
         serve_locally=True,
         external_stylesheets=[],
-        background_callback_manager=background_manager(config),
+        background_callback_manager=guarded_manager(config),
     )
-    app.server.secret_key = config.secret_key
+    app.server.secret_key = secret
+    install_request_guards(app.server, config)
     app.layout = shell.build
     register_all(app, store, config)
     return app

@@ -57,7 +57,15 @@ class Config:
         max_file_mb: largest accepted upload, per file (``KALAMOS_MAX_FILE_MB``).
         max_pixels: largest accepted image or rendered PDF page, in pixels (``KALAMOS_MAX_MEGAPIXELS``).
         pdf_dpi: default resolution at which PDF pages are rasterised (``KALAMOS_PDF_DPI``).
-        secret_key: signs background-job handles; every worker of one server needs the same value.
+        max_pages: most pages (TIFF frames, PDF pages) taken from one file (``KALAMOS_MAX_PAGES``).
+        import_slots: files decoded at once by the whole server, the others wait (``KALAMOS_IMPORT_SLOTS``).
+        max_request_mb: largest request body other than a page or model upload, e.g. a Dash
+            callback or a ground-truth import (``KALAMOS_MAX_REQUEST_MB``).
+        secret_key: signs background-job handles (``KALAMOS_SECRET_KEY``); when unset, a random key is
+            made once and kept in ``<data_dir>/secret_key``, which every worker then shares.
+        allowed_hosts: host names the server answers to besides IP addresses, ``localhost`` and the
+            machine's own names (``KALAMOS_ALLOWED_HOSTS``, comma-separated; ``*`` for any): a
+            defence against DNS rebinding.
         redis_url: when set, long jobs run on Celery workers instead of the embedded diskcache queue.
         model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
             JSON file; default: Tesseract's tessdata_best Greek, Latin and English models).
@@ -69,7 +77,11 @@ class Config:
     max_file_mb: int = 512
     max_pixels: int = 300_000_000
     pdf_dpi: int = 300
-    secret_key: str = "kalamos-local-secret"
+    max_pages: int = 1000
+    import_slots: int = 2
+    max_request_mb: int = 32
+    secret_key: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
     redis_url: str | None = None
     debug: bool = False
     model_sources: tuple[dict[str, Any], ...] = DEFAULT_MODEL_SOURCES
@@ -87,7 +99,12 @@ class Config:
             max_file_mb=_env_int("KALAMOS_MAX_FILE_MB", 512),
             max_pixels=_env_int("KALAMOS_MAX_MEGAPIXELS", 300) * 1_000_000,
             pdf_dpi=_env_int("KALAMOS_PDF_DPI", 300),
-            secret_key=os.environ.get("KALAMOS_SECRET_KEY", "kalamos-local-secret"),
+            max_pages=_env_int("KALAMOS_MAX_PAGES", 1000),
+            import_slots=_env_int("KALAMOS_IMPORT_SLOTS", 2),
+            max_request_mb=_env_int("KALAMOS_MAX_REQUEST_MB", 32),
+            secret_key=os.environ.get("KALAMOS_SECRET_KEY") or None,
+            allowed_hosts=tuple(h.strip().lower() for h in os.environ.get("KALAMOS_ALLOWED_HOSTS", "").split(",")
+                                if h.strip()),
             redis_url=os.environ.get("KALAMOS_REDIS_URL") or None,
             debug=os.environ.get("KALAMOS_DEBUG", "") not in ("", "0", "false"),
             model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
@@ -99,3 +116,14 @@ class Config:
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_request_mb * 1024 * 1024
+
+    def import_limits(self, pdf_dpi: int | None = None):  # type: ignore[no-untyped-def]
+        """The ``storage.ingest.ImportLimits`` these settings give (``pdf_dpi``: a per-upload choice)."""
+        from storage.ingest import ImportLimits
+
+        return ImportLimits(max_bytes=self.max_file_bytes, max_pixels=self.max_pixels,
+                            pdf_dpi=pdf_dpi or self.pdf_dpi, max_pages=self.max_pages, slots=self.import_slots)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["KalamosError", "NotFound", "InvalidInput", "Conflict", "CorruptRecord"]
+__all__ = ["KalamosError", "NotFound", "InvalidInput", "Conflict", "CorruptRecord", "Busy"]
 
 
 class KalamosError(Exception):
@@ -23,3 +23,7 @@ class Conflict(KalamosError):
 
 class CorruptRecord(KalamosError):
     """A JSON record on disk that cannot be read (hand-edited, or from a newer Kalamos)."""
+
+
+class Busy(KalamosError):
+    """Every slot for a heavy kind of work is taken; the message says to try again later."""
