@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--format", action="append", choices=("txt", "hocr", "alto", "page", "pdf"),
                      help="what to write (repeatable; default txt)")
     ocr.add_argument("--out", type=Path, help="folder to write the transcription into")
+    ocr.add_argument("--resume", metavar="RUN", help="read the pages an interrupted run (r-…) had not read yet")
 
     tr = sub.add_parser("train", help="fine-tune a Tesseract model on ground truth and register it in a project")
     src = tr.add_mutually_exclusive_group()
@@ -149,18 +150,12 @@ def _project_and_document(store: Store, project_name: str, document_name: str): 
     return project, document
 
 
-def _limits(cfg: Config):  # type: ignore[no-untyped-def]
-    from storage.ingest import ImportLimits
-
-    return ImportLimits(max_bytes=cfg.max_file_bytes, max_pixels=cfg.max_pixels, pdf_dpi=cfg.pdf_dpi)
-
-
 def _import(cfg: Config, args: argparse.Namespace) -> int:
     from storage.ingest import import_paths
 
     store = Store(cfg.data_dir)
     project, document = _project_and_document(store, args.project, args.document)
-    results = import_paths(store, project.id, document.id, args.files, _limits(cfg))
+    results = import_paths(store, project.id, document.id, args.files, cfg.import_limits())
     for r in results:
         stream = sys.stderr if r.status == "failed" else sys.stdout
         print(f"{r.status.upper():8} {r.message}", file=stream)
@@ -196,7 +191,7 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
 
     store = Store(cfg.data_dir)
     project, document = _project_and_document(store, args.project, args.document)
-    report = import_gt(store, project.id, document.id, args.files, args.images, args.status, args.replace, _limits(cfg))
+    report = import_gt(store, project.id, document.id, args.files, args.images, args.status, args.replace, cfg.import_limits())
     for m in report.messages:
         print(f"NOTE     {m}")
     for f in report.failed:
@@ -207,22 +202,26 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _ocr(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.ocrruns import RunSpec, run_ocr
+    from storage.ocrmodels import project_tessdata
+    from storage.ocrruns import RunSpec, resume_run, run_ocr
     from storage.transcripts import export_files
 
     store = Store(cfg.data_dir)
     project = store.find_project(args.project)
     document = store.find_document(project.id, args.document)
-    spec = RunSpec(args.model, args.psm, args.mode, not args.original)
 
     def progress(done: int, total: int, left: float) -> None:
         print(f"{done}/{total} pages, about {left:.0f} s left", flush=True)
 
-    run = run_ocr(store, project.id, document.id, None, spec, args.jobs, progress)
+    if args.resume:
+        run = resume_run(store, project.id, document.id, args.resume, args.jobs, progress)
+    else:
+        spec = RunSpec(args.model, args.psm, args.mode, not args.original, str(project_tessdata(store, project.id)))
+        run = run_ocr(store, project.id, document.id, None, spec, args.jobs, progress)
     failed = {pid: st["error"] for pid, st in run["pages"].items() if st["status"] == "failed"}
     for pid, error in failed.items():
         print(f"FAILED   page {run['order'].index(pid) + 1}: {error}", file=sys.stderr)
-    print(f"run {run['id']}: {len(run['pages']) - len(failed)} of {len(run['pages'])} page(s) read with {args.model}")
+    print(f"run {run['id']}: {len(run['pages']) - len(failed)} of {len(run['pages'])} page(s) read with {run['spec']['model']}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for fmt in args.format or ["txt"]:

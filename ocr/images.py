@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ Image.MAX_IMAGE_PIXELS = None
 #: Types Kalamos imports, by the name used in page records.
 KINDS = ("jpeg", "png", "tiff", "webp", "pdf")
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "pdf": ".pdf"}
+#: Pages (TIFF frames, PDF pages) accepted from one file unless configured otherwise.
+DEFAULT_MAX_PAGES = 1000
 
 
 class UnreadableImage(ValueError):
@@ -61,7 +64,7 @@ def sniff(head: bytes) -> str | None:
         return "tiff"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if b"%PDF-" in head[:1024]:
+    if head.startswith(b"%PDF-"):  # at offset 0 only: a PDF "found" later in a file is something else
         return "pdf"
     return None
 
@@ -97,9 +100,14 @@ def to_page_mode(img: Image.Image) -> tuple[Image.Image, bool]:
         arr = img.point(lambda v: v / 256) if img.mode.startswith("I;16") else img
         return arr.convert("L"), True
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        back = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(back, rgba).convert("RGB"), True
+        # pasted through the alpha channel onto white: one RGB copy and the alpha plane, rather than
+        # the three full RGBA copies of alpha_composite (a 300 MP page: 2.4 GB instead of 5.8 GB)
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
+        out = Image.new("RGB", rgba.size, (255, 255, 255))
+        alpha = rgba.getchannel("A")
+        out.paste(rgba, mask=alpha)
+        del alpha
+        return out, True
     return img.convert("RGB"), True
 
 
@@ -129,6 +137,31 @@ def count_frames(path: Path, kind: str) -> int:
         return int(getattr(img, "n_frames", 1))
 
 
+def _too_many(count: int | None, max_pages: int, what: str) -> UnreadableImage:
+    """``count`` None: more than ``max_pages`` (frames are not counted beyond the limit)."""
+    how_many = f"{count} pages, more than" if count is not None else "more pages than"
+    return UnreadableImage(f"the {what} has {how_many} the limit of {max_pages} per file "
+                           "(KALAMOS_MAX_PAGES); split it, or ask the administrator to raise the limit")
+
+
+def _frames_within(img: Image.Image, max_pages: int) -> int:
+    """The number of frames, found without walking more than ``max_pages + 1`` of them (a TIFF
+    announcing 50,000 tiny frames is refused at once, not after counting them all)."""
+    if not getattr(img, "is_animated", False):
+        return 1
+    count = 0
+    try:
+        while count <= max_pages:  # frame by frame: each seek reads one more directory
+            img.seek(count)
+            count += 1
+    except EOFError:
+        pass
+    img.seek(0)
+    if count > max_pages:
+        raise _too_many(None, max_pages, "file")
+    return count
+
+
 def _open_pdf(path: Path):  # type: ignore[no-untyped-def]
     import pypdfium2 as pdfium
 
@@ -146,20 +179,31 @@ def _open_pdf(path: Path):  # type: ignore[no-untyped-def]
     return pdf
 
 
-def _iter_pdf(path: Path, max_pixels: int, dpi: int) -> Iterator[Frame]:
+def _iter_pdf(path: Path, max_pixels: int, dpi: int, max_pages: int) -> Iterator[Frame]:
+    import pypdfium2 as pdfium
+
     pdf = _open_pdf(path)
     try:
         n = len(pdf)
         if n == 0:
             raise UnreadableImage("the PDF has no pages")
+        if n > max_pages:
+            raise _too_many(n, max_pages, "PDF")
         scale = dpi / 72.0
         for i in range(n):
-            page = pdf[i]
+            try:
+                page = pdf[i]
+            except (pdfium.PdfiumError, OSError, ValueError) as exc:
+                raise UnreadableImage(f"PDF page {i + 1} of {n} is damaged and cannot be loaded ({exc})") from None
             try:
                 w_pt, h_pt = page.get_size()
+                if not (math.isfinite(w_pt) and math.isfinite(h_pt)):
+                    raise UnreadableImage(f"PDF page {i + 1} of {n} declares no usable size")
                 _check_pixels(round(w_pt * scale), round(h_pt * scale), max_pixels, f"PDF page {i + 1} at {dpi} dpi")
                 bitmap = page.render(scale=scale, grayscale=False)
                 img = bitmap.to_pil().convert("RGB")
+            except (pdfium.PdfiumError, OSError, ValueError) as exc:
+                raise UnreadableImage(f"PDF page {i + 1} of {n} is damaged and cannot be drawn ({exc})") from None
             finally:
                 page.close()
             yield Frame(i, n, img, dpi, True)
@@ -167,19 +211,23 @@ def _iter_pdf(path: Path, max_pixels: int, dpi: int) -> Iterator[Frame]:
         pdf.close()
 
 
-def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300) -> Iterator[Frame]:
+def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300,
+                max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[Frame]:
     """Decode every page of a file, checking its size before decoding any pixel.
 
+    At most one decoded frame is held at a time (a single-frame image's own pixels are released
+    once it is converted), so memory is bounded by the pixel limit, not by the file.
+
     Raises:
-        UnreadableImage: empty, truncated or corrupt data, too many pixels, a PDF with a password
-            or without pages. Frames already yielded must then be discarded by the caller.
+        UnreadableImage: empty, truncated or corrupt data, too many pixels or pages, a PDF with a
+            password or without pages. Frames already yielded must then be discarded by the caller.
     """
     if kind == "pdf":
-        yield from _iter_pdf(path, max_pixels, pdf_dpi)
+        yield from _iter_pdf(path, max_pixels, pdf_dpi, max_pages)
         return
     try:
         with Image.open(path) as img:
-            n = int(getattr(img, "n_frames", 1))
+            n = _frames_within(img, max_pages)
             for i, frame in enumerate(ImageSequence.Iterator(img)):
                 where = f"frame {i + 1}" if n > 1 else "the image"
                 _check_pixels(frame.width, frame.height, max_pixels, where)
@@ -190,8 +238,14 @@ def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300) -
                 # Tesseract, OpenCV and Pillow read palette and 1-bit PNGs directly; a decoded 8-bit
                 # copy of such a scan is larger and made Tesseract 13 % slower (BENCHMARKS.md)
                 readable = frame.mode in ("L", "RGB", "1") or (frame.mode == "P" and "transparency" not in frame.info)
-                yield Frame(i, n, converted.copy() if converted is frame else converted, _dpi(frame),
-                            derived=n > 1 or turned or not readable or kind in ("tiff", "webp"))
+                info = (_dpi(frame), n > 1 or turned or not readable or kind in ("tiff", "webp"))
+                if n == 1:  # no copy: the caller is done with it before the file is closed
+                    if converted is not frame:
+                        del upright
+                        img.close()  # the decoded original (say 1.2 GB of RGBA) is not needed any more
+                    yield Frame(i, n, converted, info[0], derived=info[1])
+                    break
+                yield Frame(i, n, converted.copy() if converted is frame else converted, info[0], derived=info[1])
     except UnreadableImage:
         raise
     except UnidentifiedImageError:
@@ -206,12 +260,16 @@ def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300) -
 
 
 def downscaled(img: Image.Image, max_side: int) -> Image.Image:
-    """A copy no larger than ``max_side`` on its long side (the image itself if already smaller)."""
+    """A copy no larger than ``max_side`` on its long side (the image itself if already smaller).
+
+    Resized straight from the image (no full-size copy first): reducing by whole factors, then
+    Lanczos, as ``Image.thumbnail`` does.
+    """
     if max(img.size) <= max_side:
         return img
-    out = img.copy()
-    out.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return out
+    scale = max_side / max(img.size)
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def thumbnail_jpeg(img: Image.Image, max_side: int = 400, quality: int = 80) -> bytes:

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from ocr.images import EXTENSIONS, UnreadableImage, describe_unsupported, iter_frames, sniff, thumbnail_jpeg
-from storage.errors import KalamosError
+from ocr.images import (DEFAULT_MAX_PAGES, EXTENSIONS, UnreadableImage, describe_unsupported, iter_frames, sniff,
+                        thumbnail_jpeg)
+from storage.errors import InvalidInput, KalamosError
 from storage.jsonio import write_json
 from storage.models import Page, PageSource
 from storage.store import Store, new_id, now_iso
 
-__all__ = ["ImportLimits", "ImportResult", "clean_filename", "import_stream", "import_paths"]
+__all__ = ["ImportLimits", "ImportResult", "clean_filename", "import_stream", "import_paths", "receive_stream"]
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,24 @@ THUMB = "thumb.jpg"
 
 @dataclass(frozen=True)
 class ImportLimits:
+    """What one import may cost (``Config.import_limits`` builds it from the settings).
+
+    Attributes:
+        max_bytes: largest file.
+        max_pixels: largest image or rendered PDF page (checked from the header, before decoding).
+        pdf_dpi: resolution at which PDF pages are rendered.
+        max_pages: most pages (TIFF frames, PDF pages) taken from one file.
+        slots: how many files are decoded at once in the whole data directory (all processes); the
+            others wait their turn, so memory stays bounded (a 300 MP page needs up to 2.7 GB).
+        slot_wait_s: how long a file waits for a slot before it is refused as "busy".
+    """
+
     max_bytes: int = 512 * 1024 * 1024
     max_pixels: int = 300_000_000
     pdf_dpi: int = 300
+    max_pages: int = DEFAULT_MAX_PAGES
+    slots: int = 2
+    slot_wait_s: float = 600.0
 
 
 @dataclass
@@ -75,20 +91,40 @@ def _describe_size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
 
 
-def _copy_limited(src: BinaryIO, dest: Path, max_bytes: int) -> tuple[str, int]:
-    """Copy a stream to ``dest`` computing its sha256; stop as soon as it passes ``max_bytes``."""
+def _read(src: BinaryIO) -> bytes:
+    try:
+        return src.read(CHUNK)
+    except Exception as exc:  # noqa: BLE001 - any failure of the source (a closed connection, a chunked
+        # body without its end) means the file did not arrive whole
+        raise InvalidInput("the upload was interrupted before the end of the file; nothing was kept, "
+                           f"please upload it again ({type(exc).__name__})") from None
+
+
+def receive_stream(src: BinaryIO, dest: Path, max_bytes: int, declared_size: int | None = None) -> tuple[str, int]:
+    """Copy an upload to ``dest``, computing its sha256; returns (sha256, size).
+
+    Raises ``InvalidInput`` as soon as it passes ``max_bytes``, when the stream fails, and when fewer
+    (or more) bytes arrive than the request announced: a connection closed midway must never
+    leave a truncated file that looks complete.
+    """
+    if declared_size is not None and declared_size > max_bytes:
+        raise InvalidInput(f"the file is {_describe_size(declared_size)}, larger than the limit of "
+                           f"{_describe_size(max_bytes)} (KALAMOS_MAX_FILE_MB)")
     digest = hashlib.sha256()
     size = 0
     with open(dest, "wb") as out:
-        while chunk := src.read(CHUNK):
+        while chunk := _read(src):
             size += len(chunk)
             if size > max_bytes:
-                raise UnreadableImage(
+                raise InvalidInput(
                     f"the file is larger than the limit of {_describe_size(max_bytes)} (KALAMOS_MAX_FILE_MB)")
             digest.update(chunk)
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
+    if declared_size is not None and size != declared_size:
+        raise InvalidInput(f"the upload was cut off: {_describe_size(size)} of the announced "
+                           f"{_describe_size(declared_size)} arrived; nothing was kept, please upload it again")
     return digest.hexdigest(), size
 
 
@@ -101,14 +137,11 @@ def import_stream(store: Store, project_id: str, document_id: str, stream: Binar
     def failed(reason: str) -> ImportResult:
         return ImportResult(shown, "failed", f"{shown}: {reason}", warnings=warnings)
 
-    if declared_size is not None and declared_size > limits.max_bytes:
-        return failed(f"the file is {_describe_size(declared_size)}, larger than the limit of "
-                      f"{_describe_size(limits.max_bytes)} (KALAMOS_MAX_FILE_MB)")
     try:
         existing = {p.source.sha256: (i, p) for i, p in enumerate(store.list_pages(project_id, document_id), 1)}
         with store.staging() as staged:
             upload = staged / "upload"
-            sha, size = _copy_limited(stream, upload, limits.max_bytes)
+            sha, size = receive_stream(stream, upload, limits.max_bytes, declared_size)
             if size == 0:
                 return failed("the file is empty (0 bytes)")
             with open(upload, "rb") as fh:
@@ -122,7 +155,8 @@ def import_stream(store: Store, project_id: str, document_id: str, stream: Binar
                 return ImportResult(shown, "skipped",
                                     f"{shown}: skipped, the same file is already page {number} ({page.source.filename})",
                                     warnings=warnings)
-            pages = _make_pages(staged, upload, kind, sha, size, shown, document_id, limits)
+            with store.slot("import", limits.slots, limits.slot_wait_s):
+                pages = _make_pages(staged, upload, kind, sha, size, shown, document_id, limits)
             store.commit_pages(project_id, document_id, staged, pages)
     except UnreadableImage as exc:
         return failed(str(exc))
@@ -142,7 +176,8 @@ def _make_pages(staged: Path, upload: Path, kind: str, sha: str, size: int, show
     original_name = f"{sha}{EXTENSIONS[kind]}"
     (staged / "originals").mkdir()
     pages: list[Page] = []
-    for frame in iter_frames(upload, kind, max_pixels=limits.max_pixels, pdf_dpi=limits.pdf_dpi):
+    for frame in iter_frames(upload, kind, max_pixels=limits.max_pixels, pdf_dpi=limits.pdf_dpi,
+                             max_pages=limits.max_pages):
         page_id = new_id("page")
         folder = staged / "pages" / page_id
         folder.mkdir(parents=True)

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
-from storage.errors import CorruptRecord, InvalidInput, NotFound
+from storage.errors import Busy, CorruptRecord, InvalidInput, NotFound
 from storage.jsonio import fsync_dir, read_json, write_json
 from storage.models import Document, Page, Project
 
@@ -39,7 +39,7 @@ __all__ = ["Store", "new_id", "check_id", "now_iso", "clean_name"]
 
 log = logging.getLogger(__name__)
 
-_ID_RE = re.compile(r"^[a-z]{1,3}-[0-9a-f]{12}$")
+_ID_RE = re.compile(r"[a-z]{1,3}-[0-9a-f]{12}")  # matched whole (fullmatch: no trailing newline)
 _PREFIX = {"project": "p", "document": "d", "page": "pg", "job": "j", "model": "m", "line": "ln", "run": "r"}
 MAX_NAME = 120
 
@@ -51,7 +51,7 @@ def new_id(kind: str) -> str:
 
 def check_id(kind: str, value: object) -> str:
     """Return ``value`` if it is a well-formed id of that kind, else raise ``InvalidInput``."""
-    if not isinstance(value, str) or not _ID_RE.match(value) or not value.startswith(_PREFIX[kind] + "-"):
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value) or not value.startswith(_PREFIX[kind] + "-"):
         raise InvalidInput(f"{value!r} is not a valid {kind} id")
     return value
 
@@ -105,8 +105,16 @@ class Store:
         """Resolve ``path`` and refuse it unless it lies inside the data directory."""
         resolved = path.resolve()
         if resolved != self.root and self.root not in resolved.parents:
-            raise InvalidInput(f"{path} is outside the data directory")
+            raise InvalidInput(f"{self.shown(path)} leads outside the data directory; Kalamos does not follow it")
         return resolved
+
+    def shown(self, path: Path) -> str:
+        """A path as it may be shown to a user: relative to the data directory, never the server's
+        absolute path (which tells a visitor how the server is laid out)."""
+        try:
+            return Path(os.path.normpath(Path(path).absolute())).relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(path).name
 
     @staticmethod
     def _lock(folder: Path) -> FileLock:
@@ -121,6 +129,31 @@ class Store:
             yield path
         finally:
             shutil.rmtree(path, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def slot(self, kind: str, slots: int, wait_s: float) -> Iterator[None]:
+        """Hold one of ``slots`` places for heavy work of a kind, shared by every process of the data
+        directory (file locks: a place held by a killed process is free again at once). Waits up
+        to ``wait_s`` seconds for a place, then raises ``Busy``."""
+        folder = self.root / "tmp" / ".slots"
+        folder.mkdir(exist_ok=True)
+        locks = [FileLock(str(folder / f"{kind}-{i}.lock")) for i in range(max(1, slots))]
+        deadline = time.monotonic() + wait_s
+        while True:
+            for lock in locks:
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    continue
+                try:
+                    yield
+                finally:
+                    lock.release()
+                return
+            if time.monotonic() >= deadline:
+                raise Busy(f"the server is busy with {len(locks)} other {kind}(s) at the moment; "
+                           "please try again in a few minutes")
+            time.sleep(0.25)
 
     def _to_trash(self, what: str, ident: str, path: Path) -> Path:
         dest = self.root / "trash" / f"{time.strftime('%Y%m%d-%H%M%S')}-{what}-{ident}"
@@ -334,7 +367,25 @@ class Store:
         """Remove staging folders left by crashed imports; returns how many."""
         removed = 0
         for entry in (self.root / "tmp").iterdir():
+            if entry.name.startswith("."):  # the slots' lock files
+                continue
             if time.time() - entry.stat().st_mtime > older_than_s:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
+        return removed
+
+    def clean_partial_writes(self, older_than_s: float = 3600) -> int:
+        """Remove the temporary files of atomic writes whose writer was killed before its rename
+        (``.<name>.<random>.tmp`` beside a record); returns how many. Only old ones: a file of a
+        write in progress in another process is seconds old."""
+        removed = 0
+        limit = time.time() - older_than_s
+        for folder, _dirs, files in os.walk(self.root):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    path = Path(folder) / name
+                    with contextlib.suppress(OSError):
+                        if path.lstat().st_mtime < limit:
+                            path.unlink()
+                            removed += 1
         return removed
