@@ -16,7 +16,7 @@ from ocr.hocr import OcrLine, parse_hocr, parse_tsv
 
 __all__ = ["TesseractError", "languages", "check_language", "recognize", "run_tesseract", "run_on_array", "ocr_page", "ocr_line"]
 
-_LANG_RE = re.compile(r"^[A-Za-z0-9_\-]+(\+[A-Za-z0-9_\-]+)*$")
+_LANG_RE = re.compile(r"^[A-Za-z0-9_\-]+(\+[A-Za-z0-9_\-]+)*\Z")
 
 
 class TesseractError(RuntimeError):

@@ -168,20 +168,21 @@ def _scaled(line: Line, sx: float, sy: float) -> Line:
 
 def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[Path],
               image_dirs: Sequence[Path] = (), status: str = "verified", replace: bool = False,
-              limits: ImportLimits = ImportLimits()) -> ImportReport:
+              limits: ImportLimits = ImportLimits(), replace_hint: str = "with --replace") -> ImportReport:
     """Attach the lines of PAGE/ALTO/TSV files to the document's pages, matched by image file name.
 
     A page image not yet in the document is imported when it lies beside the file (or in its
     ``imgs/`` folder, or in ``image_dirs``). A page that has lines already is left alone unless
     ``replace``. Lines with text get ``status`` (default verified: it is ground truth), the others
-    are empty. Every problem is reported by file and page; the rest is imported.
+    are empty. Every problem is reported by file and page; the rest is imported. ``replace_hint``
+    says, in the words of the caller's interface, how to replace lines (``with --replace``).
     """
     report = ImportReport()
     for path in files:
         try:
             imported = read_gt_file(path)
-        except (FormatError, OSError) as exc:
-            report.failed.append(str(exc) if isinstance(exc, FormatError) else f"{path.name}: {exc}")
+        except (FormatError, OSError, ValueError, ArithmeticError) as exc:
+            report.failed.append(str(exc) if isinstance(exc, FormatError) else f"{path.name}: cannot be read ({exc})")
             continue
         for ip in imported:
             where = f"{path.name}: page image {ip.image_filename!r}"
@@ -204,7 +205,7 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
             existing = line_store.line_count(store, project_id, document_id, page.id)
             if existing and not replace:
                 report.messages.append(f"{where}: the page has {existing} line(s) already; left as it is "
-                                       "(replace them with --replace)")
+                                       f"(replace them {replace_hint})")
                 continue
             sx = page.width / ip.width if ip.width else 1.0
             sy = page.height / ip.height if ip.height else 1.0

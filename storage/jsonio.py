@@ -2,6 +2,10 @@
 
 A reader therefore sees either the old or the new file, never a half-written one, even when the
 writing process is killed with SIGKILL or the machine loses power after ``write_json`` returned.
+
+Every file of the data directory gets the same mode: 0666 minus the process's umask (0644 with the
+usual umask 022; 0660 with umask 007 for a directory a group shares), records as well as images.
+Only the secret key is private (0600).
 """
 
 from __future__ import annotations
@@ -14,10 +18,28 @@ from typing import Any
 
 from storage.errors import CorruptRecord
 
-__all__ = ["SCHEMA_VERSION", "write_json", "read_json", "write_bytes_atomic", "fsync_dir"]
+__all__ = ["SCHEMA_VERSION", "FILE_MODE", "write_json", "read_json", "write_bytes_atomic", "fsync_dir"]
 
 #: Version of the on-disk record format; every record carries it as ``schema_version``.
 SCHEMA_VERSION = 1
+
+
+def _process_umask() -> int:
+    """The umask, read without changing it (``os.umask`` can only be read by setting it, which
+    would race with other threads); read once, when the module is imported."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)  # not Linux: at import time no other thread of ours is writing yet
+    os.umask(old)
+    return old
+
+
+#: Mode of every file Kalamos writes (see the module's docstring).
+FILE_MODE = 0o666 & ~_process_umask()
 
 
 def fsync_dir(path: Path) -> None:
@@ -34,6 +56,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600: records would differ from the images beside them
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -55,6 +78,14 @@ def write_json(path: Path, record: dict[str, Any]) -> None:
     write_bytes_atomic(path, data)
 
 
+def shown_path(path: Path) -> str:
+    """A record's path for a message: from ``projects/`` on (or its last three parts), never the
+    server's absolute path."""
+    parts = Path(path).parts
+    start = len(parts) - 1 - parts[::-1].index("projects") if "projects" in parts else max(0, len(parts) - 3)
+    return "/".join(parts[start:])
+
+
 def read_json(path: Path) -> dict[str, Any]:
     """Read a record; refuse one that is not JSON, not an object, or from a newer schema."""
     try:
@@ -63,12 +94,12 @@ def read_json(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorruptRecord(f"{path} is not valid JSON ({exc})") from exc
+        raise CorruptRecord(f"{shown_path(path)} is not valid JSON ({exc})") from exc
     if not isinstance(record, dict):
-        raise CorruptRecord(f"{path} does not hold a JSON object")
+        raise CorruptRecord(f"{shown_path(path)} does not hold a JSON object")
     version = record.get("schema_version")
     if not isinstance(version, int) or version > SCHEMA_VERSION:
         raise CorruptRecord(
-            f"{path} has schema_version {version!r}; this Kalamos reads up to {SCHEMA_VERSION}"
+            f"{shown_path(path)} has schema_version {version!r}; this Kalamos reads up to {SCHEMA_VERSION}"
         )
     return record

@@ -29,7 +29,7 @@ __all__ = ["MODEL_NAME_RULE", "check_model_name", "system_models", "list_models"
            "model_file", "register_model", "import_model", "download_model", "rename_model", "delete_model",
            "project_tessdata", "system_model_path"]
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}\Z")
 MODEL_NAME_RULE = "letters, digits and _ (starting with a letter, at most 40): Tesseract uses it as a language code"
 SYSTEM_TESSDATA = (Path("/usr/share/tesseract-ocr/5/tessdata"), Path("/usr/share/tessdata"), Path("/usr/local/share/tessdata"))
 DOWNLOAD_LIMIT = 1024 * 1024 * 1024  #: no Tesseract model is near 1 GB; a bigger answer is not a model

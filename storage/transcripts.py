@@ -44,6 +44,11 @@ def page_text(store: Store, project_id: str, document_id: str, page: Page) -> st
     return "\n".join(ln.text for ln in _lines(store, project_id, document_id, page)) + "\n"
 
 
+def _hocr_quoted(name: str) -> str:
+    """A file name inside an hOCR ``title`` property: its quotes and semicolons would end the value."""
+    return name.replace('"', "'").replace(";", ",")
+
+
 def hocr_bytes(store: Store, project_id: str, document_id: str, pages: list[tuple[int, Page]]) -> bytes:
     ns = "http://www.w3.org/1999/xhtml"
     root = etree.Element(f"{{{ns}}}html", nsmap={None: ns})
@@ -55,7 +60,8 @@ def hocr_bytes(store: Store, project_id: str, document_id: str, pages: list[tupl
     body = etree.SubElement(root, f"{{{ns}}}body")
     for number, page in pages:
         div = etree.SubElement(body, f"{{{ns}}}div", attrib={"class": "ocr_page", "id": f"page_{number}",
-                               "title": f'image "{page.source.filename}"; bbox 0 0 {page.width} {page.height}; ppageno {number - 1}'})
+                               "title": f'image "{_hocr_quoted(page.source.filename)}"; bbox 0 0 {page.width} {page.height}; '
+                                        f'ppageno {number - 1}'})
         band = page_band(store, project_id, document_id, page)
         for i, ln in enumerate(_lines(store, project_id, document_id, page), 1):
             x0, y0, x1, y1 = (int(round(v)) for v in bbox(line_outline(ln, band)))

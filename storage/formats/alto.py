@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from ocr.geometry import bbox
-from storage.formats import FormatError, ImportedPage
+from storage.formats import FormatError, ImportedPage, image_size, number
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
 from storage.models import Line
 
@@ -62,10 +62,7 @@ def write_alto(image_filename: str, width: int, height: int,
 
 
 def _f(el: etree._Element, attr: str, where: str) -> float:
-    try:
-        return float(el.get(attr, ""))
-    except ValueError:
-        raise FormatError(f"{where}: {attr}={el.get(attr)!r} is not a number") from None
+    return number(el.get(attr, ""), attr, where)
 
 
 def read_alto(data: bytes, name: str) -> ImportedPage:
@@ -81,8 +78,8 @@ def read_alto(data: bytes, name: str) -> ImportedPage:
     page = root.find(f"{q('Layout')}/{q('Page')}")
     if page is None:
         raise FormatError(f"{name}: no Layout/Page element")
-    width = int(float(page.get("WIDTH", "0") or 0)) or None
-    height = int(float(page.get("HEIGHT", "0") or 0)) or None
+    width = image_size(page.get("WIDTH"), "Page WIDTH", name)
+    height = image_size(page.get("HEIGHT"), "Page HEIGHT", name)
     result = ImportedPage((fname.text or "").strip() if fname is not None else "", width, height)
     for i, el in enumerate(page.iter(q("TextLine")), 1):
         where = f"{name}, line {el.get('ID', i)}"

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from ocr.geometry import bbox
-from storage.formats import FormatError, ImportedPage
+from storage.formats import FormatError, ImportedPage, image_size
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
 from storage.models import Line
 
@@ -78,10 +78,8 @@ def read_page_xml(data: bytes, name: str) -> ImportedPage:
     page = next((c for c in root if local(c) == "Page"), None)
     if page is None:
         raise FormatError(f"{name}: no Page element")
-    try:
-        width, height = int(float(page.get("imageWidth", "0"))), int(float(page.get("imageHeight", "0")))
-    except ValueError:
-        raise FormatError(f"{name}: imageWidth/imageHeight are not numbers") from None
+    width = image_size(page.get("imageWidth"), "imageWidth", name)
+    height = image_size(page.get("imageHeight"), "imageHeight", name)
     result = ImportedPage(page.get("imageFilename", ""), width or None, height or None)
     for i, el in enumerate(page.iter(f"{{{etree.QName(page).namespace}}}TextLine"), 1):
         coords = next((c for c in el if local(c) == "Coords"), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.formats import FormatError, ImportedPage
+from storage.formats import FormatError, ImportedPage, number
 from storage.models import Line
 
 __all__ = ["read_tsv"]
@@ -22,10 +22,9 @@ def read_tsv(data: bytes, name: str) -> list[ImportedPage]:
         if len(parts) < 3:
             raise FormatError(f"{name}, row {n}: expected image<TAB>x0 y0 x1 y1<TAB>text, found {len(parts)} column(s)")
         image, box, line_text = parts[0].strip(), parts[1].split(), "\t".join(parts[2:])
-        try:
-            x0, y0, x1, y1 = (float(v) for v in box)
-        except ValueError:
-            raise FormatError(f"{name}, row {n}: the box {parts[1]!r} is not four numbers") from None
+        if len(box) != 4:
+            raise FormatError(f"{name}, row {n}: the box {parts[1][:60]!r} is not four numbers")
+        x0, y0, x1, y1 = (number(v, "the box", f"{name}, row {n}") for v in box)
         if x1 <= x0 or y1 <= y0:
             raise FormatError(f"{name}, row {n}: the box {parts[1]!r} is empty")
         page = pages.setdefault(image, ImportedPage(image, None, None))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from storage.formats import FormatError
+from storage.formats import FormatError, number
 
 __all__ = ["parse_xml", "points_attr", "parse_points", "local", "XML_PARSER"]
 
@@ -44,7 +44,7 @@ def parse_points(text: str | None, name: str) -> list[list[float]]:
     """Both ``x,y x,y`` and ``x y x y`` (older ALTO)."""
     if not text:
         return []
-    nums = [float(v) for v in _NUM.findall(text)]
+    nums = [number(v, "a point", name) for v in _NUM.findall(text)]
     if len(nums) % 2:
         raise FormatError(f"{name}: the points {text[:60]!r} are not x,y pairs")
     return [[nums[i], nums[i + 1]] for i in range(0, len(nums), 2)]
