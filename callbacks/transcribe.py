@@ -18,11 +18,20 @@ from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.lineimages import line_outline, page_band
 from storage.lines import LineConflict
-from storage.ocrruns import RunSpec, evaluate_run, list_runs, run_ocr
+from storage.ocrruns import RunSpec, evaluate_run, list_runs, resume_run, run_ocr
 from storage.ocrmodels import project_tessdata
 from storage.processing import PREVIEW_SIDE
 
-__all__ = ["register", "fold"]
+__all__ = ["register", "fold", "run_label"]
+
+
+def run_label(record: dict[str, Any]) -> str:
+    """A run in the picker: when, with what, and whether it was interrupted (then resumable)."""
+    label = f"{record['started'][:16].replace('T', ' ')} · {record['spec']['model']} · {record['spec']['mode']}"
+    if record.get("state") in ("running", "interrupted"):
+        read = sum(st.get("status") != "waiting" for st in record["pages"].values())
+        label += f" · {record['state']} ({read} of {len(record['pages'])} pages read)"
+    return label
 
 
 def fold(text: str) -> str:
@@ -57,33 +66,43 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
 
     @app.callback(
         Output(ids.TR_RUN_STATUS, "children"), Output(ids.TR_REV, "data", allow_duplicate=True),
-        Input(ids.TR_RUN, "n_clicks"),
+        Input(ids.TR_RUN, "n_clicks"), Input(ids.TR_RESUME, "n_clicks"),
         State(ids.SELECTION, "data"), State(ids.TR_PAGES, "value"), State(ids.TR_MODEL, "value"),
         State(ids.TR_MODE, "value"), State(ids.TR_PSM, "value"), State(ids.TR_PREPROCESSED, "value"),
-        State(ids.TR_REV, "data"),
+        State(ids.TR_RUN_PICK, "value"), State(ids.TR_REV, "data"),
         background=True,
-        running=[(Output(ids.TR_RUN, "disabled"), True, False), (Output(ids.TR_CANCEL, "disabled"), False, True)],
+        running=[(Output(ids.TR_RUN, "disabled"), True, False), (Output(ids.TR_RESUME, "disabled"), True, False),
+                 (Output(ids.TR_CANCEL, "disabled"), False, True)],
         cancel=[Input(ids.TR_CANCEL, "n_clicks")],
         progress=[Output(ids.TR_PROGRESS, "value"), Output(ids.TR_PROGRESS, "max"), Output(ids.TR_PROGRESS, "label")],
         prevent_initial_call=True,
     )
-    def run(set_progress, _n: int, selection: dict | None, page_ids: list[str] | None, model: list[str] | None,  # type: ignore[no-untyped-def]
-            mode: str, psm: str, preprocessed: bool, rev: int):
+    def run(set_progress, _n: int, _resume: int, selection: dict | None, page_ids: list[str] | None,  # type: ignore[no-untyped-def]
+            model: list[str] | None, mode: str, psm: str, preprocessed: bool, run_id: str | None, rev: int):
         where = selected_document(selection)
         if not where:
             return dbc.Alert("Choose a document first.", color="warning"), no_update
-        if not model:
+        resume = ctx.triggered_id == ids.TR_RESUME
+        if not (model or resume):
             return dbc.Alert("Choose at least one model.", color="warning"), no_update
-        spec = RunSpec("+".join(model), int(psm or 3), mode or "page", bool(preprocessed),  # type: ignore[arg-type]
-                       str(project_tessdata(store, where[0])))
         set_progress((0, 1, "starting…"))
+
+        def report(done: int, total: int, left: float) -> None:
+            set_progress((done, total, f"{done} / {total} pages · ~{left:.0f} s left"))
+
         try:
-            record = run_ocr(store, *where, page_ids or None, spec, None,
-                             lambda done, total, left: set_progress((done, total, f"{done} / {total} pages · ~{left:.0f} s left")))
+            if resume:
+                record = resume_run(store, *where, run_id or "", None, report)
+            else:
+                spec = RunSpec("+".join(model or []), int(psm or 3), mode or "page", bool(preprocessed),  # type: ignore[arg-type]
+                               str(project_tessdata(store, where[0])))
+                record = run_ocr(store, *where, page_ids or None, spec, None, report)
         except (KalamosError, TesseractError) as exc:
-            return dbc.Alert(str(exc), color="danger"), no_update
+            return dbc.Alert(str(exc), color="danger"), (rev or 0) + 1
+        spec_model, spec_mode = record["spec"]["model"], record["spec"]["mode"]
         failed = [(record["order"].index(pid) + 1, st["error"]) for pid, st in record["pages"].items() if st["status"] == "failed"]
-        text = f"Read {len(record['pages']) - len(failed)} of {len(record['pages'])} page(s) with {spec.model} ({spec.mode} mode)."
+        text = (f"{'Resumed and finished' if resume else 'Read'} {len(record['pages']) - len(failed)} of "
+                f"{len(record['pages'])} page(s) with {spec_model} ({spec_mode} mode).")
         if failed:
             return dbc.Alert([text, html.Ul([html.Li(f"page {n}: {e}") for n, e in failed], className="mb-0")],
                              color="warning", className="kalamos-run-done py-2"), (rev or 0) + 1
@@ -198,9 +217,13 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
         where = selected_document(selection)
         if not where:
             return [], None
-        options = [{"label": f"{r['started'][:16].replace('T', ' ')} · {r['spec']['model']} · {r['spec']['mode']}", "value": r["id"]}
-                   for r in list_runs(store, *where)]
+        options = [{"label": run_label(r), "value": r["id"]} for r in list_runs(store, *where)]
         return options, options[0]["value"] if options else None
+
+    @app.callback(Output(ids.TR_RESUME, "style"), Input(ids.TR_RUN_PICK, "value"), Input(ids.TR_RUN_PICK, "options"))
+    def resume_button(run_id: str | None, options: list[dict] | None):
+        chosen = next((o for o in options or [] if o["value"] == run_id), None)
+        return {} if chosen and "interrupted" in chosen["label"] else {"display": "none"}
 
     @app.callback(Output(ids.TR_EVAL, "children"), Input(ids.TR_RUN_PICK, "value"), Input(ids.TR_LINES, "data"),
                   State(ids.SELECTION, "data"))

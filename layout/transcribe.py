@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layout import ids
+from layout.plotting import plot_text
 from layout.annotate import PALETTE
 
 __all__ = ["build", "review_figure", "review_rows", "conf_colour", "eval_table"]
@@ -93,7 +94,10 @@ def build() -> html.Div:
                     html.Div(id=ids.TR_SEARCH_RESULTS, className="small"),
                     html.Hr(className="my-2"),
                     html.Div([html.Span("Error rates against verified lines, run ", className="small fw-bold"),
-                              dbc.Select(id=ids.TR_RUN_PICK, options=[], size="sm", className="d-inline-block w-auto")]),
+                              dbc.Select(id=ids.TR_RUN_PICK, options=[], size="sm", className="d-inline-block w-auto"),
+                              dbc.Button("Resume this run", id=ids.TR_RESUME, size="sm", color="warning", outline=True,
+                                         className="ms-1", style={"display": "none"},
+                                         title="Read the pages this interrupted run had not read yet")]),
                     html.Div(id=ids.TR_EVAL, className="small"),
                     html.Hr(className="my-2"),
                     html.Div(id=ids.TR_EXPORTS, className="small"),
@@ -129,7 +133,7 @@ def review_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], sele
             ys.append(p[1] + 0.5 * (ln["outline"][-1][1] - ln["outline"][0][1]) if n else p[1])
             cd.append(ln["id"])
             conf = "" if ln.get("conf") is None else f", confidence {ln['conf']:.0f}"
-            tx.append(f"{ln['number']}. {ln['text'][:60]} ({ln['status']}{conf})")
+            tx.append(f"{ln['number']}. {plot_text(ln['text'][:60])} ({ln['status']}{conf})")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", customdata=cd, hovertext=tx, hoverinfo="text",
                              marker=dict(size=16, opacity=0.01, color="#000")))
     return fig

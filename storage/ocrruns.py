@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from ocr.geometry import apply, invert
 from ocr.hocr import OcrLine
@@ -28,7 +28,7 @@ from ocr.metrics import Score, score
 from ocr.tesseract import TesseractError, check_language, ocr_line, ocr_page
 from storage import lines as line_store
 from storage.autolines import find_lines
-from storage.errors import InvalidInput, KalamosError, NotFound
+from storage.errors import Busy, InvalidInput, KalamosError, NotFound
 from storage.jsonio import read_json, write_json
 from storage.lineimages import cut_line, page_band, work_image
 from storage.lines import LineConflict
@@ -36,10 +36,12 @@ from storage.models import Line, Page
 from storage.processing import processed_path
 from storage.store import Store, check_id, new_id, now_iso
 
-__all__ = ["RunSpec", "run_ocr", "list_runs", "get_run", "page_result", "evaluate_run", "PageEval", "default_jobs"]
+__all__ = ["RunSpec", "run_ocr", "resume_run", "run_state", "list_runs", "get_run", "page_result", "evaluate_run", "PageEval",
+           "default_jobs"]
 
 log = logging.getLogger(__name__)
 Mode = Literal["page", "lines"]
+RunState = Literal["finished", "running", "interrupted"]
 PSMS = (1, 3, 4, 6, 11, 12, 13)
 
 
@@ -87,9 +89,11 @@ def list_runs(store: Store, project_id: str, document_id: str) -> list[dict[str,
     runs = []
     for path in folder.glob("r-*.json") if folder.exists() else []:
         try:
-            runs.append(read_json(path))
+            record = read_json(path)
         except (KalamosError, OSError):
             continue
+        record["state"] = run_state(store, project_id, document_id, record)
+        runs.append(record)
     return sorted(runs, key=lambda r: r.get("started", ""), reverse=True)
 
 
@@ -166,13 +170,32 @@ def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page,
             "image": "preprocessed" if work.processed else "original"}
 
 
+def _running_lock(folder: Path, run_id: str) -> FileLock:
+    """Held by the process reading a run's pages, for as long as it reads them: a run that is not
+    finished while nobody holds its lock was interrupted (its process died or the server stopped)."""
+    return FileLock(str(folder / f".{run_id}.running"))
+
+
+def run_state(store: Store, project_id: str, document_id: str, record: dict[str, Any]) -> RunState:
+    """``finished``, ``running`` (a process is reading its pages) or ``interrupted`` (resumable)."""
+    if record.get("finished"):
+        return "finished"
+    lock = _running_lock(_runs_dir(store, project_id, document_id), record["id"])
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return "running"
+    lock.release()
+    return "interrupted"
+
+
 def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[str] | None, spec: RunSpec,
             jobs: int | None = None, progress: Callable[[int, int, float], None] | None = None) -> dict[str, Any]:
     """OCR the pages (all when None) with ``jobs`` Tesseract processes at once; returns the run record.
 
     ``progress(done, total, seconds_left)`` is called after each page. A page that fails is recorded
     with its error and the others go on. Results are written page by page as they finish, so an
-    interrupted run keeps what it did.
+    interrupted run keeps what it did, and ``resume_run`` reads the rest.
     """
     spec.check()
     pages = store.list_pages(project_id, document_id)
@@ -186,9 +209,52 @@ def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[
     folder.mkdir(exist_ok=True)
     record: dict[str, Any] = {"id": run_id, "spec": asdict(spec), "started": now_iso(), "finished": None,
                               "pages": {p.id: {"status": "waiting"} for p in pages}, "order": [p.id for p in pages]}
+    running = _running_lock(folder, run_id)
+    with running:
+        with FileLock(str(folder / f".{run_id}.lock")):
+            write_json(folder / f"{run_id}.json", record)
+        return _read_pages(store, project_id, document_id, run_id, pages, spec, jobs, progress)
+
+
+def resume_run(store: Store, project_id: str, document_id: str, run_id: str, jobs: int | None = None,
+               progress: Callable[[int, int, float], None] | None = None) -> dict[str, Any]:
+    """Read the pages an interrupted run had not read yet (with the run's own settings); returns
+    the record. Refused while another process is reading the run, and for a finished run."""
+    record = get_run(store, project_id, document_id, run_id)
+    folder = _runs_dir(store, project_id, document_id)
+    running = _running_lock(folder, run_id)
+    try:
+        running.acquire(timeout=0)
+    except Timeout:
+        raise Busy("This OCR run is being read right now (in another window or process).") from None
+    try:
+        record = get_run(store, project_id, document_id, run_id)
+        if record.get("finished"):
+            raise InvalidInput("This OCR run is finished; there is nothing to resume.")
+        spec = RunSpec(**{k: v for k, v in record["spec"].items() if k in RunSpec.__dataclass_fields__}).check()
+        todo = {pid for pid, st in record["pages"].items() if st.get("status") == "waiting"}
+        pages = [p for p in store.list_pages(project_id, document_id) if p.id in todo]
+        gone = todo - {p.id for p in pages}
+        with FileLock(str(folder / f".{run_id}.lock")):
+            record = read_json(folder / f"{run_id}.json")
+            for pid in gone:  # deleted since: say so rather than wait for them for ever
+                record["pages"][pid] = {"status": "failed", "error": "the page was deleted before it was read"}
+            record["resumed"] = [*record.get("resumed", []), now_iso()]
+            if not pages:
+                record["finished"] = now_iso()
+            write_json(folder / f"{run_id}.json", {k: v for k, v in record.items() if k != "schema_version"})
+        if not pages:
+            return record
+        return _read_pages(store, project_id, document_id, run_id, pages, spec, jobs, progress)
+    finally:
+        running.release()
+
+
+def _read_pages(store: Store, project_id: str, document_id: str, run_id: str, pages: list[Page], spec: RunSpec,
+                jobs: int | None, progress: Callable[[int, int, float], None] | None) -> dict[str, Any]:
+    """Read ``pages`` for the run (whose running lock the caller holds), recording each as it ends."""
+    folder = _runs_dir(store, project_id, document_id)
     lock = FileLock(str(folder / f".{run_id}.lock"))
-    with lock:
-        write_json(folder / f"{run_id}.json", record)
 
     def one(page: Page) -> tuple[str, dict[str, Any]]:
         t0 = time.perf_counter()
@@ -205,6 +271,7 @@ def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[
 
     started = time.perf_counter()
     done = 0
+    record = get_run(store, project_id, document_id, run_id)
     with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as pool:
         futures = [pool.submit(one, p) for p in pages]
         for fut in as_completed(futures):
@@ -213,7 +280,7 @@ def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[
             with lock:
                 record = read_json(folder / f"{run_id}.json")
                 record["pages"][page_id] = status
-                if done == len(pages):
+                if all(st.get("status") != "waiting" for st in record["pages"].values()):
                     record["finished"] = now_iso()
                 write_json(folder / f"{run_id}.json", {k: v for k, v in record.items() if k != "schema_version"})
             if progress:

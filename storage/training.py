@@ -46,6 +46,7 @@ __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "ge
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
+PID_FILE = "lstmtraining.pid"  #: in a job folder while its lstmtraining runs (its process id)
 RUNNING = ("preparing", "training", "finishing")
 RESUMABLE = ("prepared", "failed", *RUNNING)  #: statuses of a job that can be run (again) when nothing runs it
 #: Network sizes for training from scratch (VGSL; ``###`` becomes the unicharset size). "small" is
@@ -494,6 +495,8 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
         except FileNotFoundError:
             raise TrainingError("lstmtraining is missing (Debian: apt-get install tesseract-ocr)") from None
         assert proc.stdout is not None
+        pid_file = log_path.parent / PID_FILE  # lstmtraining has its own session: who must stop it finds it here
+        pid_file.write_text(str(proc.pid))
         try:
             for line in proc.stdout:
                 log.write(line)
@@ -520,6 +523,7 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
             raise
         finally:
             code = proc.wait()
+            pid_file.unlink(missing_ok=True)
             job["trained_seconds"] = already + time.monotonic() - started
     if not stopped and code != 0:
         how = f"was killed (signal {-code})" if code < 0 else f"stopped with code {code}"
