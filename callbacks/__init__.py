@@ -19,6 +19,6 @@ def register_all(app: Dash, store: Store, config: Config) -> None:
     shell.register(app, store)
     upload.register(app, store, config)
     preprocess.register(app, store)
-    annotate.register(app, store)
+    annotate.register(app, store, config)
     transcribe.register(app, store)
     train.register(app, store, config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import json
 import re
 from typing import Any
 
@@ -11,6 +11,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import clicked, model_options, page_options, selected_document
 from callbacks.routes import export_url, line_url, processed_view_url
+from config import Config
 from layout import ids
 from layout.annotate import line_rows, page_figure
 from ocr.geometry import apply, invert
@@ -19,7 +20,6 @@ from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.autolines import find_lines, prefill_lines
-from storage.groundtruth import import_gt
 from storage.lineimages import Band, line_outline, page_band
 from storage.lines import LineConflict
 from storage.models import Line
@@ -92,7 +92,7 @@ def view_lines(data: dict) -> list[dict[str, Any]]:
     return out
 
 
-def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short function per user action
+def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - one short function per user action
     def load_data(where: tuple[str, str], page_id: str, view: str) -> tuple[dict, str | None]:
         page = store.get_page(*where, page_id)
         band = page_band(store, *where, page)
@@ -462,24 +462,24 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
             text += " Problems: " + "; ".join(report.problems[:5])
         return (rev or 0) + 1, *say(text, "warning" if report.problems else "info")
 
-    @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.PAGES_REV, "data", allow_duplicate=True),
-                  *MESSAGE, Input(ids.AN_IMPORT, "contents"), State(ids.AN_IMPORT, "filename"),
-                  State(ids.AN_IMPORT_REPLACE, "value"), State(ids.SELECTION, "data"), State(ids.AN_REV, "data"),
-                  State(ids.PAGES_REV, "data"), prevent_initial_call=True)
-    def import_files(contents: list[str] | None, names: list[str] | None, replace: bool, selection: dict | None,
-                     rev: int, pages_rev: int):
+    @app.callback(Output(ids.AN_IMPORT_SPEC, "children"), Input(ids.SELECTION, "data"))
+    def import_target(selection: dict | None):
         where = selected_document(selection)
-        if not (where and contents):
-            return no_update, no_update, *say("Choose a document first.", "warning")
-        with store.staging() as tmp:
-            paths = []
-            for i, (content, name) in enumerate(zip(contents, names or [])):
-                safe = re.sub(r"[^\w.\-]", "_", (name or f"file{i}").rsplit("/", 1)[-1])[:100] or f"file{i}"
-                path = tmp / f"{i:03d}-{safe}"
-                path.write_bytes(base64.b64decode(content.split(",", 1)[1]))
-                paths.append(path)
-            report = import_gt(store, *where, paths, replace=bool(replace))
-        items = [html.Li(m) for m in report.messages] + [html.Li(f, className="text-danger") for f in report.failed]
-        body = [f"Imported {report.lines} line(s) on {report.pages} page(s).", html.Ul(items, className="mb-0")] if items else \
-            f"Imported {report.lines} line(s) on {report.pages} page(s)."
-        return (rev or 0) + 1, (pages_rev or 0) + 1, *say(body, "warning" if report.failed else "success")
+        if not where:
+            return ""
+        return json.dumps({"url": f"/api/import-gt/{where[0]}/{where[1]}", "max_bytes": config.max_file_bytes,
+                           "mode": "batch", "fields": {"replace": ids.AN_IMPORT_REPLACE}})
+
+    @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.PAGES_REV, "data", allow_duplicate=True),
+                  *MESSAGE, Input(ids.AN_IMPORT_RESULT, "data"), State(ids.AN_REV, "data"), State(ids.PAGES_REV, "data"),
+                  prevent_initial_call=True)
+    def imported(batch: dict | None, rev: int, pages_rev: int):
+        results = (batch or {}).get("results") or []
+        if not results:
+            return no_update, no_update, *say("", "info")
+        report = results[-1]
+        items = [html.Li(m) for m in report.get("messages", [])] + \
+                [html.Li(f, className="text-danger") for f in report.get("failed", [])]
+        body = [report["message"], html.Ul(items, className="mb-0")] if items else report["message"]
+        colour = "danger" if report["status"] == "failed" else "warning" if report.get("failed") else "success"
+        return (rev or 0) + 1, (pages_rev or 0) + 1, *say(body, colour)

@@ -18,11 +18,12 @@ from flask import Flask, Response, jsonify, request, send_file
 from PIL import Image
 
 from config import Config
-from ocr.images import encode_preview, load_array, png_bytes, thumbnail_jpeg, to_page_mode
+from ocr.images import encode_preview, load_array, png_bytes, sniff, thumbnail_jpeg, to_page_mode
 from storage import InvalidInput, KalamosError, NotFound, Store
-from storage.ingest import THUMB, ImportLimits, import_stream
+from storage.ingest import THUMB, clean_filename, import_stream, receive_stream
 from storage.jsonio import write_bytes_atomic
-from storage.groundtruth import FORMATS, export_tesstrain, export_xml
+from storage.groundtruth import FORMATS, export_tesstrain, export_xml, import_gt
+from storage.ocrmodels import import_model
 from storage.lineimages import line_image
 from storage.lines import list_lines
 from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
@@ -68,12 +69,16 @@ def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | N
     return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?page={page_id}" if page_id else "")
 
 
-_PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))$")
+_PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))\Z")
 
 
-def _send(path: Path, mimetype: str, cache: str) -> Response:
-    """A file from the data directory, with conditional requests and the given Cache-Control."""
-    resp = send_file(path, mimetype=mimetype, conditional=True)
+def _send(store: Store, path: Path, mimetype: str, cache: str) -> Response:
+    """A file from the data directory, with conditional requests and the given Cache-Control.
+
+    The path is resolved first: a symbolic link (or a ``..``) that leads outside the data directory
+    is refused, whatever route built the path.
+    """
+    resp = send_file(store.inside(path), mimetype=mimetype, conditional=True)
     resp.headers["Cache-Control"] = cache
     return resp
 
@@ -94,14 +99,14 @@ def register(server: Flask, store: Store, config: Config) -> None:
         if not path.exists():  # regenerate a thumbnail removed by hand
             with Image.open(store.page_image_path(project_id, document_id, page)) as img:
                 write_bytes_atomic(path, thumbnail_jpeg(to_page_mode(img)[0]))
-        return _send(path, "image/jpeg", "private, max-age=31536000, immutable")
+        return _send(store, path, "image/jpeg", "private, max-age=31536000, immutable")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/image")
     def page_image(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
         page = store.get_page(project_id, document_id, page_id)
         path: Path = store.page_image_path(project_id, document_id, page)
         mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
-        return _send(path, mimetype, "private, max-age=3600")
+        return _send(store, path, mimetype, "private, max-age=3600")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/preview/<name>")
     def page_preview(project_id: str, document_id: str, page_id: str, name: str):  # type: ignore[no-untyped-def]
@@ -114,7 +119,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
             path = store.inside(store.page_dir(project_id, document_id, page_id) / "cache" / name)
             if not path.exists():
                 return _error(404, "This preview is no longer cached; change a setting to make it again.")
-        return _send(path, "image/png" if name.endswith(".png") else "image/jpeg", "private, max-age=86400")
+        return _send(store, path, "image/png" if name.endswith(".png") else "image/jpeg", "private, max-age=86400")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/line/<line_id>.png")
     def line_png(project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
@@ -134,7 +139,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
             for old in cached.parent.glob(f"line-{line_id}-*.png"):
                 if old != cached:
                     old.unlink(missing_ok=True)
-        return _send(cached, "image/png", "private, max-age=86400")
+        return _send(store, cached, "image/png", "private, max-age=86400")
 
     @server.get("/files/<project_id>/<document_id>/<page_id>/processed.img")
     def processed_view(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
@@ -154,7 +159,7 @@ def register(server: Flask, store: Store, config: Config) -> None:
             data, suffix = encode_preview(arr)
             cached = folder / f"view-{key}{suffix}"
             write_bytes_atomic(cached, data)
-        return _send(cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
+        return _send(store, cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
 
     @server.get("/export/<project_id>/<document_id>/<fmt>.zip")
     def export_zip(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
@@ -207,9 +212,60 @@ def register(server: Flask, store: Store, config: Config) -> None:
             return _error(400, "The PDF resolution must be a whole number of dpi.")
         if not MIN_DPI <= dpi <= MAX_DPI:
             return _error(400, f"The PDF resolution must be between {MIN_DPI} and {MAX_DPI} dpi.")
-        filename = unquote(request.headers.get("X-Kalamos-Filename", "")) or "unnamed"
-        limits = ImportLimits(max_bytes=config.max_file_bytes, max_pixels=config.max_pixels, pdf_dpi=dpi)
+        if "X-Kalamos-Filename" not in request.headers:  # sent by Kalamos' page; a plain form post cannot set it
+            return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
+        filename = unquote(request.headers["X-Kalamos-Filename"]) or "unnamed"
+        limits = config.import_limits(dpi)
         result = import_stream(store, project_id, document_id, request.stream, filename, limits,
                                declared_size=request.content_length)
         log.info("upload %s: %s", filename, result.message)
         return jsonify(result.to_dict()), 200
+
+    @server.post("/api/models/<project_id>/import")
+    def import_model_file(project_id: str):  # type: ignore[no-untyped-def]
+        """A ``.traineddata`` streamed as the raw body (header X-Kalamos-Filename; ``?name=`` the model's name)."""
+        store.get_project(project_id)
+        if "X-Kalamos-Filename" not in request.headers:
+            return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
+        filename = clean_filename(unquote(request.headers["X-Kalamos-Filename"]))[0]
+        name = (request.args.get("name") or "").strip() or filename.split(".")[0]
+        try:
+            with store.staging() as tmp:
+                path = tmp / "upload.traineddata"
+                receive_stream(request.stream, path, config.max_file_bytes, request.content_length)
+                model = import_model(store, project_id, path, name, extra={"source": filename})
+        except KalamosError as exc:
+            return jsonify({"status": "failed", "filename": filename, "message": f"{filename}: {exc}"}), 200
+        return jsonify({"status": "imported", "filename": filename, "model": model["name"],
+                        "message": f"Imported {model['name']}: {model['kind']} model, "
+                                   f"{model['unicharset_size']} characters."}), 200
+
+    @server.post("/api/import-gt/<project_id>/<document_id>")
+    def import_ground_truth(project_id: str, document_id: str):  # type: ignore[no-untyped-def]
+        """PAGE XML / ALTO / TSV files, with page images they name, as one multipart batch
+        (field ``files``; ``?replace=1`` replaces the lines of pages that have some)."""
+        store.get_document(project_id, document_id)
+        files = request.files.getlist("files")
+        if not files:
+            return _error(400, "No files were sent (multipart field 'files').")
+        with store.staging() as tmp:
+            gt_files = []
+            for i, f in enumerate(files):
+                shown = clean_filename(f.filename or f"file{i}")[0]
+                path = tmp / "batch" / shown  # one folder, names kept: an XML file finds the images it names
+                if path.exists():
+                    path = tmp / f"batch-{i}" / shown
+                path.parent.mkdir(exist_ok=True)
+                f.save(path)
+                with open(path, "rb") as fh:
+                    if sniff(fh.read(16)) is None:  # not an image: a ground-truth file
+                        gt_files.append(path)
+            if not gt_files:
+                return jsonify({"status": "failed", "message": f"Among the {len(files)} file(s) there is no PAGE XML, "
+                                "ALTO or TSV file; page images alone are uploaded in the Upload tab."}), 200
+            report = import_gt(store, project_id, document_id, gt_files, replace=request.args.get("replace") == "1",
+                               limits=config.import_limits(), replace_hint="by ticking “replace existing lines”")
+        return jsonify({"status": "failed" if report.failed and not report.lines else "imported",
+                        "lines": report.lines, "pages": report.pages, "images": report.images_imported,
+                        "messages": report.messages, "failed": report.failed,
+                        "message": f"Imported {report.lines} line(s) on {report.pages} page(s)."}), 200

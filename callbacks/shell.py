@@ -199,4 +199,5 @@ def register(app: Dash, store: Store) -> None:
         except KalamosError as exc:
             return False, no_update, no_update, str(exc), "danger", True
         what = p["action"].split("-", 1)[1].capitalize()
-        return False, (catalog_rev or 0) + 1, (pages_rev or 0) + 1, f"{what} moved to {where}.", "info", True
+        return (False, (catalog_rev or 0) + 1, (pages_rev or 0) + 1,
+                f"{what} moved to {store.shown(where)} in the data directory (move it back to restore it).", "info", True)

@@ -3,11 +3,9 @@ or cancel it; manage the models (import, download, rename, delete) and show thei
 
 from __future__ import annotations
 
-import base64
-import tempfile
+import json
 import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -319,25 +317,25 @@ def register(app: Dash, store: Store, config: Config) -> None:
             return _alert(str(exc), "danger"), no_update
         return _alert(f"{name} moved to the trash.", "success"), time.time()
 
+    @app.callback(Output(ids.TN_IMPORT_SPEC, "children"), Input(ids.SELECTION, "data"))
+    def import_target(selection: dict | None):
+        project = _project(selection)
+        if not project:
+            return ""
+        return json.dumps({"url": f"/api/models/{project}/import", "max_bytes": config.max_file_bytes,
+                           "mode": "each", "fields": {"name": ids.TN_IMPORT_NAME}})
+
     @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
                   Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
-                  Input(ids.TN_IMPORT, "contents"), State(ids.TN_IMPORT, "filename"), State(ids.TN_IMPORT_NAME, "value"),
-                  State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def import_file(contents: str | None, filename: str | None, name: str | None, selection: dict | None):
-        project = _project(selection)
-        if not (project and contents):
-            return _alert("Choose a project first.", "warning"), no_update
-        name = (name or "").strip() or Path(filename or "model").name.split(".")[0]
-        try:
-            data = base64.b64decode(contents.split(",", 1)[1])
-            with tempfile.NamedTemporaryFile(suffix=".traineddata", dir=store.root / "tmp") as tmp:
-                tmp.write(data)
-                tmp.flush()
-                model = models_store.import_model(store, project, Path(tmp.name), name, extra={"source": filename})
-        except (KalamosError, ValueError, IndexError) as exc:
-            return _alert(f"{filename}: {exc}", "danger", "kalamos-model-error"), no_update
-        return _alert(f"Imported {model['name']}: {model['kind']} model, {model['unicharset_size']} characters.",
-                      "success", "kalamos-model-done"), time.time()
+                  Input(ids.TN_IMPORT_RESULT, "data"), prevent_initial_call=True)
+    def imported(batch: dict | None):
+        results = (batch or {}).get("results") or []
+        if not results:
+            return no_update, no_update
+        [result] = results[-1:]
+        if result.get("status") != "imported":
+            return _alert(result.get("message", "The import failed."), "danger", "kalamos-model-error"), no_update
+        return _alert(result["message"], "success", "kalamos-model-done"), time.time()
 
     @app.callback(
         Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layout import ids
+from layout.plotting import plot_text
 
 __all__ = ["build", "page_figure", "line_rows", "STATUS_COLOURS", "PALETTE"]
 
@@ -55,10 +56,17 @@ def _exchange() -> html.Div:
         [
             html.Span("Ground truth: export verified lines of this document as ", className="small"),
             html.Span(id=ids.AN_EXPORT_LINKS, className="small"),
-            dcc.Upload(html.Span("… or import PAGE XML / ALTO / TSV files (drop or click)", className="small text-decoration-underline"),
-                       id=ids.AN_IMPORT, multiple=True, className="d-inline-block ms-3", style={"cursor": "pointer"}),
+            html.Div(html.Span("… or import PAGE XML / ALTO / TSV files, with their page images if they are new "
+                               "(drop or click)", className="small text-decoration-underline"),
+                     id=ids.AN_IMPORT, className="kalamos-dropzone kalamos-dropzone-inline ms-3",
+                     **{"data-spec": ids.AN_IMPORT_SPEC, "data-progress": ids.AN_IMPORT_PROGRESS,
+                        "data-result": ids.AN_IMPORT_RESULT, "data-label": "Choose ground-truth files to import",
+                        "data-accept": ".xml,.tsv,.txt,.jpg,.jpeg,.png,.tif,.tiff,.webp"}),
             dbc.Checkbox(id=ids.AN_IMPORT_REPLACE, label="replace existing lines", value=False,
                          className="d-inline-block ms-2 small"),
+            html.Div(id=ids.AN_IMPORT_SPEC, hidden=True),
+            html.Span(id=ids.AN_IMPORT_PROGRESS, className="small ms-2 text-muted", role="status"),
+            dcc.Store(id=ids.AN_IMPORT_RESULT),
         ],
         className="mb-1",
     )
@@ -187,7 +195,7 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
             hit_x.append(a[0] + (b[0] - a[0]) * t)
             hit_y.append(a[1] + (b[1] - a[1]) * t)
             hit_id.append(ln["id"])
-            hit_text.append(f"{ln['number']}. {ln['text'][:60] or '(no text)'}")
+            hit_text.append(f"{ln['number']}. {plot_text(ln['text'][:60]) or '(no text)'}")
     fig.add_trace(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0), hoverinfo="skip"))
     if band_x:
         fig.add_trace(go.Scatter(x=band_x, y=band_y, mode="lines", line=dict(color="rgba(28,126,214,0.35)", width=1),

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layout import ids
+from layout.plotting import plot_text
 from ocr.metrics import RATE_COLUMNS
 
 __all__ = ["build", "curve_figure", "models_table", "jobs_table", "evaluation_view", "summary_view"]
@@ -82,11 +83,19 @@ def _manager() -> html.Div:
             ], size="sm")), md=5),
         ], className="g-2 align-items-end"),
         dbc.Row([
-            dbc.Col(_field("Import a .traineddata", dbc.InputGroup([
-                dbc.Input(id=ids.TN_IMPORT_NAME, size="sm", placeholder="name (default: the file's)"),
-                dcc.Upload(dbc.Button("Choose file…", size="sm", color="secondary", outline=True), id=ids.TN_IMPORT,
-                           accept=".traineddata", max_size=400 * 1024 * 1024),
-            ], size="sm")), md=5),
+            dbc.Col(_field("Import a .traineddata", html.Div([
+                dbc.InputGroup([
+                    dbc.Input(id=ids.TN_IMPORT_NAME, size="sm", placeholder="name (default: the file's)"),
+                    html.Div("Choose or drop a file…", id=ids.TN_IMPORT,
+                             className="kalamos-dropzone kalamos-dropzone-inline btn btn-sm btn-outline-secondary",
+                             **{"data-spec": ids.TN_IMPORT_SPEC, "data-progress": ids.TN_IMPORT_PROGRESS,
+                                "data-result": ids.TN_IMPORT_RESULT, "data-accept": ".traineddata",
+                                "data-multiple": "false", "data-label": "Choose a .traineddata file to import"}),
+                ], size="sm"),
+                html.Div(id=ids.TN_IMPORT_SPEC, hidden=True),
+                html.Span(id=ids.TN_IMPORT_PROGRESS, className="small text-muted", role="status"),
+                dcc.Store(id=ids.TN_IMPORT_RESULT),
+            ])), md=5),
             dbc.Col(_field("Download", dbc.InputGroup([
                 dbc.Select(id=ids.TN_SOURCE, options=[], size="sm"),
                 dbc.Input(id=ids.TN_DOWNLOAD_NAME, size="sm", placeholder="name"),
@@ -128,7 +137,7 @@ def curve_figure(points: list[dict[str, Any]], title: str = "Character error rat
                              mode="lines+markers"))
     fig.add_trace(go.Scatter(x=[p["iteration"] for p in evals], y=[p["eval_cer"] for p in evals], name="evaluation CER",
                              mode="lines+markers"))
-    fig.update_layout(margin=dict(l=40, r=10, t=30, b=40), title=title, xaxis_title="iteration", yaxis_title="CER %",
+    fig.update_layout(margin=dict(l=40, r=10, t=30, b=40), title=plot_text(title), xaxis_title="iteration", yaxis_title="CER %",
                       yaxis_rangemode="tozero", legend=dict(x=0.7, y=0.95))
     return fig
 
