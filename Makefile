@@ -34,12 +34,13 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: run test debs debs-test venv venv-test bench clean-venv help
+.PHONY: run test screenshots debs debs-test venv venv-test bench clean-venv help
 
 help:
 	@echo "make run    install what is missing, then serve Kalamos on http://$(HOST):$(PORT) (data in ./data)"
 	@echo "make test   install what is missing (with Chromium), then run the whole test suite"
 	@echo "make bench  run the benchmarks and print their figures (see BENCHMARKS.md)"
+	@echo "make screenshots  run the browser tests and write the README's pictures (docs/img)"
 
 debs:
 	$(call ensure_debs,$(DEBS_RUN))
@@ -67,6 +68,9 @@ run: debs venv
 
 test: debs-test venv-test
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+screenshots: debs-test venv-test
+	KALAMOS_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
 
 bench: debs venv-test
 	$(VENV)/bin/python -m bench

@@ -84,8 +84,59 @@ class Server:
             self.proc.kill()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        subprocess.run(["pkill", "-KILL", "-f", f"lstmtraining.*{self.data_dir}"], check=False)
+        stop_trainings(self.data_dir)
         self.log.close()
+
+
+def stop_trainings(data_dir: Path) -> None:
+    """Stop the lstmtraining processes of a data directory's jobs (each has its own session and
+    writes its process id into its job folder), by their process group."""
+    for pid_file in data_dir.glob("projects/*/training/*/lstmtraining.pid"):
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError, OSError):
+            os.killpg(int(pid_file.read_text().strip()), signal.SIGKILL)
+
+
+class GunicornServer:
+    """Kalamos served as on a lab server: gunicorn, ``-w 1 --threads 4`` (stopped by its process group)."""
+
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 1) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "KALAMOS_DATA_DIR": str(data_dir), **(extra_env or {})}
+        self.log = open(data_dir.parent / f"gunicorn-{self.port}.log", "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "4", "-b",
+                                      f"127.0.0.1:{self.port}", "--timeout", "60", "app:server"], cwd=REPO, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {Path(self.log.name).read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start in 60 s")
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path) -> Iterator[GunicornServer]:
+    srv = GunicornServer(tmp_path / "data")
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture
@@ -154,6 +205,17 @@ def page(browser, server: Server):  # type: ignore[no-untyped-def]
     tab.set_default_timeout(20_000)
     yield tab
     context.close()
+
+
+DOCS_IMG = REPO / "docs" / "img"
+
+
+def readme_screenshot(page, name: str, **kw) -> None:  # type: ignore[no-untyped-def]
+    """Write ``docs/img/<name>`` for the README, only when asked (``make screenshots`` sets
+    KALAMOS_SCREENSHOTS=1): ``make test`` leaves the checkout as it found it."""
+    if os.environ.get("KALAMOS_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_IMG / name), **kw)
 
 
 def eventually(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ short real fine-tune that yields a model Tesseract uses, stop-and-keep-best, res
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,7 @@ from ocr.training import Sample, make_lstmf, missing_characters, parse_best_chec
 from storage import InvalidInput, Store
 from storage.jsonio import read_json, write_json
 from storage.ocrmodels import import_model, list_models, model_path
-from storage.training import (JobBusy, TrainSpec, create_job, curve, discard_job, interrupted_jobs, is_running, list_jobs,
+from storage.training import (PID_FILE, JobBusy, TrainSpec, create_job, curve, discard_job, interrupted_jobs, is_running, list_jobs,
                               request_stop, run_job)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -235,7 +236,7 @@ def test_cancel_kill_resume_busy_and_full_disk(tmp_path: Path, gt_folder: Path, 
 
     def kill() -> None:
         _wait_for_training(store, p.id, job["id"])
-        subprocess.run(["pkill", "-KILL", "-f", f"lstmtraining.*{folder}"], check=False)
+        os.kill(int((folder / PID_FILE).read_text()), signal.SIGKILL)  # by its process id
 
     threading.Thread(target=kill, daemon=True).start()
     failed = run_job(store, p.id, job["id"])
@@ -278,11 +279,14 @@ def test_ctrl_c_in_the_cli_stops_lstmtraining_and_leaves_a_resumable_job(tmp_pat
     for line in proc.stdout:  # wait for the first curve point
         if line.startswith("iteration"):
             break
+    [pid_file] = data.glob(f"projects/*/training/*/{PID_FILE}")
+    trainer = int(pid_file.read_text())
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "--resume" in err and "Traceback" not in err
     time.sleep(1)
-    assert subprocess.run(["pgrep", "-f", f"lstmtraining.*{data}"], capture_output=True).returncode == 1  # none left
+    with pytest.raises(ProcessLookupError):  # lstmtraining is gone too
+        os.kill(trainer, 0)
     store = Store(data)
     [project] = store.list_projects()
     [job] = interrupted_jobs(store, project.id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import eventually
+from conftest import eventually, readme_screenshot
 
 from storage import Store
 from storage import lines as line_store
@@ -20,7 +20,6 @@ from storage.ingest import ImportLimits, import_paths
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 
 def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -74,8 +73,7 @@ def test_draw_type_beta_code_enter_reload_export(page, server, commentary_pages:
     field.press("Enter")
     expect(page.locator(".kalamos-warning")).to_have_count(0)
     expect(page.locator("#annotate-list")).to_contain_text("μῆνιν ἄειδε θεά")
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "annotate.png"))
+    readme_screenshot(page, "annotate.png")
 
     page.reload()
     expect(page.locator("#annotate-list .list-group-item")).to_have_count(1)

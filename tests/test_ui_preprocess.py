@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import eventually
+from conftest import eventually, readme_screenshot
 
 from storage import Store
 from storage.ingest import ImportLimits, import_paths
@@ -16,7 +16,6 @@ from storage.processing import processed_path
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 
 def after_image(page) -> str:  # type: ignore[no-untyped-def]
@@ -54,7 +53,7 @@ def test_pipeline_preview_apply_and_reload(page, server, shared_data: Path) -> N
     k_box.press("Tab")
     page.wait_for_function(f"document.querySelectorAll('#preprocess-graph image')[1]?.getAttribute('href') !== {sauvola!r}")
     assert after_image(page) != sauvola
-    page.screenshot(path=str(DOCS_IMG / "preprocess.png"))
+    readme_screenshot(page, "preprocess.png")
     eventually(lambda: store.get_document(p.id, d.id).settings["pipeline"][-1],
                lambda last: last["op"] == "binarize" and last["params"]["k"] == 0.45)
 

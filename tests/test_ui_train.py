@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from conftest import readme_screenshot
+
 from storage import Store
 from storage.ingest import ImportLimits, import_paths
 from storage.lines import add_lines
@@ -21,7 +23,6 @@ from storage.training import TrainSpec, create_job
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 GRC = Path("/usr/share/tesseract-ocr/5/tessdata/grc.traineddata")
 
 
@@ -90,9 +91,8 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     expect(page.locator(".kalamos-worst tbody tr").first).to_be_visible()
     assert page.locator(".kalamos-worst ins, .kalamos-worst del").count() > 0  # the character diff
     expect(page.locator(".kalamos-jobs tbody tr").first).to_contain_text("done", timeout=10_000)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
     page.locator("#train-curve").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS_IMG / "train.png"), full_page=True)
+    readme_screenshot(page, "train.png", full_page=True)
 
     page.fill("#train-rename-name", "synaxarion")
     page.click("#train-rename")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from conftest import readme_screenshot
+
 from storage import Store
 from storage import lines as line_store
 from storage.groundtruth import export_tesstrain
@@ -16,7 +18,6 @@ from storage.ingest import ImportLimits, import_paths
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 
 def test_ocr_correct_verify_reload(page, server, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -54,8 +55,7 @@ def test_ocr_correct_verify_reload(page, server, shared_data: Path, tmp_path: Pa
     [line] = verified()
     assert line.text == "ἐλθόντες εἰς τὴν πόλιν" and line.conf is None
     expect(page.locator("#transcribe-eval")).to_contain_text("CER")
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "transcribe.png"))
+    readme_screenshot(page, "transcribe.png")
 
     page.reload()
     expect(page.locator("#transcribe-list")).to_contain_text("ἐλθόντες εἰς τὴν πόλιν")
@@ -71,3 +71,32 @@ def test_ocr_correct_verify_reload(page, server, shared_data: Path, tmp_path: Pa
     # export links serve the transcription
     resp = page.request.get(server.url + page.locator("#transcribe-export-doc-txt").get_attribute("href"))
     assert resp.ok and "ἐλθόντες εἰς τὴν πόλιν" in resp.text()
+
+
+def test_an_interrupted_run_is_listed_and_resumed(page, server, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    """A run whose process died (a server restart) says so, and Resume reads only the pages left."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    store = Store(server.data_dir)
+    p = store.create_project("Gazis")
+    d = store.create_document(p.id, "Two pages")
+    import_paths(store, p.id, d.id, sorted((shared_data / "gazis-pages").glob("*.jpg"))[:2], ImportLimits())
+    script = (f"import os, sys; sys.path.insert(0, {str(REPO)!r}); from storage import Store; "
+              f"from storage.ocrruns import RunSpec, run_ocr; "
+              f"run_ocr(Store({str(server.data_dir)!r}), {p.id!r}, {d.id!r}, None, RunSpec('grc', 6), 1, "
+              f"lambda *a: os._exit(9))")
+    assert subprocess.run([sys.executable, "-c", script], timeout=300).returncode == 9
+    page.goto(server.url)
+    page.get_by_role("tab", name="Transcribe").click()
+    picker = page.locator("#transcribe-run-pick")
+    expect(picker).to_contain_text("interrupted (1 of 2 pages read)")
+    page.click("#transcribe-resume")
+    expect(page.locator(".kalamos-run-done")).to_contain_text("Resumed and finished 2 of 2 page(s)", timeout=120_000)
+    from storage.ocrruns import list_runs
+
+    [run] = list_runs(store, p.id, d.id)
+    assert run["state"] == "finished" and [st["status"] for st in run["pages"].values()] == ["done", "done"]
+    expect(page.locator("#transcribe-resume")).to_be_hidden()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from conftest import readme_screenshot
+
 pytestmark = pytest.mark.browser
 
-DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 
 def create(page, which: str, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -36,8 +36,7 @@ def test_upload_two_pages_and_a_corrupt_file(page, server, commentary_pages, tmp
     expect(failed).to_contain_text("damaged")
     expect(page.locator(".kalamos-upload-ok")).to_contain_text("2 page(s)")
     page.wait_for_function("Array.from(document.images).filter(i => i.src.includes('thumb')).every(i => i.complete && i.naturalWidth > 0)")
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "upload.png"))
+    readme_screenshot(page, "upload.png")
 
     page.reload()
     expect(page.locator(".kalamos-page")).to_have_count(2)
