@@ -46,9 +46,10 @@ def create_app(config: Config | None = None) -> Dash:
         background_callback_manager=guarded_manager(config),
     )
     app.server.secret_key = secret
-    install_request_guards(app.server, config)
     app.layout = shell.build
     register_all(app, store, config)
+    background = frozenset(out for out, cb in app.callback_map.items() if cb.get("background"))
+    install_request_guards(app.server, config, background, app._background_manager.issued)  # noqa: SLF001
     return app
 
 

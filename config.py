@@ -58,6 +58,11 @@ class Config:
         max_pixels: largest accepted image or rendered PDF page, in pixels (``KALAMOS_MAX_MEGAPIXELS``).
         pdf_dpi: default resolution at which PDF pages are rasterised (``KALAMOS_PDF_DPI``).
         max_pages: most pages (TIFF frames, PDF pages) taken from one file (``KALAMOS_MAX_PAGES``).
+        max_file_pixels: most pixels of all the pages of one file (``KALAMOS_MAX_FILE_MEGAPIXELS``).
+        job_slots: background jobs (OCR runs, preprocessing, pre-fill, downloads) running at once; the
+            others wait (``KALAMOS_JOB_SLOTS``); trainings have their own (``KALAMOS_TRAINING_SLOTS``).
+        max_jobs: background jobs started and not finished (running or waiting) above which a new one
+            is refused (``KALAMOS_MAX_JOBS``).
         import_slots: files decoded at once by the whole server, the others wait (``KALAMOS_IMPORT_SLOTS``).
         max_request_mb: largest request body other than a page or model upload, e.g. a Dash
             callback or a ground-truth import (``KALAMOS_MAX_REQUEST_MB``).
@@ -78,7 +83,11 @@ class Config:
     max_pixels: int = 300_000_000
     pdf_dpi: int = 300
     max_pages: int = 1000
+    max_file_pixels: int = 3_000_000_000
     import_slots: int = 2
+    job_slots: int = 2
+    training_slots: int = 1
+    max_jobs: int = 16
     max_request_mb: int = 32
     secret_key: str | None = None
     allowed_hosts: tuple[str, ...] = ()
@@ -100,7 +109,11 @@ class Config:
             max_pixels=_env_int("KALAMOS_MAX_MEGAPIXELS", 300) * 1_000_000,
             pdf_dpi=_env_int("KALAMOS_PDF_DPI", 300),
             max_pages=_env_int("KALAMOS_MAX_PAGES", 1000),
+            max_file_pixels=_env_int("KALAMOS_MAX_FILE_MEGAPIXELS", 3000) * 1_000_000,
             import_slots=_env_int("KALAMOS_IMPORT_SLOTS", 2),
+            job_slots=_env_int("KALAMOS_JOB_SLOTS", 2),
+            training_slots=_env_int("KALAMOS_TRAINING_SLOTS", 1),
+            max_jobs=_env_int("KALAMOS_MAX_JOBS", 16),
             max_request_mb=_env_int("KALAMOS_MAX_REQUEST_MB", 32),
             secret_key=os.environ.get("KALAMOS_SECRET_KEY") or None,
             allowed_hosts=tuple(h.strip().lower() for h in os.environ.get("KALAMOS_ALLOWED_HOSTS", "").split(",")
@@ -126,4 +139,5 @@ class Config:
         from storage.ingest import ImportLimits
 
         return ImportLimits(max_bytes=self.max_file_bytes, max_pixels=self.max_pixels,
-                            pdf_dpi=pdf_dpi or self.pdf_dpi, max_pages=self.max_pages, slots=self.import_slots)
+                            pdf_dpi=pdf_dpi or self.pdf_dpi, max_pages=self.max_pages,
+                            max_file_pixels=self.max_file_pixels, slots=self.import_slots)

@@ -1,36 +1,86 @@
-/* Annotate keyboard flow: Alt+↓ / Alt+↑ (or Page Down / Page Up in the text field) go to the
- * next / previous line, saving what was typed; the field keeps the focus. */
+/* Clientside callbacks of the Annotate and Transcribe tabs (registered in callbacks/annotate.py and
+ * callbacks/transcribe.py): what only rearranges data the browser already holds is done here,
+ * without a round trip to the server. The ids follow one convention (layout/ids.py): for a tab
+ * prefix P, the editor's state element is P-edit-state, its field P-text, and the stores it uses are
+ * P-selected and P-saved; its message box is P-editor-box. */
 (function () {
   "use strict";
-  document.addEventListener("keydown", function (ev) {
-    var field = document.getElementById("annotate-text");
-    if (!field) { return; }
-    var inField = ev.target === field;
-    var next = (ev.altKey && ev.key === "ArrowDown") || (inField && ev.key === "PageDown");
-    var prev = (ev.altKey && ev.key === "ArrowUp") || (inField && ev.key === "PageUp");
-    if (!next && !prev) { return; }
-    var button = document.getElementById(next ? "annotate-next" : "annotate-prev");
-    if (!button || button.offsetParent === null) { return; }
-    ev.preventDefault();
-    button.click();
-    field.focus();
-  });
-})();
+  var dc = window.dash_clientside = window.dash_clientside || {};
+  var nu = function () { return dc.no_update; };
 
-/* Autosave: the text field sends its value on Enter and on leaving it (debounce=True); while the
- * person types, this sends it after 0.7 s without a keystroke, so nothing typed waits for a click. */
-(function () {
-  "use strict";
-  var timer = null;
-  document.addEventListener("input", function (ev) {
-    var field = ev.target;
-    if (!field || field.id !== "annotate-text") { return; }
-    if (timer) { clearTimeout(timer); }
-    timer = setTimeout(function () {
-      timer = null;
-      if (window.dash_clientside && window.dash_clientside.set_props) {
-        window.dash_clientside.set_props("annotate-text", {value: field.value});
-      }
-    }, 700);
-  });
+  function summary(line) {
+    if (!line) { return null; }
+    return {id: line.id, kind: line.kind, status: line.status, text: line.text, rev: line.rev, above: line.above,
+            below: line.below, conf: line.conf === undefined ? null : line.conf};
+  }
+
+  dc.kalamos = {
+    /* The selected line, where it stands, and the order of the lines (for Enter and Alt+↓). */
+    currentLine: function (selected, data) {
+      if (!data || !data.lines) { return null; }
+      var order = data.lines.map(function (l) { return l.id; });
+      var i = order.indexOf(selected);
+      return {page: data.page, key: data.key, band: data.band, line: i >= 0 ? summary(data.lines[i]) : null,
+              number: i + 1, total: order.length, order: order};
+    },
+
+    /* The lines to review in the Transcribe tab, least sure first, verified ones last. */
+    reviewLine: function (selected, data) {
+      if (!data || !data.lines) { return null; }
+      var lines = data.lines.slice();
+      var i = lines.map(function (l) { return l.id; }).indexOf(selected);
+      var key = function (l) { return [l.status === "verified" ? 1 : 0, l.conf === null || l.conf === undefined ? 101 : l.conf]; };
+      var queue = lines.filter(function (l) { return l.status !== "verified"; }).sort(function (a, b) {
+        var ka = key(a), kb = key(b); return ka[0] - kb[0] || ka[1] - kb[1];
+      }).map(function (l) { return l.id; });
+      return {page: data.page, key: data.key, line: i >= 0 ? summary(lines[i]) : null, number: i + 1, total: lines.length,
+              order: queue, after_confirm: "queue"};
+    },
+
+    /* The text field's state for assets/editor.js: which line it holds, at which revision, where to save. */
+    editState: function (current, selection, stateId, fieldId) {
+      var prefix = stateId.replace(/-edit-state$/, "");
+      var sel = selection || {};
+      var line = current && current.line;
+      var state = {field: fieldId, page: current ? current.page : null, line: line ? line.id : null,
+                   rev: line ? line.rev : 0, text: line ? line.text : "", status: line ? line.status : null,
+                   number: current ? current.number : 0, total: current ? current.total : 0,
+                   order: current ? current.order : [], after_confirm: current && current.after_confirm || "order",
+                   url: sel.project && sel.document && current ? "/api/lines/" + sel.project + "/" + sel.document + "/" +
+                        current.page + "/" : null,
+                   selected_store: prefix + "-selected", saved_store: prefix + "-saved", box: prefix + "-editor-box"};
+      return JSON.stringify(state);
+    },
+
+    /* A save the editor made: the line as the server now has it goes into the page's lines; the
+     * undo of a text change brings back the text the line had before it was edited. */
+    mergeSaved: function (saved, data, undo) {
+      var outcome = saved && saved.outcome, line = outcome && outcome.line;
+      if (!line || !data || !data.lines || saved.page !== data.page) { return [nu(), nu()]; }
+      var i = data.lines.map(function (l) { return l.id; }).indexOf(line.id);
+      if (i < 0) { return [nu(), nu()]; }
+      var before = data.lines[i];
+      var lines = data.lines.slice();
+      lines[i] = Object.assign({}, before, line);  // keeps what the tab added (number, outline)
+      var out = Object.assign({}, data, {lines: lines});
+      if (outcome.status !== "saved") { return [out, nu()]; }
+      var keep = undo && undo.action === "update" && undo.line && undo.line.id === line.id && undo.page === data.page;
+      var record = {action: "update", page: data.page, line: keep ? undo.line : before, rev: line.rev, ids: [], index: null};
+      return [out, record];
+    },
+
+    /* The same for a tab without undo (Transcribe). */
+    mergeLine: function (saved, data) {
+      return dc.kalamos.mergeSaved(saved, data, null)[0];
+    },
+
+    statusCounts: function (data) {
+      if (!data || !data.lines) { return ""; }
+      var counts = {verified: 0, edited: 0, machine: 0, empty: 0};
+      data.lines.forEach(function (l) { counts[l.status] = (counts[l.status] || 0) + 1; });
+      var parts = ["verified", "edited", "machine", "empty"].filter(function (s) { return counts[s]; })
+        .map(function (s) { return counts[s] + " " + s; });
+      return parts.length ? parts.join(" · ") : "no lines";
+    }
+  };
 })();

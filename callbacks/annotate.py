@@ -1,4 +1,16 @@
-"""Annotate tab: lines drawn, selected, transcribed and saved at once; machine help; GT exchange."""
+"""Annotate tab: lines drawn, selected, transcribed and saved at once; machine help; GT exchange.
+
+How the tab keeps ground truth honest (services/editing.py holds the rules): the text field is
+driven by ``assets/editor.js``, which saves what is typed straight to ``/api/lines/…`` (as *edited*;
+Enter and ✓ confirm, *verified*), one save per line at a time, each with the revision the editor
+showed, and reports each save to the ``annotate-saved`` store. Nothing here saves text when a line
+is opened, clicked or left.
+
+How the tab stays light: the browser keeps the page's lines (``annotate-lines``); the figure and the
+list are drawn whole only when the page or its shapes change (``annotate-draw``); a selection or a
+save changes them with a ``Patch`` (two shapes, one line's colour and hover text, one row), and the
+selected line's details are computed in the browser (``annotate-current``, assets/annotate.js).
+"""
 
 from __future__ import annotations
 
@@ -7,25 +19,26 @@ import re
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, html, no_update
 
-from callbacks.common import clicked, model_options, page_options, selected_document
+from callbacks.common import clicked, job_slot, model_options, page_options, selected_document
 from callbacks.routes import export_url, line_url, processed_view_url
 from config import Config
 from layout import ids
-from layout.annotate import line_rows, page_figure
+from layout.annotate import (STATUS_BADGES, line_rows, page_figure, row_class, row_content, selection_patch,
+                             status_patch)
 from ocr.geometry import apply, invert
-from ocr.greek import beta_to_greek, check_line
+from ocr.greek import check_line
 from ocr.tesseract import TesseractError
+from services import PageRef, editing
 from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.autolines import find_lines, prefill_lines
 from storage.lineimages import Band, line_outline, page_band
-from storage.lines import LineConflict
 from storage.models import Line
 from storage.processing import PREVIEW_SIDE
 
-__all__ = ["register"]
+__all__ = ["register", "path_points", "shape_geometry", "view_lines", "load_page"]
 
 MESSAGE = [Output(ids.AN_MESSAGE, "children", allow_duplicate=True), Output(ids.AN_MESSAGE, "color", allow_duplicate=True),
            Output(ids.AN_MESSAGE, "is_open", allow_duplicate=True)]
@@ -68,19 +81,6 @@ def _with(data: dict, lines: list[Line]) -> dict:
     return {**data, "lines": [ln.to_dict() for ln in lines]}
 
 
-def _replace(data: dict, line: Line) -> dict:
-    return _with(data, [line if ln.id == line.id else ln for ln in _lines(data)])
-
-
-def _neighbour(data: dict, line_id: str | None, step: int) -> str | None:
-    order = [ln.id for ln in _lines(data)]
-    if not order:
-        return None
-    if line_id not in order:
-        return order[0]
-    return order[max(0, min(len(order) - 1, order.index(line_id) + step))]
-
-
 def view_lines(data: dict) -> list[dict[str, Any]]:
     """Lines with their points in view coordinates, for the figure and the list."""
     m = data["matrix"]
@@ -92,24 +92,34 @@ def view_lines(data: dict) -> list[dict[str, Any]]:
     return out
 
 
+def load_page(store: Store, where: tuple[str, str], page_id: str, view: str) -> tuple[dict, str | None]:
+    """What the tab holds of a page: its lines, the view (original or preprocessed) and its matrix."""
+    page = store.get_page(*where, page_id)
+    band = page_band(store, *where, page)
+    note = None
+    if view == "processed" and page.processed and page.processed.get("matrix"):
+        key = page.processed["key"]
+        url, matrix = processed_view_url(*where, page_id, key), page.processed["matrix"]
+        width, height = page.processed["width"], page.processed["height"]
+    else:
+        if view == "processed":
+            note = "This page has no preprocessed image yet (Preprocess tab › Apply): showing the original."
+        url = f"/files/{where[0]}/{where[1]}/{page_id}/preview/base-{PREVIEW_SIDE}.jpg"
+        matrix, width, height = [[1, 0, 0], [0, 1, 0], [0, 0, 1]], page.width, page.height
+    lines = line_store.list_lines(store, *where, page_id)
+    return ({"page": page_id, "view": view, "key": page.processed["key"] if page.processed else "orig",
+             "url": url, "matrix": matrix, "width": width, "height": height,
+             "band": {"above": band.above, "below": band.below}, "lines": [ln.to_dict() for ln in lines]}, note)
+
+
+def _undo_of(before: Line, after: Line, page: str) -> dict[str, Any]:
+    return editing.UndoRecord("update", page, line=before.to_dict(), rev=after.rev).to_dict()
+
+
 def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - one short function per user action
-    def load_data(where: tuple[str, str], page_id: str, view: str) -> tuple[dict, str | None]:
-        page = store.get_page(*where, page_id)
-        band = page_band(store, *where, page)
-        note = None
-        if view == "processed" and page.processed and page.processed.get("matrix"):
-            key = page.processed["key"]
-            url, matrix = processed_view_url(*where, page_id, key), page.processed["matrix"]
-            width, height = page.processed["width"], page.processed["height"]
-        else:
-            if view == "processed":
-                note = "This page has no preprocessed image yet (Preprocess tab › Apply): showing the original."
-            key, url = "orig", f"/files/{where[0]}/{where[1]}/{page_id}/preview/base-{PREVIEW_SIDE}.jpg"
-            matrix, width, height = [[1, 0, 0], [0, 1, 0], [0, 0, 1]], page.width, page.height
-        lines = line_store.list_lines(store, *where, page_id)
-        return ({"page": page_id, "view": view, "key": page.processed["key"] if page.processed else "orig",
-                 "url": url, "matrix": matrix, "width": width, "height": height,
-                 "band": {"above": band.above, "below": band.below}, "lines": [ln.to_dict() for ln in lines]}, note)
+    def ref(selection: dict | None, data: dict | None) -> PageRef | None:
+        where = selected_document(selection)
+        return PageRef(where[0], where[1], data["page"]) if where and data else None
 
     @app.callback(Output(ids.AN_PAGE, "options"), Output(ids.AN_PAGE, "value"),
                   Input(ids.SELECTION, "data"), Input(ids.PAGES_REV, "data"), State(ids.AN_PAGE, "value"))
@@ -130,299 +140,272 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         return [*links, html.Span("(zip; whole project: ", className="text-muted"),
                 html.A("tesstrain", href=export_url(where[0], None, "tesstrain")), html.Span(")", className="text-muted")]
 
+    # ------------------------------------------------------------------ loading and drawing
     @app.callback(
-        Output(ids.AN_LINES, "data", allow_duplicate=True),
-        Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-        *MESSAGE,
+        Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+        Output(ids.AN_DRAW, "data", allow_duplicate=True), *MESSAGE,
         Input(ids.AN_PAGE, "value"), Input(ids.AN_VIEW, "value"), Input(ids.AN_REV, "data"),
-        State(ids.SELECTION, "data"), State(ids.AN_SELECTED, "data"),
+        State(ids.SELECTION, "data"), State(ids.AN_SELECTED, "data"), State(ids.AN_DRAW, "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def load(page_id: str | None, view: str, _rev: int, selection: dict | None, selected: str | None):
+    def load(page_id: str | None, view: str, _rev: int, selection: dict | None, selected: str | None, draw: int):
         where = selected_document(selection)
         if not (where and page_id):
-            return None, None, *NO_MESSAGE
+            return None, None, (draw or 0) + 1, *NO_MESSAGE
         try:
-            data, note = load_data(where, page_id, view or "original")
+            data, note = load_page(store, where, page_id, view or "original")
         except KalamosError as exc:
-            return None, None, *say(str(exc), "danger")
+            return None, None, (draw or 0) + 1, *say(str(exc), "danger")
         ids_ = [ln["id"] for ln in data["lines"]]
         # a valid selection is left alone (no_update), so that a reload in flight cannot undo a click made meanwhile
         keep = no_update if selected in ids_ else (ids_[0] if ids_ else None)
-        return data, keep, *(say(note, "warning") if note else NO_MESSAGE)
+        return data, keep, (draw or 0) + 1, *(say(note, "warning") if note else NO_MESSAGE)
 
-    @app.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"),
-                  Input(ids.AN_LINES, "data"), Input(ids.AN_SELECTED, "data"))
-    def draw(data: dict | None, selected: str | None):
+    @app.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"), Output(ids.AN_SHOWN, "data"),
+                  Input(ids.AN_DRAW, "data"), State(ids.AN_LINES, "data"), State(ids.AN_SELECTED, "data"))
+    def draw(_draw: int, data: dict | None, selected: str | None):
         if not data:
-            return page_figure(None, [], None), html.Div("No page: upload pages first.", className="text-muted small")
+            return page_figure(None, [], None), html.Div("No page: upload pages first.", className="text-muted small"), None
         lines = view_lines(data)
         view = {"page": f"{data['page']}-{data['view']}", "url": data["url"], "width": data["width"], "height": data["height"]}
         rows = line_rows(lines, selected) if lines else html.Div(
             "No lines yet: draw them on the page, or use “Find lines for me”.", className="text-muted small")
-        return page_figure(view, lines, selected), rows
+        return page_figure(view, lines, selected), rows, selected
 
-    @app.callback(Output(ids.AN_SELECTED, "data", allow_duplicate=True), Input(ids.AN_GRAPH, "clickData"),
-                  prevent_initial_call=True)
-    def select_on_page(click: dict | None):
-        point = ((click or {}).get("points") or [{}])[0]
-        return point.get("customdata") or no_update
+    # the selected line, its neighbours and the editor's state: computed in the browser (assets/annotate.js)
+    app.clientside_callback(ClientsideFunction("kalamos", "currentLine"), Output(ids.AN_CURRENT, "data"),
+                            Input(ids.AN_SELECTED, "data"), Input(ids.AN_LINES, "data"))
+    app.clientside_callback(ClientsideFunction("kalamos", "editState"), Output(ids.AN_EDIT_STATE, "children"),
+                            Input(ids.AN_CURRENT, "data"), State(ids.SELECTION, "data"),
+                            State(ids.AN_EDIT_STATE, "id"), State(ids.AN_TEXT, "id"))
+    app.clientside_callback(ClientsideFunction("kalamos", "mergeSaved"), Output(ids.AN_LINES, "data", allow_duplicate=True),
+                            Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
+                            Input(ids.AN_SAVED, "data"), State(ids.AN_LINES, "data"), State(ids.AN_UNDO_STORE, "data"),
+                            prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("kalamos", "statusCounts"), Output(ids.AN_COUNTS, "children"),
+                            Input(ids.AN_LINES, "data"))
 
-    @app.callback(Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-                  Input({"type": ids.AN_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
-    def select_in_list(_clicks: list[int]):
-        return ctx.triggered_id["line"] if clicked() else no_update
+    @app.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
+                  Output({"type": ids.AN_ROW, "line": ALL}, "className"), Output(ids.AN_SHOWN, "data", allow_duplicate=True),
+                  Input(ids.AN_CURRENT, "data"), State(ids.AN_SHOWN, "data"), prevent_initial_call=True)
+    def show_selection(current: dict | None, shown: str | None):
+        """The selection changed: thicken one shape and thin another, move the list's highlight."""
+        rows = ctx.outputs_list[1]
+        selected = (current or {}).get("line", {}) or {}
+        selected_id = selected.get("id")
+        if selected_id == shown:
+            return no_update, [no_update] * len(rows), no_update
+        order = (current or {}).get("order", [])
+        fig = Patch()
+        for line_id, on in ((shown, False), (selected_id, True)):
+            if line_id in order:
+                selection_patch(fig, order.index(line_id), on)
+        return fig, [row_class(r["id"]["line"] == selected_id) for r in rows], selected_id
 
-    @app.callback(
-        Output(ids.AN_TEXT, "value"), Output(ids.AN_EDITING, "data"), Output(ids.AN_ABOVE, "value"),
-        Output(ids.AN_BELOW, "value"),
-        Input(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
-    )
-    def fill_editor(selected: str | None, data: dict | None):
-        line = next((ln for ln in _lines(data) if ln.id == selected), None)
-        if line is None:
-            return "", None, None, None
-        band = (data or {}).get("band", {})
-        return line.text, line.id, line.above or band.get("above"), line.below or band.get("below")
+    @app.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
+                  Output({"type": ids.AN_ROW, "line": ALL}, "children"),
+                  Input(ids.AN_SAVED, "data"), State(ids.AN_CURRENT, "data"), prevent_initial_call=True)
+    def show_save(saved: dict | None, current: dict | None):
+        """A line's text or status changed: its colour and hover text on the page, its row in the list."""
+        rows = ctx.outputs_list[1]
+        line = ((saved or {}).get("outcome") or {}).get("line")
+        order = (current or {}).get("order", [])
+        if not line or (saved or {}).get("page") != (current or {}).get("page") or line["id"] not in order:
+            return no_update, [no_update] * len(rows)
+        index = order.index(line["id"])
+        view = {**line, "number": index + 1}
+        fig = Patch()
+        status_patch(fig, index, view)
+        return fig, [row_content(view) if r["id"]["line"] == line["id"] else no_update for r in rows]
 
     @app.callback(
         Output(ids.AN_TITLE, "children"), Output(ids.AN_LINE_IMG, "src"), Output(ids.AN_WARNINGS, "children"),
         Output(ids.AN_BAND, "style"),
-        Input(ids.AN_SELECTED, "data"), Input(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
+        Input(ids.AN_CURRENT, "data"), State(ids.SELECTION, "data"),
     )
-    def details(selected: str | None, data: dict | None, selection: dict | None):
-        lines = _lines(data)
+    def details(current: dict | None, selection: dict | None):
         where = selected_document(selection)
-        line = next((ln for ln in lines if ln.id == selected), None)
-        if line is None or not where or not data:
+        line = (current or {}).get("line")
+        if not (line and where and current):
             return "No line selected", "", [], {"display": "none"}
-        n = [ln.id for ln in lines].index(line.id) + 1
-        title = [f"Line {n} of {len(lines)} · ", dbc.Badge(line.status, className="kalamos-status",
-                                                          color={"empty": "secondary", "machine": "warning",
-                                                                 "verified": "success"}[line.status])]
-        warnings = [dbc.Alert(c.message, color="warning", className="py-1 px-2 my-1 small kalamos-warning")
-                    for c in check_line(line.text)]
-        src = line_url(*where, data["page"], line.id, line.rev, data["key"])
-        return title, src, warnings, {} if line.kind == "baseline" else {"display": "none"}
-
-    # ------------------------------------------------------------------ saving text
-    def save_text(where: tuple[str, str], data: dict, line_id: str, text: str, confirm: bool, beta: bool,
-                  override_rev: int | None = None):
-        """Save a line's text (and confirm it) if it changed; returns (data, undo, message, conflict).
-
-        After a refusal the browser keeps the revision it had, so autosave keeps being refused;
-        only Enter on that line (``override_rev``: the other version's revision) replaces it.
-        """
-        line = next((ln for ln in _lines(data) if ln.id == line_id), None)
-        if line is None:
-            return data, no_update, NO_MESSAGE, no_update
-        text = beta_to_greek(text or "") if beta else (text or "")
-        new_text = line_store.clean_text(text)
-        if new_text == line.text and not (confirm and line.status == "machine") and override_rev is None:
-            return data, no_update, NO_MESSAGE, no_update
+        title = [f"Line {current['number']} of {current['total']} · ",
+                 dbc.Badge(line["status"], className="kalamos-status", color=STATUS_BADGES.get(line["status"], "secondary"))]
         try:
-            saved = line_store.update_line(store, *where, data["page"], line_id, override_rev or line.rev, text=new_text)
-        except LineConflict as exc:
-            if exc.current is None:
-                return _with(data, [ln for ln in _lines(data) if ln.id != line_id]), no_update, say(str(exc), "danger"), None
-            return (data, no_update, say([str(exc), " Press Enter to replace it with yours."], "danger"),
-                    {"line": line_id, "rev": exc.current.rev})
-        except KalamosError as exc:
-            return data, no_update, say(str(exc), "danger"), no_update
-        undo = {"action": "update", "page": data["page"], "line": line.to_dict(), "rev": saved.rev}
-        return _replace(data, saved), undo, NO_MESSAGE, None
+            rules = editing.policy(store, where[0])
+        except KalamosError:
+            rules = None
+        warnings = [dbc.Alert(c.message, color="warning", className="py-1 px-2 my-1 small kalamos-warning")
+                    for c in check_line(line["text"], rules)]
+        src = line_url(*where, current["page"], line["id"], line["rev"], current["key"])
+        return title, src, warnings, {} if line["kind"] == "baseline" else {"display": "none"}
 
-    @app.callback(
-        Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-        Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE, Output(ids.AN_CONFLICT, "data", allow_duplicate=True),
-        Input(ids.AN_TEXT, "value"), Input(ids.AN_TEXT, "n_submit"),
-        State(ids.AN_EDITING, "data"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_BETA, "value"),
-        State(ids.AN_CONFLICT, "data"), prevent_initial_call=True,
-    )
-    def typed(text: str | None, _submit: int, editing: str | None, data: dict | None, selection: dict | None, beta: bool,
-              conflict: dict | None):
-        where = selected_document(selection)
-        if not (where and data and editing):
-            return no_update, no_update, no_update, *NO_MESSAGE, no_update
-        submit = ctx.triggered_id == ids.AN_TEXT and any(t["prop_id"].endswith("n_submit") for t in ctx.triggered)
-        override = conflict["rev"] if submit and conflict and conflict.get("line") == editing else None
-        data, undo, message, conflict_out = save_text(where, data, editing, text or "", submit, bool(beta), override)
-        refused = message is not NO_MESSAGE  # stay on a refused line: the message shows the other version
-        return data, _neighbour(data, editing, 1) if submit and not refused else no_update, undo, *message, conflict_out
-
-    def navigate(step: int):
-        def go(_n: int, text: str | None, editing: str | None, data: dict | None, selection: dict | None, beta: bool,
-               selected: str | None):
-            where = selected_document(selection)
-            if not (where and data):
-                return no_update, no_update, no_update, *NO_MESSAGE
-            undo: Any = no_update
-            message = NO_MESSAGE
-            if editing:
-                data, undo, message, _ = save_text(where, data, editing, text or "", False, bool(beta))
-            return data, _neighbour(data, selected, step), undo, *message
-        return go
-
-    for button, step in ((ids.AN_NEXT, 1), (ids.AN_PREV, -1)):
-        app.callback(
-            Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-            Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE,
-            Input(button, "n_clicks"), State(ids.AN_TEXT, "value"), State(ids.AN_EDITING, "data"),
-            State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_BETA, "value"),
-            State(ids.AN_SELECTED, "data"), prevent_initial_call=True,
-        )(navigate(step))
+    @app.callback(Output(ids.AN_EDITING, "data"), Output(ids.AN_ABOVE, "value"), Output(ids.AN_BELOW, "value"),
+                  Input(ids.AN_CURRENT, "data"), State(ids.AN_EDITING, "data"))
+    def band_fields(current: dict | None, editing_now: dict | None):
+        line = (current or {}).get("line")
+        if not line:
+            return None, None, None
+        band = (current or {}).get("band") or {}
+        shown = {"line": line["id"], "above": line.get("above") or band.get("above"),
+                 "below": line.get("below") or band.get("below")}
+        if shown == editing_now:
+            return no_update, no_update, no_update
+        return shown, shown["above"], shown["below"]
 
     @app.callback(Output(ids.AN_TEXT, "className"), Input(ids.AN_BETA, "value"))
     def beta_mode(on: bool):
         return "kalamos-greek-input kalamos-betacode" if on else "kalamos-greek-input"
 
     # ------------------------------------------------------------------ line operations
-    line_changed = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
-                    *MESSAGE]
+    line_changed = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
+                    Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE]
 
     def current(data: dict | None, selected: str | None) -> Line | None:
         return next((ln for ln in _lines(data) if ln.id == selected), None)
 
-    @app.callback(*line_changed, Input(ids.AN_VERIFY, "n_clicks"), State(ids.AN_SELECTED, "data"),
-                  State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def verify(_n: int, selected: str | None, data: dict | None, selection: dict | None):
-        where, line = selected_document(selection), current(data, selected)
-        if not (where and line and data):
-            return no_update, no_update, *say("Select a line first.", "warning")
-        if not line.text:
-            return no_update, no_update, *say("An empty line cannot be ground truth: type its text first.", "warning")
-        try:
-            saved = line_store.update_line(store, *where, data["page"], line.id, line.rev, status="verified")
-        except KalamosError as exc:
-            return no_update, no_update, *say(str(exc), "danger")
-        return _replace(data, saved), {"action": "update", "page": data["page"], "line": line.to_dict(), "rev": saved.rev}, *NO_MESSAGE
+    def fresh(where: PageRef, data: dict) -> dict:
+        return _with(data, line_store.list_lines(store, *where))
+
+    @app.callback(*line_changed, Input(f"{ids.AN_VERIFY_ALL}-confirm", "submit_n_clicks"), State(ids.AN_LINES, "data"),
+                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
+                  prevent_initial_call=True)
+    def verify_all(_n: int, data: dict | None, selection: dict | None, editor: str | None, draw: int):
+        where = ref(selection, data)
+        if not (where and data):
+            return no_update, no_update, no_update, *say("Choose a page first.", "warning")
+        todo = {ln.id: ln.rev for ln in _lines(data) if ln.text and ln.status in ("machine", "edited")}
+        if not todo:
+            return no_update, no_update, no_update, *say("No line of this page waits for verification.", "secondary")
+        result = editing.verify_lines(store, where, todo, editor)
+        text = f"Verified {len(result.done)} line(s)."
+        if result.skipped:
+            text += " Left as they were: " + "; ".join(result.skipped[:8])
+        return fresh(where, data), (draw or 0) + 1, None, *say(text, "warning" if result.skipped else "success")
 
     @app.callback(*line_changed, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-                  Input(ids.AN_DELETE, "n_clicks"), State(ids.AN_SELECTED, "data"),
-                  State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def delete(_n: int, selected: str | None, data: dict | None, selection: dict | None):
-        where, line = selected_document(selection), current(data, selected)
+                  Input(ids.AN_DELETE, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
+                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
+                  prevent_initial_call=True)
+    def delete(_n: int, selected: str | None, data: dict | None, selection: dict | None, editor: str | None, draw: int):
+        where, line = ref(selection, data), current(data, selected)
         if not (where and line and data):
-            return no_update, no_update, *say("Select a line first.", "warning"), no_update
+            return no_update, no_update, no_update, *say("Select a line first.", "warning"), no_update
         index = [ln.id for ln in _lines(data)].index(line.id)
-        try:
-            line_store.delete_line(store, *where, data["page"], line.id, line.rev)
-        except KalamosError as exc:
-            return no_update, no_update, *say(str(exc), "danger"), no_update
+        outcome = editing.delete_line(store, where, line.id, line.rev, editor)
+        if outcome.status != "saved":
+            return fresh(where, data), (draw or 0) + 1, no_update, *say(outcome.message, "danger"), no_update
         rest = [ln for ln in _lines(data) if ln.id != line.id]
         nxt = rest[min(index, len(rest) - 1)].id if rest else None
-        return (_with(data, rest), {"action": "delete", "page": data["page"], "line": line.to_dict(), "index": index},
-                *say("Line deleted (↶ Undo brings it back).", "info"), nxt)
+        undo = editing.UndoRecord("delete", data["page"], line=(outcome.line or line).to_dict(), index=index).to_dict()
+        return _with(data, rest), (draw or 0) + 1, undo, *say(outcome.message, "info"), nxt
 
     def mover(step: int):
-        def move(_n: int, selected: str | None, data: dict | None, selection: dict | None):
-            where, line = selected_document(selection), current(data, selected)
+        def move(_n: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
+            where, line = ref(selection, data), current(data, selected)
             if not (where and line and data):
-                return no_update, no_update, *NO_MESSAGE
+                return no_update, no_update, no_update, *NO_MESSAGE
             order = [ln.id for ln in _lines(data)]
             try:
-                new_order = line_store.move_line(store, *where, data["page"], line.id, order.index(line.id) + step)
+                new_order = editing.move_line(store, where, line.id, order.index(line.id) + step)
             except KalamosError as exc:
-                return no_update, no_update, *say(str(exc), "danger")
+                return no_update, no_update, no_update, *say(str(exc), "danger")
             by_id = {ln.id: ln for ln in _lines(data)}
-            return _with(data, [by_id[i] for i in new_order if i in by_id]), no_update, *NO_MESSAGE
+            return _with(data, [by_id[i] for i in new_order if i in by_id]), (draw or 0) + 1, no_update, *NO_MESSAGE
         return move
 
     for button, step in ((ids.AN_UP, -1), (ids.AN_DOWN, 1)):
         app.callback(*line_changed, Input(button, "n_clicks"), State(ids.AN_SELECTED, "data"),
-                     State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)(mover(step))
+                     State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
+                     prevent_initial_call=True)(mover(step))
 
     @app.callback(*line_changed, Input(ids.AN_ABOVE, "value"), Input(ids.AN_BELOW, "value"),
                   State(ids.AN_EDITING, "data"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
-                  prevent_initial_call=True)
-    def band(above: float | None, below: float | None, editing: str | None, data: dict | None, selection: dict | None):
-        where, line = selected_document(selection), current(data, editing)
+                  State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+    def band(above: float | None, below: float | None, editing_now: dict | None, data: dict | None,
+             selection: dict | None, editor: str | None, draw: int):
+        where, line = ref(selection, data), current(data, (editing_now or {}).get("line"))
         if not (where and line and data) or line.kind != "baseline" or above is None or below is None:
-            return no_update, no_update, *NO_MESSAGE
+            return no_update, no_update, no_update, *NO_MESSAGE
         default = data["band"]
         if (line.above or default["above"]) == above and (line.below or default["below"]) == below:
-            return no_update, no_update, *NO_MESSAGE
-        try:
-            saved = line_store.update_line(store, *where, data["page"], line.id, line.rev, above=float(above), below=float(below))
-        except KalamosError as exc:
-            return no_update, no_update, *say(str(exc), "danger")
-        return _replace(data, saved), {"action": "update", "page": data["page"], "line": line.to_dict(), "rev": saved.rev}, *NO_MESSAGE
+            return no_update, no_update, no_update, *NO_MESSAGE
+        outcome = editing.set_band(store, where, line.id, line.rev, above, below, editor)
+        if outcome.status != "saved" or outcome.line is None:
+            return fresh(where, data), (draw or 0) + 1, no_update, *say(outcome.message, "danger")
+        return fresh(where, data), (draw or 0) + 1, _undo_of(line, outcome.line, data["page"]), *NO_MESSAGE
 
     @app.callback(*line_changed, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
                   Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
-                  State(ids.AN_SELECTED, "data"), prevent_initial_call=True)
-    def shapes_changed(relayout: dict | None, data: dict | None, selection: dict | None, selected: str | None):
-        where = selected_document(selection)
+                  State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+    def shapes_changed(relayout: dict | None, data: dict | None, selection: dict | None, editor: str | None, draw: int):
+        where = ref(selection, data)
         if not (where and data and relayout):
-            return no_update, no_update, *NO_MESSAGE, no_update
+            return no_update, no_update, no_update, *NO_MESSAGE, no_update
         back = invert(data["matrix"])
         lines = _lines(data)
-        try:
-            if "shapes" in relayout:  # drawn or erased
-                shapes = relayout["shapes"] or []
-                names = {s.get("name") for s in shapes}
-                for gone in [ln for ln in lines if ln.id not in names]:
-                    line_store.delete_line(store, *where, data["page"], gone.id, gone.rev)
-                new = []
-                for shape in shapes:
-                    geometry = None if shape.get("name") else shape_geometry(shape)
-                    if geometry:
-                        new.append(Line("", geometry[0], apply(back, geometry[1]), source="drawn"))  # type: ignore[arg-type]
-                added = []
-                for ln in new:
-                    top = min(p[1] for p in ln.points)
-                    index = sum(1 for old in line_store.list_lines(store, *where, data["page"])
-                                if min(p[1] for p in old.points) < top)
-                    added += line_store.add_lines(store, *where, data["page"], [ln], index=index)
-                fresh = line_store.list_lines(store, *where, data["page"])
-                undo = {"action": "add", "page": data["page"], "ids": [ln.id for ln in added]} if added else no_update
-                return _with(data, fresh), undo, *NO_MESSAGE, (added[-1].id if added else no_update)
-            edited = {}
-            for key, value in relayout.items():
-                m = re.match(r"shapes\[(\d+)\]\.(\w+)", key)
-                if m:
-                    edited.setdefault(int(m.group(1)), {})[m.group(2)] = value
-            if not edited:
-                return no_update, no_update, *NO_MESSAGE, no_update
-            undo = no_update
-            for index, change in edited.items():
-                if index >= len(lines):
-                    continue
-                line = lines[index]
-                if "path" in change:
-                    pts = path_points(change["path"])
-                elif {"x0", "y0", "x1", "y1"} <= set(change):
-                    pts = sorted([[change["x0"], change["y0"]], [change["x1"], change["y1"]]], key=lambda p: p[0])
-                else:
-                    continue
-                saved = line_store.update_line(store, *where, data["page"], line.id, line.rev, points=apply(back, pts))
-                undo = {"action": "update", "page": data["page"], "line": line.to_dict(), "rev": saved.rev}
-                lines = [saved if ln.id == saved.id else ln for ln in lines]
-            return _with(data, lines), undo, *NO_MESSAGE, no_update
-        except KalamosError as exc:
-            fresh = line_store.list_lines(store, *where, data["page"])
-            return _with(data, fresh), no_update, *say(str(exc), "danger"), no_update
+        redraw = (draw or 0) + 1
+        if "shapes" in relayout:  # drawn or erased
+            shapes = relayout["shapes"] or []
+            names = {s.get("name") for s in shapes}
+            problems = []
+            for gone in [ln for ln in lines if ln.id not in names]:
+                outcome = editing.delete_line(store, where, gone.id, gone.rev, editor)
+                if outcome.status != "saved":
+                    problems.append(outcome.message)
+            drawn = []
+            for shape in shapes:
+                geometry = None if shape.get("name") else shape_geometry(shape)
+                if geometry:
+                    drawn.append(Line("", geometry[0], apply(back, geometry[1]), source="drawn"))  # type: ignore[arg-type]
+            try:
+                added = editing.add_drawn_lines(store, where, drawn)
+            except KalamosError as exc:
+                added, problems = [], [*problems, str(exc)]
+            undo = editing.UndoRecord("add", data["page"], ids=tuple(ln.id for ln in added)).to_dict() if added else no_update
+            message = say(" ".join(problems), "danger") if problems else NO_MESSAGE
+            return fresh(where, data), redraw, undo, *message, (added[-1].id if added else no_update)
+        edited: dict[int, dict[str, Any]] = {}
+        for key, value in relayout.items():
+            m = re.match(r"shapes\[(\d+)\]\.(\w+)", key)
+            if m:
+                edited.setdefault(int(m.group(1)), {})[m.group(2)] = value
+        if not edited:
+            return no_update, no_update, no_update, *NO_MESSAGE, no_update
+        undo: Any = no_update
+        for index, change in edited.items():
+            if index >= len(lines):
+                continue
+            line = lines[index]
+            if "path" in change:
+                pts = path_points(change["path"])
+            elif {"x0", "y0", "x1", "y1"} <= set(change):
+                pts = sorted([[change["x0"], change["y0"]], [change["x1"], change["y1"]]], key=lambda p: p[0])
+            else:
+                continue
+            try:
+                outcome = editing.reshape_line(store, where, line.id, line.rev, apply(back, pts), editor)
+            except KalamosError as exc:
+                return fresh(where, data), redraw, no_update, *say(str(exc), "danger"), no_update
+            if outcome.status != "saved" or outcome.line is None:
+                return fresh(where, data), redraw, no_update, *say(outcome.message, "danger"), no_update
+            undo = _undo_of(line, outcome.line, data["page"])
+        return fresh(where, data), redraw, undo, *NO_MESSAGE, no_update
 
     @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
                   *MESSAGE, Input(ids.AN_UNDO, "n_clicks"), State(ids.AN_UNDO_STORE, "data"),
-                  State(ids.SELECTION, "data"), State(ids.AN_REV, "data"), prevent_initial_call=True)
-    def undo(_n: int, last: dict | None, selection: dict | None, rev: int):
+                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_REV, "data"),
+                  prevent_initial_call=True)
+    def undo(_n: int, last: dict | None, selection: dict | None, editor: str | None, rev: int):
         where = selected_document(selection)
         if not (where and last):
             return no_update, no_update, *say("Nothing to undo.", "secondary")
-        page = last["page"]
+        record = editing.UndoRecord.from_dict(last)
         try:
-            if last["action"] == "update":
-                before = Line.from_dict(last["line"])
-                line_store.update_line(store, *where, page, before.id, last["rev"], points=before.points, kind=before.kind,
-                                       text=before.text, status=before.status, above=before.above, below=before.below)
-            elif last["action"] == "add":
-                for line in [ln for ln in line_store.list_lines(store, *where, page) if ln.id in last["ids"]]:
-                    line_store.delete_line(store, *where, page, line.id, line.rev)
-            elif last["action"] == "delete":
-                line_store.restore_line(store, *where, page, Line.from_dict(last["line"]), last["index"])
+            outcome = editing.undo(store, PageRef(where[0], where[1], record.page), record, editor)
         except KalamosError as exc:
             return no_update, None, *say(f"Cannot undo: {exc}", "danger")
+        if outcome.status != "saved":
+            return (rev or 0) + 1, None, *say(f"Cannot undo: {outcome.message}", "danger")
         return (rev or 0) + 1, None, *say("Undone.", "info")
 
     # ------------------------------------------------------------------ machine help, import
@@ -454,7 +437,8 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         if not (where and page_id):
             return no_update, *say("Choose a page first.", "warning")
         try:
-            report = prefill_lines(store, *where, page_id, lang or "grc", lambda i, n: set_progress((i, max(1, n))))
+            with job_slot(store, config, "job"):
+                report = prefill_lines(store, *where, page_id, lang or "grc", lambda i, n: set_progress((i, max(1, n))))
         except (KalamosError, TesseractError) as exc:
             return no_update, *say(str(exc), "danger")
         text = f"Pre-filled {report.filled} line(s) with {lang}: orange until you confirm them (Enter or ✓ Verified)."
@@ -483,3 +467,14 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         body = [report["message"], html.Ul(items, className="mb-0")] if items else report["message"]
         colour = "danger" if report["status"] == "failed" else "warning" if report.get("failed") else "success"
         return (rev or 0) + 1, (pages_rev or 0) + 1, *say(body, colour)
+
+    @app.callback(Output(ids.AN_SELECTED, "data", allow_duplicate=True), Input(ids.AN_GRAPH, "clickData"),
+                  prevent_initial_call=True)
+    def select_on_page(click: dict | None):
+        point = ((click or {}).get("points") or [{}])[0]
+        return point.get("customdata") or no_update
+
+    @app.callback(Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+                  Input({"type": ids.AN_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
+    def select_in_list(_clicks: list[int]):
+        return ctx.triggered_id["line"] if clicked() else no_update

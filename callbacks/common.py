@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+
 from dash import ctx
 
+from config import Config
 from ocr.tesseract import TesseractError, languages
 from storage import KalamosError, Store
 
-__all__ = ["selected_document", "clicked", "page_options", "model_options"]
+__all__ = ["selected_document", "clicked", "page_options", "model_options", "job_slot", "JOB_WAIT_S"]
+
+JOB_WAIT_S = 3 * 3600  #: how long a background job waits for a free place before giving up
+
+
+@contextlib.contextmanager
+def job_slot(store: Store, config: Config, kind: str = "job", waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold one of the server's places for a background job of this kind ("job": OCR runs,
+    preprocessing, pre-fill, downloads; "training"), waiting (and saying so) while all are taken:
+    a hundred runs started at once run a few at a time instead of a hundred Tesseracts.
+
+    Raises ``storage.Busy`` when no place came free within ``JOB_WAIT_S``.
+    """
+    from storage.errors import Busy
+
+    slots = config.training_slots if kind == "training" else config.job_slots
+    place = store.slot(kind, slots, 0)
+    try:
+        place.__enter__()
+    except Busy:
+        if waiting:
+            what = "training" if kind == "training" else "job"
+            waiting(f"waiting: the server runs {slots} {what}(s) at a time; this one starts when one ends…")
+        place = store.slot(kind, slots, JOB_WAIT_S)
+        place.__enter__()
+    try:
+        yield
+    finally:
+        place.__exit__(None, None, None)
 
 
 def selected_document(selection: dict | None) -> tuple[str, str] | None:

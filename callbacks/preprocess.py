@@ -9,8 +9,9 @@ import cv2
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.common import clicked, model_options, page_options, selected_document
+from callbacks.common import clicked, job_slot, model_options, page_options, selected_document
 from callbacks.routes import preview_url
+from config import Config
 from layout import ids
 from layout.preprocess import figure, step_cards
 from ocr.pipeline import PipelineError, default_pipeline, new_step, to_json, validate
@@ -24,7 +25,7 @@ from storage.processing import (PREVIEW_SIDE, apply_to_document, document_pipeli
 __all__ = ["register"]
 
 
-def register(app: Dash, store: Store) -> None:
+def register(app: Dash, store: Store, config: Config) -> None:
     @app.callback(
         Output(ids.PP_PAGE, "options"),
         Output(ids.PP_PAGE, "value"),
@@ -282,7 +283,11 @@ def register(app: Dash, store: Store) -> None:
         where = selected_document(selection)
         if not where:
             return dbc.Alert("Choose a document first.", color="warning"), no_update
-        report = apply_to_document(store, *where, lambda i, n: set_progress((i, max(1, n), f"{i} / {n}")))
+        try:
+            with job_slot(store, config, "job", lambda text: set_progress((0, 1, text))):
+                report = apply_to_document(store, *where, lambda i, n: set_progress((i, max(1, n), f"{i} / {n}")))
+        except KalamosError as exc:
+            return dbc.Alert(str(exc), color="danger"), no_update
         done = f"Applied to {report.done} of {report.total} page(s)."
         if report.failed:
             items = [html.Li(f) for f in report.failed]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from io import BytesIO
 from pathlib import Path
 import shutil
 from urllib.parse import quote, unquote
@@ -15,7 +16,7 @@ from urllib.parse import quote, unquote
 import cv2
 
 from flask import Flask, Response, jsonify, request, send_file
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from config import Config
 from ocr.images import encode_preview, load_array, png_bytes, sniff, thumbnail_jpeg, to_page_mode
@@ -27,6 +28,7 @@ from storage.ocrmodels import import_model
 from storage.lineimages import line_image
 from storage.lines import list_lines
 from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
+from services import PageRef, editing
 from storage.store import check_id
 from storage.transcripts import FORMATS as TRANSCRIPT_FORMATS
 from storage.transcripts import export_files, zip_files
@@ -69,6 +71,7 @@ def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | N
     return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?page={page_id}" if page_id else "")
 
 
+_EDITOR = re.compile(r"e-[0-9a-z]{6,32}")  #: an editor (browser tab) id, made by assets/editor.js
 _PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))\Z")
 
 
@@ -91,6 +94,20 @@ def register(server: Flask, store: Store, config: Config) -> None:
     @server.errorhandler(KalamosError)
     def kalamos_error(exc: KalamosError):  # type: ignore[no-untyped-def]
         return _error(404 if isinstance(exc, (NotFound, InvalidInput)) else 409, str(exc))
+
+    @server.errorhandler(OSError)
+    def unreadable(exc: OSError):  # type: ignore[no-untyped-def]
+        """A file of the data directory that cannot be read (a damaged image after a bad copy, a full disk):
+        a reason, not a 500; never the file's path."""
+        log.warning("%s %s: %s", request.method, request.path, exc)
+        reason = "it is damaged or cut short" if "truncated" in str(exc) or isinstance(exc, UnidentifiedImageError) \
+            else (exc.strerror or type(exc).__name__)
+        return _error(422, f"A file of this page cannot be read ({reason}). Upload the page again or delete it.")
+
+    @server.errorhandler(cv2.error)
+    def image_error(exc: Exception):  # type: ignore[no-untyped-def]
+        log.warning("%s %s: OpenCV: %s", request.method, request.path, str(exc).splitlines()[-1:])
+        return _error(422, "This image could not be processed (it may be damaged or of an unusual size).")
 
     @server.get(f"/files/<project_id>/<document_id>/<page_id>/{THUMB}")
     def page_thumb(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
@@ -133,8 +150,8 @@ def register(server: Flask, store: Store, config: Config) -> None:
         if not cached.exists():
             try:
                 img = line_image(store, project_id, document_id, page, line)
-            except ValueError as exc:
-                return _error(422, f"This line's image cannot be cut: {exc}")
+            except (ValueError, cv2.error) as exc:
+                return _error(422, f"This line's image cannot be cut: {str(exc).splitlines()[-1]}")
             write_bytes_atomic(cached, png_bytes(img))
             for old in cached.parent.glob(f"line-{line_id}-*.png"):
                 if old != cached:
@@ -216,10 +233,31 @@ def register(server: Flask, store: Store, config: Config) -> None:
             return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
         filename = unquote(request.headers["X-Kalamos-Filename"]) or "unnamed"
         limits = config.import_limits(dpi)
+        if request.content_length is not None and request.content_length > limits.max_bytes:  # before reading any of it
+            return jsonify(import_stream(store, project_id, document_id, BytesIO(), filename, limits,
+                                         declared_size=request.content_length).to_dict()), 200
         result = import_stream(store, project_id, document_id, request.stream, filename, limits,
                                declared_size=request.content_length)
         log.info("upload %s: %s", filename, result.message)
         return jsonify(result.to_dict()), 200
+
+    @server.post("/api/lines/<project_id>/<document_id>/<page_id>/<line_id>")
+    def save_line(project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
+        """The line editor's saves (assets/editor.js): JSON {"text", "rev": the revision the editor
+        showed, "confirm": Enter/✓, "editor": the browser tab, "replace_rev": to replace someone
+        else's version}. Answers ``services.editing.SaveOutcome`` as JSON (a refusal is not an error)."""
+        check_id("line", line_id)
+        store.get_page(project_id, document_id, page_id)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("rev"), int) or not isinstance(body.get("text"), str):
+            return _error(400, "A save needs JSON with the line's text and the revision it was made from.")
+        editor = body.get("editor")
+        editor = editor if isinstance(editor, str) and _EDITOR.fullmatch(editor) else None
+        replace = body.get("replace_rev")
+        outcome = editing.save_text(store, PageRef(project_id, document_id, page_id), line_id, body["rev"], body["text"],
+                                    confirm=bool(body.get("confirm")), editor=editor,
+                                    replace_rev=replace if isinstance(replace, int) else None)
+        return jsonify(outcome.to_dict()), 200
 
     @server.post("/api/models/<project_id>/import")
     def import_model_file(project_id: str):  # type: ignore[no-untyped-def]
@@ -232,7 +270,8 @@ def register(server: Flask, store: Store, config: Config) -> None:
         try:
             with store.staging() as tmp:
                 path = tmp / "upload.traineddata"
-                receive_stream(request.stream, path, config.max_file_bytes, request.content_length)
+                too_big = request.content_length is not None and request.content_length > config.max_file_bytes
+                receive_stream(BytesIO() if too_big else request.stream, path, config.max_file_bytes, request.content_length)
                 model = import_model(store, project_id, path, name, extra={"source": filename})
         except KalamosError as exc:
             return jsonify({"status": "failed", "filename": filename, "message": f"{filename}: {exc}"}), 200

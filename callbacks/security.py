@@ -23,7 +23,7 @@ import re
 import socket
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from dash.exceptions import DependencyException
 from flask import Flask, jsonify, request
@@ -40,6 +40,31 @@ _JOB = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}\Z")
 STREAMED_UPLOADS = ("/api/upload/", "/api/models/")
 #: Routes that take files as a multipart form: limited to KALAMOS_MAX_FILE_MB by the request parser.
 FORM_UPLOADS = ("/api/import-gt/",)
+UPLOAD_MARGIN = 4 * 1024 * 1024
+MAX_FORM_FILES = 1000  #: werkzeug's max_form_parts
+MAX_JSON_DEPTH = 64
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deeply a parsed JSON value nests (stops counting past ``limit``)."""
+    depth, level = 0, [value]
+    while level and depth <= limit:
+        depth += 1
+        level = [v for x in level for v in (x.values() if isinstance(x, dict) else x if isinstance(x, list) else ())]
+    return depth
+
+
+def _malformed_update() -> str | None:
+    """What is wrong with the body of a Dash update request, if anything (Dash would answer 500)."""
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, RecursionError):
+        return "the body is not JSON"
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str) or not isinstance(body.get("inputs", []), list):
+        return "not an update of this app"
+    if _depth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        return "too deeply nested"
+    return None
 
 
 def _request_page_load() -> str | None:
@@ -79,6 +104,21 @@ class IssuedJobs:
         path = self._path(job)
         if path is not None:
             path.unlink(missing_ok=True)
+
+    def alive(self) -> int:
+        """How many of the jobs started here still run (process jobs; records of ended ones are removed)."""
+        count = 0
+        for path in self.folder.iterdir():
+            record = self.get(path.name)
+            started = (record or {}).get("started")
+            if started is None:  # a Celery task: its queue is the workers' business
+                continue
+            now = _process_started(int(path.name)) if path.name.isdigit() else None
+            if now is not None and abs(now - started) < 0.01:
+                count += 1
+            else:
+                path.unlink(missing_ok=True)
+        return count
 
 
 def _process_started(pid: int) -> float | None:
@@ -205,8 +245,10 @@ def same_origin(origin: str, host: str) -> bool:
     return bool(parts.netloc) and parts.netloc.lower() == host.strip().lower()
 
 
-def install_request_guards(server: Flask, config: Config) -> None:
-    """Refuse requests for other host names, changes from other origins, and oversized bodies."""
+def install_request_guards(server: Flask, config: Config, background_outputs: frozenset[str] = frozenset(),
+                           issued: IssuedJobs | None = None) -> None:
+    """Refuse requests for other host names, changes from other origins, oversized or malformed
+    bodies, and new background jobs beyond ``config.max_jobs`` started and not ended."""
     names = _own_names(config)
     server.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
 
@@ -223,10 +265,21 @@ def install_request_guards(server: Flask, config: Config) -> None:
             if origin is not None and not same_origin(origin, host):
                 log.warning("refused a %s of %s from origin %r", request.method, request.path, origin[:80])
                 return jsonify({"status": "failed", "message": "Changes are only accepted from Kalamos' own pages."}), 403
-            if request.path.startswith(STREAMED_UPLOADS):
-                request.max_content_length = None  # they stream to disk and stop at KALAMOS_MAX_FILE_MB themselves
-            elif request.path.startswith(FORM_UPLOADS):
-                request.max_content_length = config.max_file_bytes
+            if request.path.startswith(STREAMED_UPLOADS + FORM_UPLOADS):
+                # they take files up to KALAMOS_MAX_FILE_MB (the streamed ones stop there themselves, with
+                # the file's name in the message); the margin lets them say so rather than the parser
+                request.max_content_length = config.max_file_bytes + UPLOAD_MARGIN
+            elif request.path == "/_dash-update-component":
+                problem = _malformed_update()
+                if problem:
+                    log.warning("refused a malformed update request: %s", problem)
+                    return jsonify({"status": "failed", "message": f"Malformed request: {problem}."}), 400
+                if issued is not None and "cacheKey" not in request.args and \
+                        (request.get_json(silent=True) or {}).get("output") in background_outputs and \
+                        issued.alive() >= config.max_jobs:
+                    log.warning("refused a new background job: %d started and not ended", config.max_jobs)
+                    return jsonify({"status": "failed", "message": f"The server has {config.max_jobs} jobs started "
+                                    "already (KALAMOS_MAX_JOBS); try again when some have ended."}), 429
         return None
 
     @server.errorhandler(DependencyException)
@@ -235,6 +288,12 @@ def install_request_guards(server: Flask, config: Config) -> None:
 
     @server.errorhandler(413)
     def too_large(_exc):  # type: ignore[no-untyped-def]
-        files = request.path.startswith(FORM_UPLOADS)
-        limit, setting = (config.max_file_mb, "KALAMOS_MAX_FILE_MB") if files else (config.max_request_mb, "KALAMOS_MAX_REQUEST_MB")
-        return jsonify({"status": "failed", "message": f"The request is larger than the limit of {limit} MB ({setting})."}), 413
+        if request.path.startswith(FORM_UPLOADS):
+            message = (f"Too much at once: at most {MAX_FORM_FILES} files and {config.max_file_mb} MB together "
+                       "(KALAMOS_MAX_FILE_MB) per import.")
+        elif request.path.startswith(STREAMED_UPLOADS):
+            name = unquote(request.headers.get("X-Kalamos-Filename", "")) or "the file"
+            message = f"{name}: larger than the limit of {config.max_file_mb} MB (KALAMOS_MAX_FILE_MB)."
+        else:
+            message = f"The request is larger than the limit of {config.max_request_mb} MB (KALAMOS_MAX_REQUEST_MB)."
+        return jsonify({"status": "failed", "message": message}), 413

@@ -11,6 +11,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from callbacks.common import job_slot
 from config import Config
 from layout import ids
 from layout.train import curve_figure, evaluation_view, jobs_table, models_table, summary_view
@@ -172,9 +173,12 @@ def register(app: Dash, store: Store, config: Config) -> None:
                 set_progress((point.iteration, total, f"iteration {point.iteration} / {total} · {minutes:.1f} of {budget:g} min"))
 
         try:
-            job = run_job(store, project, order["job"], progress)
+            with job_slot(store, config, "training", lambda text: set_progress((0, total, text))):
+                job = run_job(store, project, order["job"], progress)
         except JobBusy as exc:
             return _alert(str(exc), "warning"), no_update
+        except KalamosError as exc:
+            return _alert(str(exc), "danger", "kalamos-train-error"), no_update
         set_progress((total, total, job["status"]))
         return _done_message(store, project, job), time.time()
 
@@ -351,8 +355,9 @@ def register(app: Dash, store: Store, config: Config) -> None:
         if not (project and source):
             return _alert("Choose a project and a model to download.", "warning"), no_update
         try:
-            model = models_store.download_model(store, project, source["url"], (name or "").strip() or source["name"],
-                                                source.get("sha256"), lambda done, total: set_progress((done, total or done)))
+            with job_slot(store, config, "job"):
+                model = models_store.download_model(store, project, source["url"], (name or "").strip() or source["name"],
+                                                    source.get("sha256"), lambda done, total: set_progress((done, total or done)))
         except KalamosError as exc:
             return _alert(str(exc), "danger", "kalamos-model-error"), no_update
         checked = "checksum verified" if source.get("sha256") else "no checksum configured for it"

@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.common import clicked, model_options, page_options, selected_document
+from callbacks.common import clicked, job_slot, model_options, page_options, selected_document
 from callbacks.routes import line_url, transcript_url
+from config import Config
 from layout import ids
 from layout.transcribe import eval_table, review_figure, review_rows
-from ocr.greek import beta_to_greek
 from ocr.metrics import strip_diacritics
 from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.lineimages import line_outline, page_band
-from storage.lines import LineConflict
 from storage.ocrruns import RunSpec, evaluate_run, list_runs, resume_run, run_ocr
 from storage.ocrmodels import project_tessdata
 from storage.processing import PREVIEW_SIDE
@@ -39,7 +38,7 @@ def fold(text: str) -> str:
     return strip_diacritics(text).casefold().replace("ς", "σ")
 
 
-def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short function per user action
+def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - one short function per user action
     def page_data(where: tuple[str, str], page_id: str) -> dict[str, Any]:
         page = store.get_page(*where, page_id)
         band = page_band(store, *where, page)
@@ -91,12 +90,13 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
             set_progress((done, total, f"{done} / {total} pages · ~{left:.0f} s left"))
 
         try:
-            if resume:
-                record = resume_run(store, *where, run_id or "", None, report)
-            else:
-                spec = RunSpec("+".join(model or []), int(psm or 3), mode or "page", bool(preprocessed),  # type: ignore[arg-type]
-                               str(project_tessdata(store, where[0])))
-                record = run_ocr(store, *where, page_ids or None, spec, None, report)
+            with job_slot(store, config, "job", lambda text: set_progress((0, 1, text))):
+                if resume:
+                    record = resume_run(store, *where, run_id or "", None, report)
+                else:
+                    spec = RunSpec("+".join(model or []), int(psm or 3), mode or "page", bool(preprocessed),  # type: ignore[arg-type]
+                                   str(project_tessdata(store, where[0])))
+                    record = run_ocr(store, *where, page_ids or None, spec, None, report)
         except (KalamosError, TesseractError) as exc:
             return dbc.Alert(str(exc), color="danger"), (rev or 0) + 1
         spec_model, spec_mode = record["spec"]["model"], record["spec"]["mode"]
@@ -143,48 +143,30 @@ def register(app: Dash, store: Store) -> None:  # noqa: C901 - one short functio
     def select_in_list(_clicks: list[int]):
         return ctx.triggered_id["line"] if clicked() else no_update
 
-    @app.callback(Output(ids.TR_TEXT, "value"), Output(ids.TR_TITLE, "children"), Output(ids.TR_LINE_IMG, "src"),
-                  Input(ids.TR_SELECTED, "data"), State(ids.TR_LINES, "data"), State(ids.SELECTION, "data"))
-    def show(selected: str | None, data: dict | None, selection: dict | None):
+    # the selected line, the review queue and the editor's state: computed in the browser (assets/annotate.js);
+    # the text field is driven by assets/editor.js, which saves to /api/lines/… and reports to transcribe-saved
+    app.clientside_callback(ClientsideFunction("kalamos", "reviewLine"), Output(ids.TR_CURRENT, "data"),
+                            Input(ids.TR_SELECTED, "data"), Input(ids.TR_LINES, "data"))
+    app.clientside_callback(ClientsideFunction("kalamos", "editState"), Output(ids.TR_EDIT_STATE, "children"),
+                            Input(ids.TR_CURRENT, "data"), State(ids.SELECTION, "data"),
+                            State(ids.TR_EDIT_STATE, "id"), State(ids.TR_TEXT, "id"))
+    app.clientside_callback(ClientsideFunction("kalamos", "mergeLine"), Output(ids.TR_LINES, "data", allow_duplicate=True),
+                            Input(ids.TR_SAVED, "data"), State(ids.TR_LINES, "data"), prevent_initial_call=True)
+
+    @app.callback(Output(ids.TR_TITLE, "children"), Output(ids.TR_LINE_IMG, "src"),
+                  Input(ids.TR_CURRENT, "data"), State(ids.SELECTION, "data"))
+    def show(current: dict | None, selection: dict | None):
         where = selected_document(selection)
-        line = next((ln for ln in (data or {}).get("lines", []) if ln["id"] == selected), None)
-        if not (line and where and data):
-            return "", "Click a line on the page or in the list", ""
+        line = (current or {}).get("line")
+        if not (line and where and current):
+            return "Click a line on the page or in the list", ""
         conf = "" if line.get("conf") is None else f", confidence {line['conf']:.0f}"
-        return (line["text"], f"Line {line['number']} of {len(data['lines'])} · {line['status']}{conf}",
-                line_url(*where, data["page"], line["id"], line["rev"], data["key"]))
+        return (f"Line {current['number']} of {current['total']} · {line['status']}{conf}",
+                line_url(*where, current["page"], line["id"], line["rev"], current["key"]))
 
     @app.callback(Output(ids.TR_TEXT, "className"), Input(ids.TR_BETA, "value"))
     def beta_mode(on: bool):
         return "kalamos-greek-input kalamos-betacode" if on else "kalamos-greek-input"
-
-    @app.callback(
-        Output(ids.TR_LINES, "data", allow_duplicate=True), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
-        Output(ids.TR_MESSAGE, "children"), Output(ids.TR_MESSAGE, "color"), Output(ids.TR_MESSAGE, "is_open"),
-        Input(ids.TR_TEXT, "n_submit"), Input(ids.TR_VERIFY, "n_clicks"),
-        State(ids.TR_TEXT, "value"), State(ids.TR_SELECTED, "data"), State(ids.TR_LINES, "data"),
-        State(ids.SELECTION, "data"), State(ids.TR_BETA, "value"), prevent_initial_call=True,
-    )
-    def verify(_submit: int, _click: int, text: str | None, selected: str | None, data: dict | None,
-               selection: dict | None, beta: bool):
-        where = selected_document(selection)
-        line = next((ln for ln in (data or {}).get("lines", []) if ln["id"] == selected), None)
-        if not (where and line and data):
-            return no_update, no_update, "Click a line first.", "warning", True
-        text = beta_to_greek(text or "") if beta else (text or "")
-        if not text.strip():
-            return no_update, no_update, "An empty line cannot be verified.", "warning", True
-        try:
-            saved = line_store.update_line(store, *where, data["page"], line["id"], line["rev"], text=text, status="verified")
-        except LineConflict as exc:
-            fresh = page_data(where, data["page"])
-            return fresh, no_update, str(exc), "danger", True
-        except KalamosError as exc:
-            return no_update, no_update, str(exc), "danger", True
-        lines = [{**ln, **saved.to_dict()} if ln["id"] == saved.id else ln for ln in data["lines"]]
-        todo = sorted((ln for ln in lines if ln["status"] != "verified"),
-                      key=lambda ln: ln["conf"] if ln.get("conf") is not None else 101.0)
-        return {**data, "lines": lines}, (todo[0]["id"] if todo else no_update), "", "info", False
 
     @app.callback(Output(ids.TR_SEARCH_RESULTS, "children"), Input(ids.TR_SEARCH, "value"), State(ids.SELECTION, "data"))
     def search(query: str | None, selection: dict | None):

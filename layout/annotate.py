@@ -12,9 +12,14 @@ from dash import dcc, html
 from layout import ids
 from layout.plotting import plot_text
 
-__all__ = ["build", "page_figure", "line_rows", "STATUS_COLOURS", "PALETTE"]
+__all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "status_summary", "status_patch",
+           "selection_patch", "hover_text", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
 
-STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "verified": "#2b8a3e"}
+STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "edited": "#7048e8", "verified": "#2b8a3e"}
+#: Bootstrap colours of the status badges
+STATUS_BADGES = {"empty": "secondary", "machine": "warning", "edited": "primary", "verified": "success"}
+STATUS_HELP = {"empty": "no text yet", "machine": "read by Tesseract, not checked",
+               "edited": "typed or corrected, not confirmed (Enter or ✓ confirms)", "verified": "confirmed: ground truth"}
 
 #: (label, what it inserts, title): combining marks go on the letter before the cursor
 PALETTE = [
@@ -80,8 +85,10 @@ def _editor() -> html.Div:
             html.Div(id=ids.AN_TITLE, className="fw-bold small"),
             html.Div(html.Img(id=ids.AN_LINE_IMG, className="kalamos-line-img", alt="the line as the engine sees it"),
                      className="kalamos-line-box my-1"),
-            dbc.Input(id=ids.AN_TEXT, type="text", debounce=True, className="kalamos-greek-input", autoComplete="off",
-                      placeholder="Select or draw a line, then type its text; Enter saves and goes to the next line"),
+            dbc.Input(id=ids.AN_TEXT, type="text", className="kalamos-greek-input", autoComplete="off",
+                      placeholder="Select or draw a line, then type its text; Enter confirms it and goes to the next line"),
+            html.Div(id=ids.AN_EDIT_STATE, className="kalamos-edit-state", hidden=True),
+            html.Div(id=ids.AN_EDITOR_BOX, hidden=True, role="status"),
             html.Div(
                 [dbc.Switch(id=ids.AN_BETA, label="Beta Code (mh=nin → μῆνιν)", value=False, className="small me-3 mb-0"),
                  html.Div(palette, id=ids.AN_PALETTE, className="btn-group btn-group-sm flex-wrap")],
@@ -89,10 +96,12 @@ def _editor() -> html.Div:
             ),
             html.Div(
                 [
-                    dbc.Button("◀ Previous", id=ids.AN_PREV, size="sm", color="secondary", outline=True, title="Alt+↑"),
-                    dbc.Button("Next ▶", id=ids.AN_NEXT, size="sm", color="secondary", outline=True, title="Alt+↓"),
-                    dbc.Button("✓ Verified", id=ids.AN_VERIFY, size="sm", color="success", outline=True,
-                               title="Confirm machine text as ground truth (Enter does it too)"),
+                    html.Button("◀ Previous", id=ids.AN_PREV, type="button", className="btn btn-sm btn-outline-secondary", title="Alt+↑",
+                                **{"data-editor-action": "prev", "data-editor": ids.AN_EDIT_STATE}),
+                    html.Button("Next ▶", id=ids.AN_NEXT, type="button", className="btn btn-sm btn-outline-secondary", title="Alt+↓",
+                                **{"data-editor-action": "next", "data-editor": ids.AN_EDIT_STATE}),
+                    html.Button("✓ Verified", id=ids.AN_VERIFY, type="button", className="btn btn-sm btn-outline-success", title="Confirm this line's text as ground truth (Enter does it and goes on)",
+                                **{"data-editor-action": "confirm", "data-editor": ids.AN_EDIT_STATE}),
                     dbc.Button("Earlier", id=ids.AN_UP, size="sm", color="secondary", outline=True, title="Move up in reading order"),
                     dbc.Button("Later", id=ids.AN_DOWN, size="sm", color="secondary", outline=True, title="Move down in reading order"),
                     dbc.Button("Delete line", id=ids.AN_DELETE, size="sm", color="danger", outline=True),
@@ -121,7 +130,10 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_SELECTED),
             dcc.Store(id=ids.AN_EDITING),
             dcc.Store(id=ids.AN_UNDO_STORE),
-            dcc.Store(id=ids.AN_CONFLICT),
+            dcc.Store(id=ids.AN_SAVED),
+            dcc.Store(id=ids.AN_DRAW, data=0),
+            dcc.Store(id=ids.AN_CURRENT),
+            dcc.Store(id=ids.AN_SHOWN),
             dcc.Store(id=ids.AN_REV, data=0),
             _toolbar(),
             _exchange(),
@@ -137,7 +149,17 @@ def build() -> html.Div:
                                   className="small text-muted")],
                         md=7,
                     ),
-                    dbc.Col([_editor(), html.Hr(className="my-2"), html.Div(id=ids.AN_LIST, className="kalamos-line-list")], md=5),
+                    dbc.Col([_editor(), html.Hr(className="my-2"),
+                             html.Div([html.Span(id=ids.AN_COUNTS, className="small me-2"),
+                                       dcc.ConfirmDialogProvider(
+                                           dbc.Button("Verify the page's lines…", id=ids.AN_VERIFY_ALL, size="sm",
+                                                      color="success", outline=True, className="py-0"),
+                                           id=f"{ids.AN_VERIFY_ALL}-confirm",
+                                           message="Verify every line of this page that has text and is not verified yet "
+                                                   "(machine and edited lines)? They become ground truth for training. "
+                                                   "Check them first.")],
+                                      className="d-flex align-items-center flex-wrap mb-1"),
+                             html.Div(id=ids.AN_LIST, className="kalamos-line-list")], md=5),
                 ]
             ),
         ],
@@ -195,25 +217,64 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
             hit_x.append(a[0] + (b[0] - a[0]) * t)
             hit_y.append(a[1] + (b[1] - a[1]) * t)
             hit_id.append(ln["id"])
-            hit_text.append(f"{ln['number']}. {plot_text(ln['text'][:60]) or '(no text)'}")
+            hit_text.append(hover_text(ln))
     fig.add_trace(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0), hoverinfo="skip"))
-    if band_x:
-        fig.add_trace(go.Scatter(x=band_x, y=band_y, mode="lines", line=dict(color="rgba(28,126,214,0.35)", width=1),
-                                 hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=band_x, y=band_y, mode="lines", line=dict(color="rgba(28,126,214,0.35)", width=1),
+                             hoverinfo="skip"))  # always there (maybe empty), so that the click targets are trace HIT_TRACE
     fig.add_trace(go.Scatter(x=hit_x, y=hit_y, mode="markers", customdata=hit_id, hovertext=hit_text,
                              hoverinfo="text", marker=dict(size=14, opacity=0.01, color="#000")))
     fig.update_layout(shapes=shapes)
     return fig
 
 
+#: The trace of the click targets in ``page_figure``, and how many targets each line has there.
+HIT_TRACE = 2
+TARGETS_PER_LINE = 6
+
+
+def hover_text(ln: dict[str, Any]) -> str:
+    return f"{ln['number']}. {plot_text(ln['text'][:60]) or '(no text)'}"
+
+
+def status_patch(fig: Any, index: int, ln: dict[str, Any]) -> None:
+    """Change, in a ``dash.Patch`` of a ``page_figure``, what a line's new text or status shows."""
+    fig["layout"]["shapes"][index]["line"]["color"] = STATUS_COLOURS.get(ln["status"], "#868e96")
+    for j in range(TARGETS_PER_LINE):
+        fig["data"][HIT_TRACE]["hovertext"][index * TARGETS_PER_LINE + j] = hover_text(ln)
+
+
+def selection_patch(fig: Any, index: int, selected: bool) -> None:
+    """Show, in a ``dash.Patch`` of a ``page_figure``, a line as selected (thick, editable) or not."""
+    fig["layout"]["shapes"][index]["line"]["width"] = 4 if selected else 2
+    fig["layout"]["shapes"][index]["editable"] = selected
+
+
+ROW_CLASS = "list-group-item list-group-item-action py-1 small"
+
+
+def row_content(ln: dict[str, Any]) -> list[Any]:
+    badge = dbc.Badge(ln["status"], color=STATUS_BADGES[ln["status"]], className="me-2", title=STATUS_HELP[ln["status"]])
+    return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge,
+            html.Span(ln["text"] or "—", className="kalamos-row-text")]
+
+
+def row_class(selected: bool) -> str:
+    return ROW_CLASS + (" active" if selected else "")
+
+
 def line_rows(lines: list[dict[str, Any]], selected: str | None) -> html.Div:
-    rows = []
-    for ln in lines:
-        badge = dbc.Badge(ln["status"], color={"empty": "secondary", "machine": "warning", "verified": "success"}[ln["status"]],
-                          className="me-2")
-        rows.append(html.Button(
-            [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge,
-             html.Span(ln["text"] or "—", className="kalamos-row-text")],
-            id=ids.an_row(ln["id"]), type="button", n_clicks=0,
-            className="list-group-item list-group-item-action py-1 small" + (" active" if ln["id"] == selected else "")))
+    rows = [html.Button(row_content(ln), id=ids.an_row(ln["id"]), type="button", n_clicks=0,
+                        className=row_class(ln["id"] == selected)) for ln in lines]
     return html.Div(rows, className="list-group")
+
+
+def status_summary(counts: dict[str, int]) -> list[Any]:
+    """"12 verified · 3 edited · 20 machine · 2 empty", coloured like the badges."""
+    out: list[Any] = []
+    for status in ("verified", "edited", "machine", "empty"):
+        if counts.get(status):
+            if out:
+                out.append(" · ")
+            out.append(html.Span(f"{counts[status]} {status}", className=f"text-{STATUS_BADGES[status]}",
+                                 title=STATUS_HELP[status]))
+    return out or ["no lines"]

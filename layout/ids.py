@@ -6,6 +6,7 @@ from __future__ import annotations
 # ---- shell: navbar, tabs, shared dialogs and browser-side state
 SELECTION = "shell-selection"  # dcc.Store (localStorage): {"project": id, "document": id}
 CATALOG_REV = "shell-catalog-rev"  # dcc.Store: bumped when projects/documents change
+EDITOR_ID = "shell-editor-id"  # dcc.Store: this browser tab's editor id (set by assets/editor.js)
 NOTICE = "shell-notice"  # dbc.Alert for results of navbar actions
 TABS = "shell-tabs"
 
@@ -105,7 +106,14 @@ AN_LINES = "annotate-lines"  # dcc.Store: {"page", "view", "lines": [...], "band
 AN_SELECTED = "annotate-selected"  # dcc.Store: line id
 AN_EDITING = "annotate-editing"  # dcc.Store: the line id the text field currently holds
 AN_UNDO_STORE = "annotate-undo-store"  # dcc.Store: the last change, to undo it
-AN_CONFLICT = "annotate-conflict"  # dcc.Store: {"line", "rev"} of the other person's version after a refusal
+AN_EDIT_STATE = "annotate-edit-state"  # hidden, JSON: the line the text field holds (read by assets/editor.js)
+AN_SAVED = "annotate-saved"  # dcc.Store: a save the editor made ({"outcome", "page", "at"}), set by assets/editor.js
+AN_EDITOR_BOX = "annotate-editor-box"  # the editor's messages: refusals with both texts (written by assets/editor.js)
+AN_COUNTS = "annotate-counts"  # the page's lines by status
+AN_DRAW = "annotate-draw"  # dcc.Store: bumped when the figure and the list must be drawn anew (page, shapes, order)
+AN_CURRENT = "annotate-current"  # dcc.Store: the selected line, its number and the order (computed in the browser)
+AN_SHOWN = "annotate-shown"  # dcc.Store: the line the figure shows as selected (to patch only what changes)
+AN_VERIFY_ALL = "annotate-verify-all"  # bulk verification (asks first)
 AN_REV = "annotate-rev"  # dcc.Store: bumped to reload the page's lines from the store
 
 ANNOTATE_TAB = "annotate-tab"
@@ -137,6 +145,10 @@ TR_RESUME = "transcribe-resume"  # shown for an interrupted run
 TR_EVAL = "transcribe-eval"
 TR_EXPORTS = "transcribe-exports"
 TR_LINES = "transcribe-lines"  # dcc.Store: {"page", "lines": [...]} of the page under review
+TR_EDIT_STATE = "transcribe-edit-state"  # hidden, JSON: the line the text field holds (assets/editor.js)
+TR_SAVED = "transcribe-saved"  # dcc.Store: a save the editor made, set by assets/editor.js
+TR_CURRENT = "transcribe-current"  # dcc.Store: the selected line and the review queue (computed in the browser)
+TR_EDITOR_BOX = "transcribe-editor-box"  # the editor's messages (assets/editor.js)
 TR_SELECTED = "transcribe-selected"  # dcc.Store: line id
 TR_REV = "transcribe-rev"  # dcc.Store: bumped after a run to reload
 

@@ -60,6 +60,7 @@ def name_dialog() -> dbc.Modal:
         ],
         id=ids.NAME_MODAL,
         is_open=False,
+        fade=False,  # no transition: a fading dialog can keep catching clicks on a slow machine
     )
 
 
@@ -77,6 +78,7 @@ def confirm_dialog() -> dbc.Modal:
         ],
         id=ids.CONFIRM_MODAL,
         is_open=False,
+        fade=False,
     )
 
 
@@ -86,6 +88,7 @@ def build() -> html.Div:
         [
             dcc.Store(id=ids.SELECTION, storage_type="local"),
             dcc.Store(id=ids.CATALOG_REV, data=0),
+            dcc.Store(id=ids.EDITOR_ID),
             dcc.Store(id=ids.PAGES_REV, data=0),
             dcc.Store(id=ids.NAME_PENDING),
             dcc.Store(id=ids.CONFIRM_PENDING),

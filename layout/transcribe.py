@@ -21,6 +21,8 @@ def conf_colour(status: str, conf: float | None) -> str:
         return "#1c7ed6"
     if status == "empty":
         return "#868e96"
+    if status == "edited":
+        return "#7048e8"
     if conf is None or conf < 0:
         return "#e8590c"
     return "#e03131" if conf < 60 else "#f08c00" if conf < 80 else "#2f9e44"
@@ -59,11 +61,14 @@ def _editor() -> html.Div:
     return html.Div([
         html.Div(id=ids.TR_TITLE, className="fw-bold small"),
         html.Div(html.Img(id=ids.TR_LINE_IMG, className="kalamos-line-img", alt="the line image"), className="kalamos-line-box my-1"),
-        dbc.Input(id=ids.TR_TEXT, type="text", debounce=True, className="kalamos-greek-input", autoComplete="off",
+        dbc.Input(id=ids.TR_TEXT, type="text", className="kalamos-greek-input", autoComplete="off",
                   placeholder="Click a line; correct it; Enter marks it verified and goes to the next least sure line"),
+        html.Div(id=ids.TR_EDIT_STATE, className="kalamos-edit-state", hidden=True),
+        html.Div(id=ids.TR_EDITOR_BOX, hidden=True, role="status"),
         html.Div([dbc.Switch(id=ids.TR_BETA, label="Beta Code", value=False, className="small me-3 mb-0"),
                   html.Div(palette, className="btn-group btn-group-sm flex-wrap")], className="d-flex align-items-center flex-wrap my-1"),
-        dbc.Button("✓ Verified (Enter)", id=ids.TR_VERIFY, size="sm", color="success", outline=True),
+        html.Button("✓ Verified (Enter)", id=ids.TR_VERIFY, type="button", className="btn btn-sm btn-outline-success",
+                                **{"data-editor-action": "confirm", "data-editor": ids.TR_EDIT_STATE}),
         dbc.Alert(id=ids.TR_MESSAGE, is_open=False, dismissable=True, className="py-1 small my-1"),
     ])
 
@@ -72,6 +77,7 @@ def build() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.TR_LINES), dcc.Store(id=ids.TR_SELECTED), dcc.Store(id=ids.TR_REV, data=0),
+            dcc.Store(id=ids.TR_SAVED), dcc.Store(id=ids.TR_CURRENT),
             _run_controls(),
             html.Div(id=ids.TR_RUN_STATUS, className="small"),
             dbc.Row([
@@ -81,6 +87,7 @@ def build() -> html.Div:
                               config={"scrollZoom": True, "displaylogo": False}),
                     html.Div(["Colours: ", html.Span("■ sure (≥ 80)", style={"color": "#2f9e44"}), " ",
                               html.Span("■ 60–80", style={"color": "#f08c00"}), " ", html.Span("■ < 60", style={"color": "#e03131"}),
+                              " ", html.Span("■ edited", style={"color": "#7048e8"}),
                               " ", html.Span("■ verified", style={"color": "#1c7ed6"})], className="small text-muted"),
                 ], md=7),
                 dbc.Col([

@@ -80,9 +80,14 @@ def band_polygon(baseline: Points, above: float, below: float) -> list[list[floa
     return np.vstack([top[pick], bottom[pick][::-1]]).round(1).tolist()
 
 
+MAX_STRIP = 30_000  #: longest line image (OpenCV's remap stops at 32,767 px)
+
+
 def straighten_band(img: np.ndarray, baseline: Points, above: float, below: float, fill: int = 255) -> np.ndarray:
     """The band around a (possibly curved or slanted) baseline, resampled into a straight strip."""
     samples, normals = resample(baseline, 1.0)
+    if len(samples) > MAX_STRIP or above + below > MAX_STRIP:
+        raise ValueError(f"the line is too long to cut ({len(samples)} px; at most {MAX_STRIP})")
     offsets = np.arange(-above, below, 1.0)
     map_x = (samples[None, :, 0] + offsets[:, None] * normals[None, :, 0]).astype(np.float32)
     map_y = (samples[None, :, 1] + offsets[:, None] * normals[None, :, 1]).astype(np.float32)

@@ -6,8 +6,9 @@ Beta Code follows the TLG conventions: letters ``a b g d e z h q i k l m n c o p
 ``*)/a`` = Ἄ), diacritics after a small letter: ``)`` psili, ``(`` dasia, ``/`` acute, ``\\`` grave,
 ``=`` circumflex, ``|`` iota subscript, ``+`` diaeresis, ``_`` macron, ``^`` breve; ``:`` ano teleia,
 ``;`` question mark, ``'`` apostrophe (’), ``#`` numeral sign; ``s`` becomes ς at the end of a word,
-``s3`` (or ``j``) is lunate ϲ. The conversion accepts text that is already partly Greek, so the
-browser can run the same rules (``assets/greek.js``) on the whole field at every keystroke.
+``s1`` is σ and ``s2`` ς wherever they stand, ``s3`` (or ``j``) is lunate ϲ. The conversion accepts text
+that is already partly Greek. In the browser (``assets/greek.js``) the same rules convert each key
+as it is typed, never text already in the field; typing a text key by key gives what pasting it gives.
 
 The library ``beta-code`` (PyPI) was tried first and rejected: it maps ``s1`` (medial sigma) to ς
 and the macron ``_`` to a dash, and it is not incremental.
@@ -20,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 __all__ = ["nfc", "beta_to_greek", "greek_to_beta", "fix_final_sigma", "Check", "check_line", "LETTERS", "MARKS",
+           "Normalisation", "normalise", "describe_changes", "variant_forms", "ELISION_MARKS", "ANO_TELEIA_MARKS", "LUNATE_CHOICES",
            "SCRIPTS", "dominant_script"]
 
 LETTERS = {
@@ -35,6 +37,7 @@ MARKS = {
 _MARK_ORDER = ["\u0304", "\u0306", "\u0313", "\u0314", "\u0308", "\u0301", "\u0300", "\u0342", "\u0345"]
 PUNCT = {":": "\u00b7", ";": ";", "'": "\u2019", "#": "\u02b9"}
 _SIGMA_DIGITS = {"1": "σ", "2": "ς", "3": "ϲ"}
+_FIXED_MEDIAL, _FIXED_FINAL = "\ue001", "\ue002"  # σ, ς chosen with a digit, while converting
 
 
 def nfc(text: str) -> str:
@@ -114,15 +117,16 @@ def beta_to_greek(text: str, final: bool = True) -> str:
             letter = LETTERS[low].upper() if capital else LETTERS[low]
             out.append(_add_marks(letter, pending) if pending else letter)
             capital, pending = False, []
-        elif ch in _SIGMA_DIGITS and out and out[-1] in ("σ", "ς", "ϲ"):
-            out[-1] = _SIGMA_DIGITS[ch]
+        elif ch in _SIGMA_DIGITS and out and out[-1] in ("σ", "ς", "ϲ", _FIXED_MEDIAL, _FIXED_FINAL):
+            out[-1] = {"1": _FIXED_MEDIAL, "2": _FIXED_FINAL}.get(ch, "ϲ")  # explicit: not moved by the final rule
         elif ch in _SIGMA_DIGITS and out and out[-1] in ("Σ", "Ϲ"):
             out[-1] = "Ϲ" if ch == "3" else "Σ"
         elif ch in PUNCT:
             out.append(PUNCT[ch])
         else:
             out.append(ch)
-    return nfc(fix_final_sigma("".join(out), at_end=final))
+    fixed = fix_final_sigma("".join(out), at_end=final)
+    return nfc(fixed.replace(_FIXED_MEDIAL, "σ").replace(_FIXED_FINAL, "ς"))
 
 
 _REVERSE_LETTERS = {v: k for k, v in LETTERS.items() if k != "j"}
@@ -184,10 +188,12 @@ def _name(ch: str) -> str:
     return f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}"
 
 
-def check_line(raw: str) -> list[Check]:
+def check_line(raw: str, policy: "Normalisation | None" = None) -> list[Check]:
     """Warnings about a transcription before it becomes training data (empty list: nothing to say).
 
     Looks at the text as typed or imported (``raw``); positions refer to the NFC form that is stored.
+    With the project's ``policy``, an elision mark or ano teleia of another form is said to be
+    stored in the project's form rather than flagged as a mistake.
     """
     checks: list[Check] = []
     text = nfc(raw)
@@ -206,12 +212,19 @@ def check_line(raw: str) -> list[Check]:
         if ch in _SPACING_ACCENTS:
             checks.append(Check("spacing-accent", f"{_name(ch)} stands alone at position {i + 1}: an accent or breathing "
                                                   "should sit on its letter (use the palette or Beta Code).", i))
-        elif ch in _DOT_LOOKALIKES:
+        elif policy is not None and ch in ANO_TELEIA_MARKS and ch != policy.ano_teleia:
+            checks.append(Check("middle-dot", f"{_name(ch)} at position {i + 1} is stored as {policy.ano_teleia} "
+                                              f"({_name(policy.ano_teleia)}), the project's ano teleia.", i))
+        elif policy is not None and ch in ELISION_MARKS and ch != policy.elision:
+            checks.append(Check("apostrophe", f"{_name(ch)} at position {i + 1} is stored as {policy.elision} "
+                                              f"({_name(policy.elision)}), the project's elision mark.", i))
+        elif policy is None and ch in _DOT_LOOKALIKES:
             checks.append(Check("middle-dot", f"{_name(ch)} at position {i + 1} looks like the ano teleia; "
                                               "use · (U+00B7 MIDDLE DOT, the normalised ano teleia).", i))
-        elif ch in _APOSTROPHES and ch != "\u00B4":
-            checks.append(Check("apostrophe", f"{_name(ch)} at position {i + 1}: for elision use ’ (U+2019); "
-                                              "for crasis put the koronis on the letter (κἀγώ).", i))
+        elif ch in _APOSTROPHES and ch != "\u00B4" and (policy is None or ch not in ELISION_MARKS):
+            elision = policy.elision if policy else "\u2019"
+            checks.append(Check("apostrophe", f"{_name(ch)} at position {i + 1}: for elision use {elision} "
+                                              f"({_name(elision)}); for crasis put the koronis on the letter (κἀγώ).", i))
     for m in _WORD.finditer(text):
         word = m.group()
         greek = [c for c in word if _is_greek_letter(c)]
@@ -227,3 +240,96 @@ def check_line(raw: str) -> list[Check]:
             if word[-1] == "σ" and len(greek) > 1:
                 checks.append(Check("sigma", f"medial σ at the end of the word “{word}” (ς?).", m.end() - 1))
     return checks
+
+
+# --------------------------------------------------------------------------- normalisation policy
+#: Characters written for the elision mark (and the spacing koronis/psili used as one), by name.
+ELISION_MARKS = {"\u2019": "’ right single quotation mark (U+2019)", "\u02bc": "ʼ modifier letter apostrophe (U+02BC)",
+                 "\u1fbd": "᾽ Greek koronis (U+1FBD)", "\u1fbf": "᾿ Greek psili (U+1FBF)", "'": "' typewriter apostrophe (U+0027)"}
+#: Characters written for the ano teleia (U+0387 is stored as U+00B7 by NFC).
+ANO_TELEIA_MARKS = {"\u00b7": "· middle dot (U+00B7, the NFC ano teleia)", "\u2e31": "⸱ word separator middle dot (U+2E31)",
+                    "\u2022": "• bullet (U+2022)", "\u2219": "∙ bullet operator (U+2219)", "\u22c5": "⋅ dot operator (U+22C5)",
+                    "\u02d1": "ˑ half triangular colon (U+02D1)"}
+LUNATE_CHOICES = {"sigma": "σ/ς (lunate ϲ written as σ or ς)", "lunate": "ϲ (every σ/ς written lunate)",
+                  "keep": "as typed (both may occur)"}
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """How a project writes the characters that have several forms (stored text is always NFC, which
+    also turns oxia into tonos and the Greek question mark and ano teleia into ; and ·).
+
+    The default is what Tesseract's ``grc`` model knows: ’ for elision, σ/ς rather than ϲ (grc has no
+    ano teleia at all; · is kept)."""
+
+    elision: str = "\u2019"
+    ano_teleia: str = "\u00b7"
+    lunate: str = "sigma"
+
+    @classmethod
+    def from_settings(cls, raw: object) -> "Normalisation":
+        d = raw if isinstance(raw, dict) else {}
+        default = cls()
+        return cls(elision=d.get("elision") if d.get("elision") in ELISION_MARKS else default.elision,
+                   ano_teleia=d.get("ano_teleia") if d.get("ano_teleia") in ANO_TELEIA_MARKS else default.ano_teleia,
+                   lunate=d.get("lunate") if d.get("lunate") in LUNATE_CHOICES else default.lunate)
+
+    def to_settings(self) -> dict[str, str]:
+        return {"elision": self.elision, "ano_teleia": self.ano_teleia, "lunate": self.lunate}
+
+
+def _is_letter(ch: str | None) -> bool:
+    return ch is not None and (unicodedata.category(ch).startswith("L") or unicodedata.category(ch) == "Mn")
+
+
+def normalise(text: str, policy: Normalisation) -> tuple[str, dict[tuple[str, str], int]]:
+    """The text written the project's way, and what changed: {(from, to): count} (NFC changes are
+    counted as ("NFC", "NFC"))."""
+    changes: dict[tuple[str, str], int] = {}
+    stored = nfc(text)
+    if stored != text:
+        changes[("NFC", "NFC")] = 1
+    out = list(stored)
+    for i, ch in enumerate(out):
+        new = ch
+        if ch in ELISION_MARKS and ch != policy.elision:
+            new = policy.elision
+        elif ch in ANO_TELEIA_MARKS and ch != policy.ano_teleia:
+            new = policy.ano_teleia
+        elif policy.lunate == "sigma" and ch in ("ϲ", "Ϲ"):
+            nxt = out[i + 1] if i + 1 < len(out) else None
+            new = "Σ" if ch == "Ϲ" else ("σ" if _is_letter(nxt) else "ς")
+        elif policy.lunate == "lunate" and ch in ("σ", "ς", "Σ"):
+            new = "Ϲ" if ch == "Σ" else "ϲ"
+        if new != ch:
+            changes[(ch, new)] = changes.get((ch, new), 0) + 1
+            out[i] = new
+    return nfc("".join(out)), changes
+
+
+def describe_changes(changes: dict[tuple[str, str], int]) -> list[str]:
+    """``["12 × ʼ (U+02BC) → ’ (U+2019)", ...]`` for a report."""
+    out = []
+    for (a, b), n in sorted(changes.items(), key=lambda kv: -kv[1]):
+        if a == "NFC":
+            out.append("decomposed or compatibility characters stored as NFC")
+        else:
+            out.append(f"{n} × {a} (U+{ord(a):04X}) → {b} (U+{ord(b):04X})")
+    return out
+
+
+def variant_forms(texts: list[str]) -> dict[str, dict[str, int]]:
+    """Characters of the same role written in several forms across ``texts``: {"elision": {"’": 230,
+    "ʼ": 12}, ...}; only roles with two forms or more are listed."""
+    roles = {"elision": set(ELISION_MARKS), "ano teleia": set(ANO_TELEIA_MARKS), "sigma": {"σ", "ς", "ϲ"}}
+    found: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for ch in nfc(text):
+            for role, chars in roles.items():
+                if ch in chars:
+                    found.setdefault(role, {}).setdefault(ch, 0)
+                    found[role][ch] += 1
+    out = {role: forms for role, forms in found.items() if len(forms) > 1}
+    if "sigma" in out and "ϲ" not in out["sigma"]:
+        del out["sigma"]  # σ and ς together are Greek spelling, not a mixture
+    return out

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UnreadableImage", "Frame", "KINDS", "EXTENSIONS", "sniff", "describe_unsupported",
-    "count_frames", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled", "load_array", "encode_preview", "png_bytes",
+    "count_frames", "measure", "iter_frames", "to_page_mode", "thumbnail_jpeg", "downscaled", "load_array", "encode_preview", "png_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ def sniff(head: bytes) -> str | None:
         return "tiff"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if head.startswith(b"%PDF-"):  # at offset 0 only: a PDF "found" later in a file is something else
-        return "pdf"
+    if head.lstrip(b"\xef\xbb\xbf\x00\t\n\r\x0c ").startswith(b"%PDF-"):  # at the start (white space allowed):
+        return "pdf"  # a PDF "found" later in a file is something else
     return None
 
 
@@ -144,6 +144,54 @@ def _too_many(count: int | None, max_pages: int, what: str) -> UnreadableImage:
                            "(KALAMOS_MAX_PAGES); split it, or ask the administrator to raise the limit")
 
 
+def measure(path: Path, kind: str, *, max_pages: int, pdf_dpi: int = 300) -> tuple[int, int]:
+    """(pages, pixels of all of them) of a file, read from its headers without decoding any pixel;
+    ``UnreadableImage`` past ``max_pages`` or when the file cannot even be opened."""
+    if kind == "pdf":
+        import pypdfium2 as pdfium
+
+        pdf = _open_pdf(path)
+        try:
+            n = len(pdf)
+            if n > max_pages:
+                raise _too_many(n, max_pages, "PDF")
+            total, scale = 0, pdf_dpi / 72.0
+            for i in range(n):
+                try:
+                    w, h = pdf.get_page_size(i)
+                except (pdfium.PdfiumError, OSError, ValueError):
+                    continue  # iter_frames names the page that cannot be loaded
+                if math.isfinite(w) and math.isfinite(h):
+                    total += max(0, round(w * scale)) * max(0, round(h * scale))
+            return n, total
+        finally:
+            pdf.close()
+    try:
+        with Image.open(path) as img:
+            n = _frames_within(img, max_pages)
+            total = 0
+            for i in range(n):
+                img.seek(i)
+                total += img.width * img.height
+            return n, total
+    except UnreadableImage:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
+        raise _damaged(kind, exc) from None
+
+
+def _damaged(kind: str, exc: BaseException) -> UnreadableImage:
+    """Why a file cannot be decoded, in words (never the decoder's message with the file's path)."""
+    if isinstance(exc, UnidentifiedImageError):
+        return UnreadableImage(f"the data is not a readable {kind.upper()} image")
+    reason = str(exc) or type(exc).__name__
+    if "truncated" in reason.lower() or isinstance(exc, EOFError):
+        reason = "the file is truncated (incomplete download or copy?)"
+    elif "/" in reason:
+        reason = type(exc).__name__
+    return UnreadableImage(f"the {kind.upper()} data is damaged: {reason}")
+
+
 def _frames_within(img: Image.Image, max_pages: int) -> int:
     """The number of frames, found without walking more than ``max_pages + 1`` of them (a TIFF
     announcing 50,000 tiny frames is refused at once, not after counting them all)."""
@@ -202,6 +250,8 @@ def _iter_pdf(path: Path, max_pixels: int, dpi: int, max_pages: int) -> Iterator
                 _check_pixels(round(w_pt * scale), round(h_pt * scale), max_pixels, f"PDF page {i + 1} at {dpi} dpi")
                 bitmap = page.render(scale=scale, grayscale=False)
                 img = bitmap.to_pil().convert("RGB")
+            except UnreadableImage:
+                raise
             except (pdfium.PdfiumError, OSError, ValueError) as exc:
                 raise UnreadableImage(f"PDF page {i + 1} of {n} is damaged and cannot be drawn ({exc})") from None
             finally:
@@ -248,15 +298,10 @@ def iter_frames(path: Path, kind: str, *, max_pixels: int, pdf_dpi: int = 300,
                 yield Frame(i, n, converted.copy() if converted is frame else converted, info[0], derived=info[1])
     except UnreadableImage:
         raise
-    except UnidentifiedImageError:
-        raise UnreadableImage(f"the data is not a readable {kind.upper()} image") from None
     except Image.DecompressionBombError as exc:  # pragma: no cover - limit disabled above
         raise UnreadableImage(str(exc)) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError) as exc:
-        reason = str(exc) or type(exc).__name__
-        if "truncated" in reason.lower() or isinstance(exc, EOFError):
-            reason = "the file is truncated (incomplete download or copy?)"
-        raise UnreadableImage(f"the {kind.upper()} data is damaged: {reason}") from None
+        raise _damaged(kind, exc) from None
 
 
 def downscaled(img: Image.Image, max_side: int) -> Image.Image:

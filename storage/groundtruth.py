@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ocr.greek import Normalisation, describe_changes, normalise
 from ocr.images import png_bytes
 from storage import lines as line_store
 from storage.errors import InvalidInput, KalamosError
@@ -60,8 +61,12 @@ def export_tesstrain(store: Store, project_id: str, document_ids: Sequence[str] 
             chosen = _selected(line_store.list_lines(store, project_id, did, page.id), statuses)
             if not chosen:
                 continue
-            work = work_image(store, project_id, did, page)
-            band = page_band(store, project_id, did, page)
+            try:
+                work = work_image(store, project_id, did, page)
+                band = page_band(store, project_id, did, page)
+            except OSError as exc:  # the page's image damaged on disk: the other pages go on
+                report.problems.append(f"page {pno}: its image cannot be read ({exc.strerror or type(exc).__name__}); left out")
+                continue
             all_ids = [ln.id for ln in line_store.list_lines(store, project_id, did, page.id)]
             report.pages += 1
             for line in chosen:
@@ -178,6 +183,8 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
     says, in the words of the caller's interface, how to replace lines (``with --replace``).
     """
     report = ImportReport()
+    rules = Normalisation.from_settings(store.get_project(project_id).settings.get("normalisation"))
+    normalised: dict[str, int] = {}
     for path in files:
         try:
             imported = read_gt_file(path)
@@ -209,12 +216,21 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 continue
             sx = page.width / ip.width if ip.width else 1.0
             sy = page.height / ip.height if ip.height else 1.0
-            lines = []
-            for ln in ip.lines:
+            lines, outside = [], []
+            for n, ln in enumerate(ip.lines, 1):
                 ln = _scaled(ln, sx, sy)
-                ln.text = unicodedata.normalize("NFC", ln.text).strip()
+                try:
+                    line_store.check_inside(ln, page.width, page.height)
+                except InvalidInput as exc:
+                    outside.append(f"{where}, line {n}: {exc}; left out")
+                    continue
+                ln.text, changed = normalise(ln.text.strip(), rules)
+                for change in describe_changes(changed):
+                    normalised[change] = normalised.get(change, 0) + 1
                 ln.status = status if ln.text else "empty"  # type: ignore[assignment]
                 lines.append(ln)
+            report.failed.extend(outside[:20] + ([f"{where}: {len(outside) - 20} more lines outside the page"]
+                                                 if len(outside) > 20 else []))
             try:
                 write = line_store.replace_lines if replace else line_store.add_lines
                 added = write(store, project_id, document_id, page.id, lines)
@@ -223,4 +239,7 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 continue
             report.pages += 1
             report.lines += len(added)
+    if normalised:
+        report.messages.append("Written the project's way (Annotate › conventions): " +
+                               "; ".join(f"{c} in {n} line(s)" if n > 1 else c for c, n in normalised.items()))
     return report

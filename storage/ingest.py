@@ -8,6 +8,7 @@ files of the same batch are imported regardless.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from ocr.images import (DEFAULT_MAX_PAGES, EXTENSIONS, UnreadableImage, describe_unsupported, iter_frames, sniff,
-                        thumbnail_jpeg)
+from ocr.images import (DEFAULT_MAX_PAGES, EXTENSIONS, UnreadableImage, describe_unsupported, iter_frames, measure,
+                        sniff, thumbnail_jpeg)
 from storage.errors import InvalidInput, KalamosError
 from storage.jsonio import write_json
 from storage.models import Page, PageSource
@@ -42,8 +43,11 @@ class ImportLimits:
         max_pixels: largest image or rendered PDF page (checked from the header, before decoding).
         pdf_dpi: resolution at which PDF pages are rendered.
         max_pages: most pages (TIFF frames, PDF pages) taken from one file.
-        slots: how many files are decoded at once in the whole data directory (all processes); the
-            others wait their turn, so memory stays bounded (a 300 MP page needs up to 2.7 GB).
+        max_file_pixels: most pixels of all the pages of one file together (a small file announcing a
+            thousand huge blank frames would keep the server busy for an hour).
+        slots: how many big files (over ``small_pixels``) are decoded at once in the whole data
+            directory (all processes); the others wait their turn, so memory stays bounded (a 300 MP
+            page needs up to 2.7 GB). Small files (most scans) do not wait for them.
         slot_wait_s: how long a file waits for a slot before it is refused as "busy".
     """
 
@@ -51,8 +55,10 @@ class ImportLimits:
     max_pixels: int = 300_000_000
     pdf_dpi: int = 300
     max_pages: int = DEFAULT_MAX_PAGES
+    max_file_pixels: int = 3_000_000_000
     slots: int = 2
     slot_wait_s: float = 600.0
+    small_pixels: int = 40_000_000
 
 
 @dataclass
@@ -155,7 +161,13 @@ def import_stream(store: Store, project_id: str, document_id: str, stream: Binar
                 return ImportResult(shown, "skipped",
                                     f"{shown}: skipped, the same file is already page {number} ({page.source.filename})",
                                     warnings=warnings)
-            with store.slot("import", limits.slots, limits.slot_wait_s):
+            _count, pixels = measure(upload, kind, max_pages=limits.max_pages, pdf_dpi=limits.pdf_dpi)
+            if pixels > limits.max_file_pixels:
+                return failed(f"its pages hold {pixels / 1e6:,.0f} megapixels together, over the limit of "
+                              f"{limits.max_file_pixels / 1e6:,.0f} per file (KALAMOS_MAX_FILE_MEGAPIXELS); split it")
+            heavy = store.slot("import", limits.slots, limits.slot_wait_s) if pixels > limits.small_pixels \
+                else contextlib.nullcontext()
+            with heavy:
                 pages = _make_pages(staged, upload, kind, sha, size, shown, document_id, limits)
             store.commit_pages(project_id, document_id, staged, pages)
     except UnreadableImage as exc:

@@ -1,9 +1,13 @@
 """Text lines of a page: ``pages/<page>/lines.json``, edited line by line under the page's lock.
 
-Concurrency rule (ARCHITECTURE.md, "Two people on one page"): every line carries a revision number.
-A change names the revision it was made from; if the line has changed since, the change is refused
-with ``LineConflict`` (which carries the other version) and nothing is written. Changes to different
-lines never conflict: each one re-reads the file under the lock and changes only its own line.
+Concurrency rule (ARCHITECTURE.md, "Two people on one page"): every line carries a revision number
+and a short log of its last changes (which revision, text or shape, by which editor). A change names
+the revision it was made from and the editor making it (one browser tab, or a process). It is
+refused with ``LineConflict`` (which carries the other version), and nothing is written, when
+someone else changed the same part of the line (its text and status, or its shape) since that
+revision; one's own later saves and other people's changes of the other part are not conflicts (the
+change is applied on top of them). Changes to different lines never conflict: each one re-reads the
+file under the lock and changes only its own line.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from storage.models import LINE_KINDS, LINE_STATUSES, Line
 from storage.store import Store, new_id, now_iso
 
 __all__ = ["LineConflict", "PageLines", "load", "list_lines", "add_lines", "update_line", "delete_line",
-           "move_line", "replace_lines", "restore_line", "check_points", "line_count", "clean_text"]
+           "move_line", "replace_lines", "restore_line", "check_points", "line_count", "clean_text", "parts",
+           "changed_by_others", "TEXT_FIELDS", "SHAPE_FIELDS", "check_inside", "clamp_to_page", "MAX_LINES"]
 
 MAX_POINTS = 2000
 MAX_TEXT = 5000
@@ -103,6 +108,35 @@ def check_points(kind: str, points: Any, what: str = "points") -> list[list[floa
     return out
 
 
+#: How far outside the page a line's points may lie (a shape drawn over the edge), as a share of its size.
+PAGE_MARGIN = 0.05
+MAX_LINES = 3000  #: lines on one page (a manuscript page has dozens, a dense commentary a few hundred)
+
+
+def check_inside(line: Line, width: int, height: int) -> None:
+    """Refuse a line that does not lie on its page (give or take ``PAGE_MARGIN``): coordinates from a
+    file or a request far outside the page would make line images the size of a city."""
+    mx, my = width * PAGE_MARGIN, height * PAGE_MARGIN
+    for what, pts in (("points", line.points), ("baseline", line.baseline or [])):
+        for x, y in pts:
+            if not (-mx <= x <= width + mx and -my <= y <= height + my):
+                raise InvalidInput(f"the line's {what} reach ({x:.0f}, {y:.0f}), outside the page "
+                                   f"({width}×{height} px)")
+    extent = max(line.above or 0, line.below or 0)
+    if extent > max(width, height):
+        raise InvalidInput(f"the band around the line ({extent:.0f} px) is larger than the page")
+
+
+def clamp_to_page(points: list[list[float]], width: int, height: int) -> list[list[float]]:
+    """A shape drawn by hand over the edge of the page, brought back onto it."""
+    return [[min(max(x, 0.0), float(width)), min(max(y, 0.0), float(height))] for x, y in points]
+
+
+def _page_size(store: Store, project_id: str, document_id: str, page_id: str) -> tuple[int, int]:
+    page = read_json(store.page_dir(project_id, document_id, page_id) / "page.json")
+    return int(page["width"]), int(page["height"])
+
+
 def clean_text(text: Any) -> str:
     if not isinstance(text, str):
         raise InvalidInput("the transcription must be text")
@@ -132,9 +166,14 @@ def add_lines(store: Store, project_id: str, document_id: str, page_id: str, lin
               index: int | None = None) -> list[Line]:
     """Add new lines (ids and revisions are assigned here) at ``index`` of the reading order (end: None)."""
     stamp = now_iso()
-    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp})) for ln in lines]
+    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []})) for ln in lines]
     with _lock(store, project_id, document_id, page_id):
+        size = _page_size(store, project_id, document_id, page_id)
+        for ln in fresh:
+            check_inside(ln, *size)
         data = load(store, project_id, document_id, page_id)
+        if len(data.order) + len(fresh) > MAX_LINES:
+            raise InvalidInput(f"a page holds at most {MAX_LINES} lines; this one would have {len(data.order) + len(fresh)}")
         at = len(data.order) if index is None else max(0, min(index, len(data.order)))
         data.order[at:at] = [ln.id for ln in fresh]
         data.lines.update({ln.id: ln for ln in fresh})
@@ -145,57 +184,102 @@ def add_lines(store: Store, project_id: str, document_id: str, page_id: str, lin
 def replace_lines(store: Store, project_id: str, document_id: str, page_id: str, lines: list[Line]) -> list[Line]:
     """Replace all the page's lines at once (imports that say so); returns the new lines."""
     stamp = now_iso()
-    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp})) for ln in lines]
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"a page holds at most {MAX_LINES} lines; this would give it {len(lines)}")
+    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []})) for ln in lines]
     with _lock(store, project_id, document_id, page_id):
+        size = _page_size(store, project_id, document_id, page_id)
+        for ln in fresh:
+            check_inside(ln, *size)
         _save(store, project_id, document_id, page_id, PageLines([ln.id for ln in fresh], {ln.id: ln for ln in fresh}))
     return fresh
 
 
-_EDITABLE = {"points", "kind", "text", "status", "above", "below", "baseline", "conf", "source"}
+TEXT_FIELDS = frozenset({"text", "status", "conf", "source"})
+SHAPE_FIELDS = frozenset({"points", "kind", "baseline", "above", "below"})
+_EDITABLE = TEXT_FIELDS | SHAPE_FIELDS
+MAX_CHANGES = 20  #: entries of a line's change log
 
 
-def _unchanged(data: PageLines, line_id: str, base_rev: int, consequence: str) -> Line:
-    """The line as stored, if it is still at ``base_rev``; else ``LineConflict`` with the other version."""
+def parts(fields: set[str] | frozenset[str]) -> list[str]:
+    """Which parts of a line a change touches: "text" (text, status, confidence) and/or "shape"."""
+    return [name for name, group in (("text", TEXT_FIELDS), ("shape", SHAPE_FIELDS)) if fields & group]
+
+
+def changed_by_others(line: Line, base_rev: int, what: list[str], editor: str | None) -> bool:
+    """Whether, since ``base_rev``, someone other than ``editor`` changed a part of the line in ``what``.
+
+    Unknown history (a revision missing from the log, a base from the future) counts as someone
+    else's change: the rule may refuse too much, never too little. ``editor`` None (a process that
+    does not say who it is) owns no change.
+    """
+    if line.rev == base_rev:
+        return False
+    if base_rev > line.rev:
+        return True
+    later = [c for c in line.changes if c.get("rev", 0) > base_rev]
+    if {c.get("rev") for c in later} != set(range(base_rev + 1, line.rev + 1)):
+        return True
+    return any((editor is None or c.get("editor") != editor) and set(c.get("what", ("text", "shape"))) & set(what)
+               for c in later)
+
+
+def _unchanged(data: PageLines, line_id: str, base_rev: int, what: list[str], editor: str | None,
+               consequence: str) -> Line:
+    """The line as stored, unless someone else changed that part since ``base_rev``
+    (then ``LineConflict`` with the other version)."""
     current = data.lines.get(line_id)
     if current is None:
         raise LineConflict(f"This line was deleted by someone else; {consequence}.", None)
-    if current.rev != base_rev:
+    if changed_by_others(current, base_rev, what, editor):
         raise LineConflict(f"Someone else changed this line meanwhile; {consequence}. "
                            f"Their version: “{current.text}” ({current.status}).", current)
     return current
 
 
-def update_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
-                **changes: Any) -> Line:
-    """Change one line made from revision ``base_rev``; returns the new version.
+def _logged(line: Line, what: list[str], editor: str | None) -> Line:
+    line.changes = [*line.changes, {"rev": line.rev, "what": what, "editor": editor}][-MAX_CHANGES:]
+    return line
 
-    A new text without a status makes the line "verified" (a person typed it), or "empty".
+
+def update_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
+                editor: str | None = None, **changes: Any) -> Line:
+    """Change one line, made by ``editor`` from revision ``base_rev``; returns the new version.
+
+    The change is applied to the line as it is now (a change of its other part by someone else
+    meanwhile is kept). A new text without a status makes the line "edited" (typed, not confirmed),
+    or "empty"; only an explicit ``status="verified"`` verifies it.
     Raises:
-        LineConflict: the line changed since ``base_rev`` (or was deleted); nothing is written.
+        LineConflict: someone else changed the same part since ``base_rev`` (or deleted the line);
+            nothing is written.
     """
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a line")
+    what = parts(set(changes))
     with _lock(store, project_id, document_id, page_id):
         data = load(store, project_id, document_id, page_id)
-        current = _unchanged(data, line_id, base_rev, "your change was not saved")
+        current = _unchanged(data, line_id, base_rev, what, editor, "your change was not saved")
         updated = Line.from_dict({**current.to_dict(), **changes})
-        if "text" in changes and "status" not in changes:
-            updated.status = "verified" if clean_text(changes["text"]) else "empty"
-        if updated.status == "verified" and "conf" not in changes:
+        if "text" in changes and "status" not in changes and clean_text(changes["text"]) != current.text:
+            updated.status = "edited" if clean_text(changes["text"]) else "empty"
+        if updated.status in ("verified", "edited") and "conf" not in changes:
             updated.conf = None  # a person's text has no machine confidence
         updated = _valid(updated)
+        if "shape" in what:
+            check_inside(updated, *_page_size(store, project_id, document_id, page_id))
         updated.rev, updated.updated = current.rev + 1, now_iso()
-        data.lines[line_id] = updated
+        data.lines[line_id] = _logged(updated, what, editor)
         _save(store, project_id, document_id, page_id, data)
     return updated
 
 
-def delete_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int) -> Line:
-    """Remove a line (refused like ``update_line`` if it changed since ``base_rev``); returns it."""
+def delete_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
+                editor: str | None = None) -> Line:
+    """Remove a line (refused if someone else changed any part of it since ``base_rev``); returns it."""
     with _lock(store, project_id, document_id, page_id):
         data = load(store, project_id, document_id, page_id)
-        current = _unchanged(data, line_id, base_rev, "it was not deleted")
+        current = _unchanged(data, line_id, base_rev, ["text", "shape"], editor, "it was not deleted")
         data.order.remove(line_id)
         del data.lines[line_id]
         _save(store, project_id, document_id, page_id, data)
@@ -214,13 +298,15 @@ def move_line(store: Store, project_id: str, document_id: str, page_id: str, lin
     return data.order
 
 
-def restore_line(store: Store, project_id: str, document_id: str, page_id: str, line: Line, index: int | None) -> Line:
+def restore_line(store: Store, project_id: str, document_id: str, page_id: str, line: Line, index: int | None,
+                 editor: str | None = None) -> Line:
     """Put back a deleted line with its id (the undo of a deletion)."""
     with _lock(store, project_id, document_id, page_id):
         data = load(store, project_id, document_id, page_id)
         if line.id in data.lines:
             raise LineConflict("This line exists again already.", data.lines[line.id])
         back = _valid(Line.from_dict({**line.to_dict(), "rev": line.rev + 1, "updated": now_iso()}))
+        back = _logged(back, ["text", "shape"], editor)
         at = len(data.order) if index is None else max(0, min(index, len(data.order)))
         data.order.insert(at, back.id)
         data.lines[back.id] = back

@@ -123,9 +123,12 @@ class Page:
 
 
 LineKind = Literal["baseline", "box", "polygon"]
-LineStatus = Literal["empty", "machine", "verified"]
+LineStatus = Literal["empty", "machine", "edited", "verified"]
 LINE_KINDS: tuple[str, ...] = ("baseline", "box", "polygon")
-LINE_STATUSES: tuple[str, ...] = ("empty", "machine", "verified")
+#: empty: no text; machine: read by Tesseract, unchecked; edited: typed or corrected by a person but
+#: not confirmed (autosaved); verified: confirmed by a person's explicit act on that line (Enter, ✓,
+#: a bulk verification they confirmed): only these are training data unless the user chooses more.
+LINE_STATUSES: tuple[str, ...] = ("empty", "machine", "edited", "verified")
 
 
 @dataclass
@@ -150,6 +153,9 @@ class Line:
     updated: str = ""
     source: str = "drawn"  #: drawn, detected, ocr:<model>, or imported:<format>
     conf: float | None = None  #: Tesseract's confidence (0–100) in machine text
+    #: The last changes, newest last: {"rev", "what": ["text"] / ["shape"] / both, "editor"}; the
+    #: conflict rule reads them to tell someone else's change from one's own (storage/lines.py).
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,5 +167,5 @@ class Line:
             text=d.get("text", ""), status=d.get("status", "empty"), above=d.get("above"), below=d.get("below"),
             baseline=[[float(x), float(y)] for x, y in d["baseline"]] if d.get("baseline") else None,
             rev=int(d.get("rev", 1)), updated=d.get("updated", ""), source=d.get("source", "drawn"),
-            conf=d.get("conf"),
+            conf=d.get("conf"), changes=[dict(c) for c in d.get("changes", [])],
         )

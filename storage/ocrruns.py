@@ -160,12 +160,12 @@ def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page,
             text, conf = "", -1.0
         ids.append(line.id)
         results.append({"text": text, "conf": conf})
-        if line.status != "verified" and text:
+        if line.status in ("empty", "machine") and text:  # a person's text (edited, verified) is never replaced
             try:
                 line_store.update_line(store, project_id, document_id, page.id, line.id, line.rev, text=text,
                                        status="machine", conf=conf, source=f"ocr:{spec.model}")
             except LineConflict:
-                pass  # someone is editing it: their text wins
+                pass  # someone is editing it: their text wins (the run's own text stays in its result)
     return {"lines": results, "line_ids": ids, "lines_added": detected,
             "image": "preprocessed" if work.processed else "original"}
 

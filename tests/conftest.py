@@ -184,9 +184,16 @@ def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     httpd.shutdown()
 
 
+#: How long a browser assertion waits for its condition (Playwright's default is 5 s): a loaded
+#: 2-core machine answers slowly, and an assertion waits for the real condition, never a fixed time.
+BROWSER_WAIT_MS = 30_000
+
+
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_WAIT_MS)
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
@@ -202,7 +209,7 @@ def page(browser, server: Server):  # type: ignore[no-untyped-def]
     seen: list[str] = []
     tab.on("request", lambda req: seen.append(req.url))
     tab.requests_seen = seen  # type: ignore[attr-defined]
-    tab.set_default_timeout(20_000)
+    tab.set_default_timeout(BROWSER_WAIT_MS)
     yield tab
     context.close()
 

@@ -544,3 +544,109 @@ run_ocr(s, {p.id!r}, {d.id!r}, None, RunSpec('grc', 6), 1, lambda done, total, l
     with pytest.raises(InvalidInput, match="finished"):
         resume_run(store, p.id, d.id, run["id"])
     del RunSpec, run_ocr
+
+
+# ------------------------------------------------------------------ found by a second probe (after the fixes)
+def test_uploads_larger_than_the_request_limit_but_within_the_file_limit_are_accepted(tmp_path: Path) -> None:
+    client = create_app(Config(data_dir=tmp_path / "data", max_request_mb=1, max_file_mb=20)).server.test_client()
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    buf = io.BytesIO()
+    Image.effect_noise((1400, 1400), 60).convert("RGB").save(buf, "TIFF")  # ~5.9 MB, uncompressed
+    data = buf.getvalue()
+    assert len(data) > 2 * 1024 * 1024
+    r = client.post(f"/api/upload/{p.id}/{d.id}", data=data, headers={"X-Kalamos-Filename": "scan.tif"})
+    assert r.status_code == 200 and r.get_json()["status"] == "imported", r.get_json()
+    r = client.post(f"/api/upload/{p.id}/{d.id}", data=data * 4, headers={"X-Kalamos-Filename": "huge.tif"})
+    assert r.get_json()["status"] == "failed" and r.get_json()["message"].startswith("huge.tif:") and "KALAMOS_MAX_FILE_MB" in r.get_json()["message"]
+    grc = Path("/usr/share/tesseract-ocr/5/tessdata/grc.traineddata").read_bytes()
+    r = client.post(f"/api/models/{p.id}/import?name=big_grc", data=grc, headers={"X-Kalamos-Filename": "grc.traineddata"})
+    assert r.get_json()["status"] == "imported", r.get_json()
+
+
+def test_lines_outside_the_page_are_refused_and_the_others_imported(tmp_path: Path, commentary_pages: list[Path]) -> None:
+    from storage import lines as line_store
+    from storage.errors import InvalidInput
+    from storage.models import Line
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    image = tmp_path / commentary_pages[0].name
+    image.write_bytes(commentary_pages[0].read_bytes())
+    page = (f'<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"><Page imageFilename="{image.name}">'
+            '<TextRegion id="r"><TextLine id="a"><Baseline points="0,500 40000,500"/><TextEquiv><Unicode>far</Unicode></TextEquiv>'
+            '</TextLine><TextLine id="b"><Baseline points="100,600 900,600"/><TextEquiv><Unicode>near</Unicode></TextEquiv>'
+            '</TextLine></TextRegion></Page></PcGts>')
+    xml = tmp_path / "p.xml"
+    xml.write_text(page)
+    report = import_gt(store, p.id, d.id, [xml])
+    assert report.lines == 1 and any("outside the page" in f and "line 1" in f for f in report.failed), report
+    [pg] = store.list_pages(p.id, d.id)
+    [line] = line_store.list_lines(store, p.id, d.id, pg.id)
+    assert line.text == "near"
+    with pytest.raises(InvalidInput, match="outside the page"):
+        line_store.update_line(store, p.id, d.id, pg.id, line.id, line.rev, points=[[0, 500], [1e6, 500]])
+    with pytest.raises(InvalidInput, match="at most"):
+        line_store.add_lines(store, p.id, d.id, pg.id, [Line("", "box", [[1, 1], [9, 1], [9, 9], [1, 9]])] * 3001)
+    from services import PageRef, editing
+
+    [drawn] = editing.add_drawn_lines(store, PageRef(p.id, d.id, pg.id), [Line("", "baseline", [[-50, 700], [pg.width + 900, 700]])])
+    assert drawn.points == [[0.0, 700.0], [float(pg.width), 700.0]]  # drawn over the edge: brought back
+
+
+def test_too_many_background_jobs_are_refused(tmp_path: Path) -> None:
+    app = create_app(Config(data_dir=tmp_path / "data", max_jobs=1))
+    client = app.server.test_client()
+    manager = app._background_manager  # noqa: SLF001
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        manager.issued.add(sleeper.pid, __import__("psutil").Process(sleeper.pid).create_time())
+        assert manager.issued.alive() == 1
+        body = {"output": next(o for o, cb in app.callback_map.items() if cb.get("background")), "inputs": [], "state": []}
+        r = client.post("/_dash-update-component", json=body)
+        assert r.status_code == 429 and "KALAMOS_MAX_JOBS" in r.get_json()["message"]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert manager.issued.alive() == 0  # the ended job's record is gone
+
+
+@pytest.mark.parametrize("body", [b"{}", b"[]", b'{"output": 3}', b"[" * 200_000 + b"]" * 200_000, b"not json"])
+def test_malformed_update_requests_get_a_reason(tmp_path: Path, body: bytes) -> None:
+    client = create_app(Config(data_dir=tmp_path / "data")).server.test_client()
+    r = client.post("/_dash-update-component", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "Malformed request" in r.get_json()["message"]
+
+
+def test_a_damaged_image_on_disk_gets_a_reason_not_a_500(tmp_path: Path, commentary_pages: list[Path]) -> None:
+    client = create_app(Config(data_dir=tmp_path / "data")).server.test_client()
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    pid = client.post(f"/api/upload/{p.id}/{d.id}", data=commentary_pages[0].read_bytes(),
+                      headers={"X-Kalamos-Filename": "a.png"}).get_json()["page_ids"][0]
+    page = store.get_page(p.id, d.id, pid)
+    original = store.page_image_path(p.id, d.id, page)
+    original.write_bytes(original.read_bytes()[:5000])  # a bad restore cut it short
+    for name in ("thumb.jpg", "preview/base-1600.jpg"):
+        (store.page_dir(p.id, d.id, pid) / name).unlink(missing_ok=True)
+        (store.page_dir(p.id, d.id, pid) / "cache" / "base-1600.jpg").unlink(missing_ok=True)
+        r = client.get(f"/files/{p.id}/{d.id}/{pid}/{name}")
+        assert r.status_code == 422 and "cannot be read" in r.get_json()["message"], (name, r.status_code)
+        assert str(tmp_path) not in r.get_data(as_text=True)
+
+
+def test_a_pdf_after_white_space_is_a_pdf_and_a_too_big_page_says_so(tmp_path: Path) -> None:
+    from pypdfium2 import PdfDocument
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    pdf = PdfDocument.new()
+    pdf.new_page(72 * 40, 72 * 40)  # 40 inches square
+    buf = io.BytesIO()
+    pdf.save(buf)
+    r = import_stream(store, p.id, d.id, io.BytesIO(b"\n" + buf.getvalue()), "big.pdf", ImportLimits(max_pixels=50_000_000))
+    assert r.status == "failed" and "over the limit of 50" in r.message and "damaged" not in r.message, r.message

@@ -112,18 +112,23 @@ def test_select_edit_conflict_delete_undo(page, server, shared_data: Path) -> No
     field = page.locator("#annotate-text")
     expect(field).to_have_value(lines[4].text)
 
-    # someone else changes line 5 meanwhile: my edit is refused, their version shown, nothing lost silently
+    # someone else changes line 5 meanwhile: my edit is refused, both versions shown, nothing lost silently
     line_store.update_line(store, p.id, d.id, pg, lines[4].id, lines[4].rev, text="their version")
     field.fill("my version")
     field.press("Enter")
-    expect(page.locator("#annotate-message")).to_contain_text("their version")
+    box = page.locator("#annotate-editor-box")
+    expect(box).to_contain_text("Line 5 was changed by someone else")
+    expect(box.locator(".kalamos-theirs")).to_have_text("their version")
+    expect(box.locator(".kalamos-yours")).to_have_text("my version")
     page.wait_for_timeout(1500)  # longer than the autosave delay: autosave must not overwrite theirs either
     assert line_store.list_lines(store, p.id, d.id, pg)[4].text == "their version"
-    # my text stays in the field; pressing Enter again, now knowing their version, is my choice
+    # I stay on line 5 with my text; replacing theirs is an explicit choice, for this line only
     expect(page.locator("#annotate-title")).to_contain_text("Line 5")
     expect(field).to_have_value("my version")
+    box.locator(".kalamos-replace").click()
+    eventually(lambda: line_store.list_lines(store, p.id, d.id, pg)[4], lambda ln: (ln.text, ln.status) == ("my version", "verified"))
+    assert [ln.text for ln in line_store.list_lines(store, p.id, d.id, pg)][5] == lines[5].text  # line 6 untouched
     field.press("Enter")
-    eventually(lambda: line_store.list_lines(store, p.id, d.id, pg)[4].text, lambda t: t == "my version")
     expect(page.locator("#annotate-title")).to_contain_text("Line 6")  # Enter went on to the next line
 
     # Alt+↓ goes to the next line, delete it, undo brings it back

@@ -1,0 +1,382 @@
+/* Kalamos line editor: the text field of the Annotate and Transcribe tabs, and how what is typed
+ * reaches the server. It holds the rules that keep ground truth honest on the browser's side:
+ *
+ * - The field belongs to one line at a time. Dash says which (a hidden element, data-state, whose
+ *   text is JSON: the line, the revision shown, its text, the save URL, the order of the lines);
+ *   this script puts the line's text in the field. Text typed for a line is only ever sent for
+ *   that line, with the revision its editor showed, even when the person has moved on meanwhile.
+ * - Typing is saved after 0.7 s without a key, on leaving the field and on going to another line:
+ *   as "edited". Only Enter (and ✓) sends "confirm": the line becomes verified, and Enter goes on to
+ *   the next line once the server has said yes. Opening, clicking, focusing or leaving a line
+ *   without typing sends nothing.
+ * - One save per line at a time: a save made while the previous one is on its way waits for it and
+ *   then goes with the revision it returned, so a person never conflicts with their own saves.
+ * - A refusal (someone else changed the line) writes nothing; the box under the field names the
+ *   line, shows both texts, and offers "Replace theirs with mine" (for that line only) or "Keep
+ *   theirs"; the person is taken back to that line.
+ * Each browser tab is one editor (an id kept in sessionStorage, also given to Dash as the data of
+ * the store "shell-editor"), so the server can tell one's own changes from someone else's.
+ */
+(function () {
+  "use strict";
+
+  var AUTOSAVE_MS = 700;
+  var editorId = (function () {
+    var id = null;
+    try { id = window.sessionStorage.getItem("kalamosEditor"); } catch (e) { id = null; }
+    if (!id || !/^e-[0-9a-z]{6,32}$/.test(id)) {
+      id = "e-" + Math.random().toString(36).slice(2, 12) + Date.now().toString(36).slice(-4);
+      try { window.sessionStorage.setItem("kalamosEditor", id); } catch (e) { /* private mode: one id per load */ }
+    }
+    return id;
+  })();
+  window.kalamosEditorId = editorId;
+
+  function setProps(id, props) {
+    if (id && window.dash_clientside && window.dash_clientside.set_props) { window.dash_clientside.set_props(id, props); }
+  }
+
+  var controllers = {};  // by state element id
+
+  function Controller(stateEl) {
+    this.stateEl = stateEl;
+    this.state = {};
+    this.line = null;
+    this.rev = 0;
+    this.shown = "";      // the line's text as the server last gave it
+    this.dirty = false;   // typed since the last save of this line's text
+    this.timer = null;
+    this.queues = {};     // line id -> {busy, next, rev}
+    this.setting = false;
+  }
+
+  Controller.prototype.field = function () { return document.getElementById(this.state.field); };
+
+  Controller.prototype.setField = function (text) {
+    var el = this.field();
+    if (!el || el.value === text) { return; }
+    var proto = window.HTMLInputElement.prototype;
+    this.setting = true;
+    Object.getOwnPropertyDescriptor(proto, "value").set.call(el, text);
+    el.dispatchEvent(new Event("input", {bubbles: true}));
+    this.setting = false;
+  };
+
+  Controller.prototype.onState = function () {
+    var next = null;
+    try { next = JSON.parse(this.stateEl.textContent || "{}"); } catch (e) { next = null; }
+    if (!next || !next.field) { return; }
+    var previous = this.line;
+    if (this.conflict && next.line !== this.conflict.line && next.page === this.state.page) {
+      // a refused text waits for a decision: the person stays on that line until they make it
+      this.state = next;
+      this.nudge();
+      setProps(next.selected_store, {data: this.conflict.line});
+      return;
+    }
+    this.state = next;
+    if (next.line !== previous) {
+      if (previous && this.dirty) { this.flush(previous, false); }  // what was typed there goes there
+      this.line = next.line || null;
+      this.rev = next.rev || 0;
+      this.shown = next.text || "";
+      this.dirty = false;
+      var refused = this.conflict && this.conflict.line === this.line ? this.conflict : null;
+      this.setField(refused ? refused.yours : this.shown);  // back on a refused line: the text not saved, to decide on
+      var q = this.line ? this.queues[this.line] : null;
+      if (q && q.rev > this.rev) { this.rev = q.rev; }
+      if (!this.conflictFor || this.conflictFor !== this.line) { this.hideBox(); }
+    } else if (next.line && next.rev > this.rev) {
+      this.rev = next.rev;
+      var el = this.field();
+      if (!this.dirty && el && el.value === this.shown && next.text !== this.shown) { this.setField(next.text); }
+      this.shown = next.text;
+    }
+  };
+
+  Controller.prototype.typed = function () {
+    if (this.setting || !this.line) { return; }
+    this.dirty = true;
+    var self = this;
+    if (this.timer) { clearTimeout(this.timer); }
+    this.timer = setTimeout(function () { self.timer = null; if (self.dirty) { self.flush(self.line, false); } }, AUTOSAVE_MS);
+  };
+
+  /* Send the field's text for ``line``: the line the field holds (called before it changes line). */
+  Controller.prototype.flush = function (line, confirm) {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    var el = this.field();
+    if (!line || !el) { return Promise.resolve(null); }
+    var text = el.value;
+    this.dirty = false;
+    return this.send({line: line, text: text, confirm: confirm, rev: line === this.line ? this.rev : this.revOf(line),
+                      url: this.state.url});
+  };
+
+  Controller.prototype.revOf = function (line) {
+    var q = this.queues[line];
+    return q ? q.rev : 0;
+  };
+
+  Controller.prototype.send = function (req) {
+    var q = this.queues[req.line] || (this.queues[req.line] = {busy: false, next: null, rev: req.rev});
+    if (req.rev > q.rev) { q.rev = req.rev; }
+    var self = this;
+    return new Promise(function (resolve) {
+      req.resolve = [resolve];
+      if (q.busy) {  // wait for the save on its way; keep the newest text, and a confirm if one was asked
+        if (q.next) {
+          req.confirm = req.confirm || q.next.confirm;
+          req.resolve = q.next.resolve.concat(req.resolve);
+        }
+        q.next = req;
+      } else {
+        self.run(q, req);
+      }
+    });
+  };
+
+  Controller.prototype.run = function (q, req, attempt) {
+    var self = this;
+    q.busy = true;
+    var body = {text: req.text, rev: q.rev, confirm: !!req.confirm, editor: editorId};
+    if (req.replaceRev !== undefined) { body.replace_rev = req.replaceRev; }
+    fetch(req.url + req.line, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body),
+                               keepalive: true})
+      .then(function (r) { return r.json(); })
+      .then(function (outcome) {
+        self.answered(q, req, outcome);
+        req.resolve.forEach(function (f) { f(outcome); });
+        q.busy = false;
+        if (q.next) { var n = q.next; q.next = null; self.run(q, n); }
+      })
+      .catch(function () {
+        var tries = (attempt || 0) + 1;
+        q.busy = false;
+        if (tries <= 5) {
+          self.showBox({status: "retry", message: "Not saved yet: the server did not answer. Your text is kept and sent again…"},
+                       req.line);
+          setTimeout(function () { if (!q.busy) { self.run(q, q.next || req, tries); if (q.next === req) { q.next = null; } } },
+                     1000 * tries);
+        } else {
+          self.showBox({status: "refused", message: "Not saved: the server does not answer. Your text is still in the field; " +
+                        "press Enter to try again."}, req.line);
+          req.resolve.forEach(function (f) { f(null); });
+        }
+      });
+  };
+
+  Controller.prototype.answered = function (q, req, outcome) {
+    if (!outcome) { return; }
+    if (outcome.status === "saved" || outcome.status === "unchanged") {
+      if (outcome.line) { q.rev = outcome.line.rev; }
+      if (req.line === this.line && outcome.line) {
+        this.rev = outcome.line.rev;
+        this.shown = outcome.line.text;
+        var el = this.field();
+        if (el && el.value === req.text && outcome.line.text !== req.text && !this.dirty) {
+          this.setField(outcome.line.text);  // written the project's way (normalised): show it, the cursor at the end
+        }
+      }
+      if (this.conflictFor === req.line) { this.hideBox(); }
+      if (outcome.status === "saved") {
+        setProps(this.state.saved_store, {data: {outcome: outcome, page: this.state.page, at: Date.now()}});
+      }
+      if (outcome.normalised && outcome.normalised.length) {
+        this.showBox({status: "note", message: "Stored the project's way: " + outcome.normalised.join("; ") + "."}, req.line);
+      }
+      return;
+    }
+    this.showBox(outcome, req.line, req);
+    if (req.line !== this.line && outcome.status !== "gone") {
+      setProps(this.state.selected_store, {data: req.line});  // back to the line whose text was refused
+    }
+  };
+
+  Controller.prototype.box = function () { return document.getElementById(this.state.box); };
+
+  Controller.prototype.nudge = function () {
+    var box = this.box();
+    if (!box || box.hidden) { return; }
+    var hint = box.querySelector(".kalamos-decide");
+    if (!hint) {
+      hint = el("div", "kalamos-decide fw-bold mt-1",
+                "Decide about this line first: replace their text with yours, or keep theirs.");
+      box.appendChild(hint);
+    }
+  };
+
+  Controller.prototype.hideBox = function () {
+    var box = this.box();
+    this.conflictFor = null;
+    this.conflict = null;
+    if (box) { box.replaceChildren(); box.hidden = true; }
+  };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  Controller.prototype.showBox = function (outcome, line, req) {
+    var box = this.box();
+    if (!box) { return; }
+    var self = this;
+    box.replaceChildren();
+    box.hidden = false;
+    var kind = {conflict: "danger", gone: "danger", refused: "warning", retry: "warning", note: "info"}[outcome.status] || "info";
+    box.className = "alert alert-" + kind + " py-1 px-2 my-1 small kalamos-editor-box kalamos-editor-" + outcome.status;
+    box.appendChild(el("div", "", outcome.message || ""));
+    if (outcome.status === "conflict" && outcome.theirs) {
+      this.conflictFor = line;
+      this.conflict = {line: line, yours: outcome.yours};
+      var theirs = outcome.theirs, yours = outcome.yours;
+      var table = el("div", "kalamos-versions my-1");
+      var t = el("div"); t.appendChild(el("b", "", "Theirs: ")); t.appendChild(el("span", "kalamos-theirs", theirs.text || "(empty)"));
+      var y = el("div"); y.appendChild(el("b", "", "Yours: ")); y.appendChild(el("span", "kalamos-yours", yours || "(empty)"));
+      table.appendChild(t); table.appendChild(y);
+      box.appendChild(table);
+      var replace = el("button", "btn btn-sm btn-danger me-1 kalamos-replace", "Replace theirs with mine");
+      replace.type = "button";
+      replace.addEventListener("click", function () {
+        self.hideBox();
+        self.send({line: line, text: yours, confirm: !!(req && req.confirm), rev: theirs.rev, replaceRev: theirs.rev,
+                   url: self.state.url});
+      });
+      var keep = el("button", "btn btn-sm btn-outline-secondary kalamos-keep", "Keep theirs");
+      keep.type = "button";
+      keep.addEventListener("click", function () {
+        self.hideBox();
+        var q = self.queues[line];
+        if (q) { q.rev = theirs.rev; }
+        if (line === self.line) { self.rev = theirs.rev; self.shown = theirs.text; self.dirty = false; self.setField(theirs.text); }
+        setProps(self.state.saved_store, {data: {outcome: {status: "kept", line: theirs}, page: self.state.page, at: Date.now()}});
+      });
+      box.appendChild(replace);
+      box.appendChild(keep);
+    } else if (outcome.status === "gone") {
+      this.conflictFor = line;
+      var keepText = el("div", "");
+      keepText.appendChild(el("b", "", "Your text: "));
+      keepText.appendChild(el("span", "kalamos-yours", outcome.yours || ""));
+      box.appendChild(keepText);
+    }
+  };
+
+  Controller.prototype.go = function (step) {
+    var order = this.state.order || [];
+    var i = order.indexOf(this.line);
+    var target = i < 0 ? order[0] : order[Math.max(0, Math.min(order.length - 1, i + step))];
+    if (target && target !== this.line) { setProps(this.state.selected_store, {data: target}); }
+  };
+
+  /* Enter: confirm this line with the field's text; on the server's yes, go to the next line. */
+  Controller.prototype.confirm = function (andNext) {
+    var self = this, line = this.line;
+    if (!line) { return; }
+    this.flush(line, true).then(function (outcome) {
+      if (!outcome || !(outcome.status === "saved" || outcome.status === "unchanged")) { return; }
+      if (andNext && self.line === line) {
+        var next = self.state.after_confirm === "queue" ? self.nextInQueue(line) : null;
+        if (next) { setProps(self.state.selected_store, {data: next}); } else { self.go(1); }
+      }
+    });
+  };
+
+  Controller.prototype.nextInQueue = function (line) {
+    var order = (this.state.order || []).filter(function (id) { return id !== line; });
+    return order.length ? order[0] : null;
+  };
+
+  Controller.prototype.leave = function (step) {
+    if (this.dirty) { this.flush(this.line, false); }
+    this.go(step);
+  };
+
+  function controllerFor(target) {
+    if (!target || !target.id) { return null; }
+    for (var k in controllers) {
+      if (controllers[k].state.field === target.id) { return controllers[k]; }
+    }
+    return null;
+  }
+
+  function scan() {
+    document.querySelectorAll(".kalamos-edit-state").forEach(function (stateEl) {
+      if (controllers[stateEl.id] && controllers[stateEl.id].stateEl === stateEl) { return; }
+      var c = new Controller(stateEl);
+      controllers[stateEl.id] = c;
+      new MutationObserver(function () { c.onState(); }).observe(stateEl, {childList: true, characterData: true, subtree: true});
+      c.onState();
+    });
+  }
+
+  document.addEventListener("input", function (ev) {
+    var c = controllerFor(ev.target);
+    if (c) { c.typed(); }
+  });
+
+  document.addEventListener("keydown", function (ev) {
+    var c = controllerFor(ev.target);
+    if (c && ev.key === "Enter" && !ev.isComposing) {
+      ev.preventDefault();
+      c.confirm(true);
+      return;
+    }
+    var field = c ? ev.target : null;
+    var active = c || (function () {
+      for (var k in controllers) {
+        var f = controllers[k].field();
+        if (f && f.offsetParent !== null) { return controllers[k]; }
+      }
+      return null;
+    })();
+    if (!active) { return; }
+    var next = (ev.altKey && ev.key === "ArrowDown") || (field && ev.key === "PageDown");
+    var prev = (ev.altKey && ev.key === "ArrowUp") || (field && ev.key === "PageUp");
+    if (!next && !prev) { return; }
+    if (active.field() && active.field().offsetParent === null) { return; }
+    ev.preventDefault();
+    active.leave(next ? 1 : -1);
+    if (active.field()) { active.field().focus(); }
+  });
+
+  document.addEventListener("focusout", function (ev) {
+    var c = controllerFor(ev.target);
+    if (c && c.dirty) { c.flush(c.line, false); }
+  });
+
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest ? ev.target.closest("[data-editor-action]") : null;
+    if (!button) { return; }
+    var c = controllers[button.getAttribute("data-editor")];
+    if (!c) { return; }
+    var action = button.getAttribute("data-editor-action");
+    if (action === "confirm") { c.confirm(false); }
+    else if (action === "next") { c.leave(1); }
+    else if (action === "prev") { c.leave(-1); }
+  });
+
+  /* A click on another line (in the list or on the page) selects it through Dash; the text typed
+   * in this one is sent first, for this one (onState does it when the state changes). */
+  window.addEventListener("beforeunload", function () {
+    for (var k in controllers) {
+      var c = controllers[k];
+      if (c.dirty && c.line) { c.flush(c.line, false); }
+    }
+  });
+
+  new MutationObserver(scan).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener("DOMContentLoaded", scan);
+
+  function announce() {
+    if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById("shell-editor-id")) {
+      setProps("shell-editor-id", {data: editorId});
+      return;
+    }
+    setTimeout(announce, 200);
+  }
+  announce();
+})();
