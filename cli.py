@@ -271,7 +271,7 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
         if point.train_cer is not None:
             print(f"iteration {point.iteration}: training CER {point.train_cer:.2f}%", flush=True)
         else:
-            print(f"iteration {point.iteration}: evaluation CER {point.eval_cer:.2f}%", flush=True)
+            print(f"iteration {point.iteration}: held-out CER {point.eval_cer:.2f}% (as the final table measures it)", flush=True)
 
     job = run_job(store, project.id, job_id, progress)
     if job["status"] == "cancelled":

@@ -15,13 +15,64 @@
   }
 
   dc.kalamos = {
-    /* The selected line, where it stands, and the order of the lines (for Enter and Alt+↓). */
+    /* The selected line and where it stands (small: it travels to the server for the line's details). */
     currentLine: function (selected, data) {
       if (!data || !data.lines) { return null; }
       var order = data.lines.map(function (l) { return l.id; });
       var i = order.indexOf(selected);
       return {page: data.page, key: data.key, band: data.band, line: i >= 0 ? summary(data.lines[i]) : null,
-              number: i + 1, total: order.length, order: order};
+              number: i + 1, total: order.length};
+    },
+
+    /* Every line's revision, text and status, for the editor to go on at once after Enter (Dash follows). */
+    lineTexts: function (data) {
+      return ((data && data.lines) || []).map(function (l) { return [l.id, l.rev, l.text, l.status]; });
+    },
+
+    /* The line ids in reading order: changes only when lines are added, deleted or moved. */
+    lineOrder: function (data, previous) {
+      var order = data && data.lines ? data.lines.map(function (l) { return l.id; }) : [];
+      return JSON.stringify(order) === JSON.stringify(previous) ? nu() : order;
+    },
+
+    /* The list's highlight follows the selection. */
+    rowClasses: function (selected, rowIds) {
+      var base = "list-group-item list-group-item-action py-1 small";
+      return (rowIds || []).map(function (id) { return id.line === selected ? base + " active" : base; });
+    },
+
+    /* Each row's badge and text, after a save changed a line. */
+    rowParts: function (data, badgeIds) {
+      var byId = {};
+      ((data && data.lines) || []).forEach(function (l) { byId[l.id] = l; });
+      var colours = {empty: "secondary", machine: "warning", edited: "primary", verified: "success"};
+      var ids = badgeIds || [];
+      return [
+        ids.map(function (id) { var l = byId[id.line]; return l ? l.status : nu(); }),
+        ids.map(function (id) { var l = byId[id.line]; return l ? "badge bg-" + (colours[l.status] || "secondary") + " me-2" : nu(); }),
+        ids.map(function (id) { var l = byId[id.line]; return l ? (l.text || "—") : nu(); })
+      ];
+    },
+
+    /* The zoom and the drawing tool the person chose, kept when the figure is drawn anew. */
+    viewport: function (relayout, previous, data) {
+      if (!relayout || !data) { return nu(); }
+      var out = Object.assign({}, previous || {});
+      var key = data.page + "-" + data.view;
+      if (out.page !== key) { out = {page: key, dragmode: out.dragmode}; }
+      var changed = false;
+      ["x", "y"].forEach(function (a) {
+        var whole = relayout[a + "axis.range"];
+        if (whole) { out[a] = [whole[0], whole[1]]; changed = true; }
+        else if (relayout[a + "axis.range[0]"] !== undefined) {
+          out[a] = [relayout[a + "axis.range[0]"], relayout[a + "axis.range[1]"]]; changed = true;
+        }
+      });
+      if (relayout["xaxis.autorange"] || relayout.autosize === undefined && relayout["yaxis.autorange"]) {
+        delete out.x; delete out.y; changed = true;
+      }
+      if (relayout.dragmode) { out.dragmode = relayout.dragmode; changed = true; }
+      return changed ? out : nu();
     },
 
     /* The lines to review in the Transcribe tab, least sure first, verified ones last. */
@@ -38,14 +89,16 @@
     },
 
     /* The text field's state for assets/editor.js: which line it holds, at which revision, where to save. */
-    editState: function (current, selection, stateId, fieldId) {
+    editState: function (current, order, selection, stateId, fieldId, data) {
       var prefix = stateId.replace(/-edit-state$/, "");
       var sel = selection || {};
       var line = current && current.line;
       var state = {field: fieldId, page: current ? current.page : null, line: line ? line.id : null,
+                   lines: data && data.lines ? dc.kalamos.lineTexts(data) : [],
                    rev: line ? line.rev : 0, text: line ? line.text : "", status: line ? line.status : null,
                    number: current ? current.number : 0, total: current ? current.total : 0,
-                   order: current ? current.order : [], after_confirm: current && current.after_confirm || "order",
+                   order: current && current.order ? current.order : (order || []),
+                   after_confirm: current && current.after_confirm || "order",
                    url: sel.project && sel.document && current ? "/api/lines/" + sel.project + "/" + sel.document + "/" +
                         current.page + "/" : null,
                    selected_store: prefix + "-selected", saved_store: prefix + "-saved", box: prefix + "-editor-box"};

@@ -32,6 +32,11 @@
   })();
   window.kalamosEditorId = editorId;
 
+  /* Run ``fn`` once the browser has painted what was just changed (Dash's updates then follow). */
+  function afterPaint(fn) {
+    requestAnimationFrame(function () { setTimeout(fn, 0); });
+  }
+
   function setProps(id, props) {
     if (id && window.dash_clientside && window.dash_clientside.set_props) { window.dash_clientside.set_props(id, props); }
   }
@@ -80,6 +85,7 @@
       this.line = next.line || null;
       this.rev = next.rev || 0;
       this.shown = next.text || "";
+      this.shownStatus = next.status;
       this.dirty = false;
       var refused = this.conflict && this.conflict.line === this.line ? this.conflict : null;
       this.setField(refused ? refused.yours : this.shown);  // back on a refused line: the text not saved, to decide on
@@ -87,10 +93,18 @@
       if (q && q.rev > this.rev) { this.rev = q.rev; }
       if (!this.conflictFor || this.conflictFor !== this.line) { this.hideBox(); }
     } else if (next.line && next.rev > this.rev) {
-      this.rev = next.rev;
+      // a newer version of this line (its shape changed, or someone else's text): the field takes it,
+      // and saves go from that revision, only if the person is not typing; while they type, their
+      // saves keep the revision whose text they saw, so that someone else's text is never overwritten unseen
       var el = this.field();
-      if (!this.dirty && el && el.value === this.shown && next.text !== this.shown) { this.setField(next.text); }
-      this.shown = next.text;
+      if (!this.dirty && el && el.value === this.shown) {
+        this.rev = next.rev;
+        if (next.text !== this.shown) { this.setField(next.text); }
+        this.shown = next.text;
+      } else if (next.text === this.shown && next.status === this.shownStatus) {
+        this.rev = next.rev;  // only the shape changed: the text they saw is still the line's
+      }
+      this.shownStatus = next.status;
     }
   };
 
@@ -173,14 +187,16 @@
       if (req.line === this.line && outcome.line) {
         this.rev = outcome.line.rev;
         this.shown = outcome.line.text;
+        this.shownStatus = outcome.line.status;
         var el = this.field();
         if (el && el.value === req.text && outcome.line.text !== req.text && !this.dirty) {
           this.setField(outcome.line.text);  // written the project's way (normalised): show it, the cursor at the end
         }
       }
       if (this.conflictFor === req.line) { this.hideBox(); }
-      if (outcome.status === "saved") {
-        setProps(this.state.saved_store, {data: {outcome: outcome, page: this.state.page, at: Date.now()}});
+      if (outcome.status === "saved") {  // Dash hears of it once the editor has gone on (its updates take a while)
+        var store = this.state.saved_store, page = this.state.page;
+        afterPaint(function () { setProps(store, {data: {outcome: outcome, page: page, at: Date.now()}}); });
       }
       if (outcome.normalised && outcome.normalised.length) {
         this.showBox({status: "note", message: "Stored the project's way: " + outcome.normalised.join("; ") + "."}, req.line);
@@ -269,7 +285,26 @@
     var order = this.state.order || [];
     var i = order.indexOf(this.line);
     var target = i < 0 ? order[0] : order[Math.max(0, Math.min(order.length - 1, i + step))];
-    if (target && target !== this.line) { setProps(this.state.selected_store, {data: target}); }
+    if (target && target !== this.line) { this.switchTo(target); }
+  };
+
+  /* Go to a line at once: the field takes its text from what the state knows of it (Dash, told
+   * of the selection, catches up; its state then finds the field on that line already). */
+  Controller.prototype.switchTo = function (target) {
+    var known = (this.state.lines || []).filter(function (l) { return l[0] === target; })[0];
+    if (known && !this.conflict) {
+      if (this.dirty && this.line) { this.flush(this.line, false); }
+      var q = this.queues[target];
+      this.line = target;
+      this.rev = Math.max(known[1], q ? q.rev : 0);
+      this.shown = known[2] || "";
+      this.shownStatus = known[3];
+      this.dirty = false;
+      this.setField(this.shown);
+      this.hideBox();
+    }
+    var store = this.state.selected_store;
+    afterPaint(function () { setProps(store, {data: target}); });  // the field shows the line first, then Dash follows
   };
 
   /* Enter: confirm this line with the field's text; on the server's yes, go to the next line. */
@@ -280,7 +315,7 @@
       if (!outcome || !(outcome.status === "saved" || outcome.status === "unchanged")) { return; }
       if (andNext && self.line === line) {
         var next = self.state.after_confirm === "queue" ? self.nextInQueue(line) : null;
-        if (next) { setProps(self.state.selected_store, {data: next}); } else { self.go(1); }
+        if (next) { self.switchTo(next); } else { self.go(1); }
       }
     });
   };

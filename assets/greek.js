@@ -77,7 +77,7 @@
       else if (PUNCT[ch]) { out.push(PUNCT[ch]); }
       else { out.push(ch); }
     });
-    return fixFinalSigma(out.join(""), final !== false).split(FIXED_MEDIAL).join("σ").split(FIXED_FINAL).join("ς")
+    return fixFinalSigma(out.join("").split(FIXED_FINAL).join("ς"), final !== false).split(FIXED_MEDIAL).join("σ")
       .normalize("NFC");
   }
 

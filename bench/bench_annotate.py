@@ -89,8 +89,9 @@ def run() -> dict[str, object]:
                                     {"annotate-page.value": target.id, "annotate-view.value": "original", "annotate-rev.data": 0},
                                     {"shell-selection.data": selection, "annotate-selected.data": None})
             lines_data = r1["response"]["annotate-lines"]["data"]
-            _, b2, t2 = _dash_call(app, client, "annotate-lines.data",
-                                   {"annotate-lines.data": lines_data, "annotate-selected.data": lines_data["lines"][0]["id"]}, {})
+            _, b2, t2 = _dash_call(app, client, "annotate-draw.data", {"annotate-draw.data": 1},
+                                   {"annotate-lines.data": lines_data, "annotate-selected.data": lines_data["lines"][0]["id"],
+                                    "annotate-viewport.data": None})
             sizes.append(b1 + b2)
             times.append(t1 + t2)
         image = client.get(f"/files/{p.id}/{d.id}/{target.id}/preview/base-1600.jpg")

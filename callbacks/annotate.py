@@ -25,10 +25,9 @@ from callbacks.common import clicked, job_slot, model_options, page_options, sel
 from callbacks.routes import export_url, line_url, processed_view_url
 from config import Config
 from layout import ids
-from layout.annotate import (STATUS_BADGES, line_rows, page_figure, row_class, row_content, selection_patch,
-                             status_patch)
+from layout.annotate import STATUS_BADGES, line_rows, page_figure, selection_patch, status_patch
 from ocr.geometry import apply, invert
-from ocr.greek import check_line
+from ocr.greek import LUNATE_CHOICES, Normalisation, check_line
 from ocr.tesseract import TesseractError
 from services import PageRef, editing
 from storage import KalamosError, Store
@@ -162,61 +161,73 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         return data, keep, (draw or 0) + 1, *(say(note, "warning") if note else NO_MESSAGE)
 
     @app.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"), Output(ids.AN_SHOWN, "data"),
-                  Input(ids.AN_DRAW, "data"), State(ids.AN_LINES, "data"), State(ids.AN_SELECTED, "data"))
-    def draw(_draw: int, data: dict | None, selected: str | None):
+                  Input(ids.AN_DRAW, "data"), State(ids.AN_LINES, "data"), State(ids.AN_SELECTED, "data"),
+                  State(ids.AN_VIEWPORT, "data"))
+    def draw(_draw: int, data: dict | None, selected: str | None, viewport: dict | None):
         if not data:
             return page_figure(None, [], None), html.Div("No page: upload pages first.", className="text-muted small"), None
         lines = view_lines(data)
-        view = {"page": f"{data['page']}-{data['view']}", "url": data["url"], "width": data["width"], "height": data["height"]}
+        key = f"{data['page']}-{data['view']}"
+        view = {"page": key, "url": data["url"], "width": data["width"], "height": data["height"]}
         rows = line_rows(lines, selected) if lines else html.Div(
             "No lines yet: draw them on the page, or use “Find lines for me”.", className="text-muted small")
-        return page_figure(view, lines, selected), rows, selected
+        kept = viewport if (viewport or {}).get("page") == key else {"dragmode": (viewport or {}).get("dragmode")}
+        return page_figure(view, lines, selected, kept), rows, selected
 
-    # the selected line, its neighbours and the editor's state: computed in the browser (assets/annotate.js)
+    # what only rearranges data the browser holds is done there (assets/annotate.js): the selected line,
+    # the order, the editor's state, a save merged into the page's lines, the counts, the list's rows
     app.clientside_callback(ClientsideFunction("kalamos", "currentLine"), Output(ids.AN_CURRENT, "data"),
                             Input(ids.AN_SELECTED, "data"), Input(ids.AN_LINES, "data"))
+    app.clientside_callback(ClientsideFunction("kalamos", "lineOrder"), Output(ids.AN_ORDER, "data"),
+                            Input(ids.AN_LINES, "data"), State(ids.AN_ORDER, "data"))
     app.clientside_callback(ClientsideFunction("kalamos", "editState"), Output(ids.AN_EDIT_STATE, "children"),
-                            Input(ids.AN_CURRENT, "data"), State(ids.SELECTION, "data"),
-                            State(ids.AN_EDIT_STATE, "id"), State(ids.AN_TEXT, "id"))
+                            Input(ids.AN_CURRENT, "data"), Input(ids.AN_ORDER, "data"), State(ids.SELECTION, "data"),
+                            State(ids.AN_EDIT_STATE, "id"), State(ids.AN_TEXT, "id"), State(ids.AN_LINES, "data"))
     app.clientside_callback(ClientsideFunction("kalamos", "mergeSaved"), Output(ids.AN_LINES, "data", allow_duplicate=True),
                             Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
                             Input(ids.AN_SAVED, "data"), State(ids.AN_LINES, "data"), State(ids.AN_UNDO_STORE, "data"),
                             prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("kalamos", "statusCounts"), Output(ids.AN_COUNTS, "children"),
                             Input(ids.AN_LINES, "data"))
+    app.clientside_callback(ClientsideFunction("kalamos", "rowClasses"),
+                            Output({"type": ids.AN_ROW, "line": ALL}, "className"), Input(ids.AN_SELECTED, "data"),
+                            State({"type": ids.AN_ROW, "line": ALL}, "id"))
+    app.clientside_callback(ClientsideFunction("kalamos", "rowParts"),
+                            Output({"type": ids.AN_ROW_BADGE, "line": ALL}, "children"),
+                            Output({"type": ids.AN_ROW_BADGE, "line": ALL}, "className"),
+                            Output({"type": ids.AN_ROW_TEXT, "line": ALL}, "children"),
+                            Input(ids.AN_LINES, "data"), State({"type": ids.AN_ROW_BADGE, "line": ALL}, "id"),
+                            prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("kalamos", "viewport"), Output(ids.AN_VIEWPORT, "data"),
+                            Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_VIEWPORT, "data"), State(ids.AN_LINES, "data"),
+                            prevent_initial_call=True)
 
-    @app.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
-                  Output({"type": ids.AN_ROW, "line": ALL}, "className"), Output(ids.AN_SHOWN, "data", allow_duplicate=True),
-                  Input(ids.AN_CURRENT, "data"), State(ids.AN_SHOWN, "data"), prevent_initial_call=True)
-    def show_selection(current: dict | None, shown: str | None):
-        """The selection changed: thicken one shape and thin another, move the list's highlight."""
-        rows = ctx.outputs_list[1]
-        selected = (current or {}).get("line", {}) or {}
-        selected_id = selected.get("id")
-        if selected_id == shown:
-            return no_update, [no_update] * len(rows), no_update
-        order = (current or {}).get("order", [])
+    @app.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True), Output(ids.AN_SHOWN, "data", allow_duplicate=True),
+                  Input(ids.AN_SELECTED, "data"), State(ids.AN_SHOWN, "data"), State(ids.AN_ORDER, "data"),
+                  prevent_initial_call=True)
+    def show_selection(selected: str | None, shown: str | None, order: list[str] | None):
+        """The selection changed: thicken one shape and thin another (a Patch of two shapes)."""
+        order = order or []
+        if selected == shown or selected not in order:
+            return no_update, no_update
         fig = Patch()
-        for line_id, on in ((shown, False), (selected_id, True)):
+        for line_id, on in ((shown, False), (selected, True)):
             if line_id in order:
                 selection_patch(fig, order.index(line_id), on)
-        return fig, [row_class(r["id"]["line"] == selected_id) for r in rows], selected_id
+        return fig, selected
 
     @app.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
-                  Output({"type": ids.AN_ROW, "line": ALL}, "children"),
-                  Input(ids.AN_SAVED, "data"), State(ids.AN_CURRENT, "data"), prevent_initial_call=True)
-    def show_save(saved: dict | None, current: dict | None):
-        """A line's text or status changed: its colour and hover text on the page, its row in the list."""
-        rows = ctx.outputs_list[1]
+                  Input(ids.AN_SAVED, "data"), State(ids.AN_ORDER, "data"), prevent_initial_call=True)
+    def show_save(saved: dict | None, order: list[str] | None):
+        """A line's text or status changed: its colour and hover text on the page (a Patch)."""
         line = ((saved or {}).get("outcome") or {}).get("line")
-        order = (current or {}).get("order", [])
-        if not line or (saved or {}).get("page") != (current or {}).get("page") or line["id"] not in order:
-            return no_update, [no_update] * len(rows)
+        order = order or []
+        if not line or line["id"] not in order:
+            return no_update
         index = order.index(line["id"])
-        view = {**line, "number": index + 1}
         fig = Patch()
-        status_patch(fig, index, view)
-        return fig, [row_content(view) if r["id"]["line"] == line["id"] else no_update for r in rows]
+        status_patch(fig, index, {**line, "number": index + 1})
+        return fig
 
     @app.callback(
         Output(ids.AN_TITLE, "children"), Output(ids.AN_LINE_IMG, "src"), Output(ids.AN_WARNINGS, "children"),
@@ -318,21 +329,31 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
                      State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
                      prevent_initial_call=True)(mover(step))
 
-    @app.callback(*line_changed, Input(ids.AN_ABOVE, "value"), Input(ids.AN_BELOW, "value"),
-                  State(ids.AN_EDITING, "data"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
-                  State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
-    def band(above: float | None, below: float | None, editing_now: dict | None, data: dict | None,
-             selection: dict | None, editor: str | None, draw: int):
-        where, line = ref(selection, data), current(data, (editing_now or {}).get("line"))
-        if not (where and line and data) or line.kind != "baseline" or above is None or below is None:
+    @app.callback(Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
+                  Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE,
+                  Input(ids.AN_ABOVE, "value"), Input(ids.AN_BELOW, "value"),
+                  State(ids.AN_EDITING, "data"), State(ids.AN_CURRENT, "data"), State(ids.AN_ORDER, "data"),
+                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
+                  prevent_initial_call=True)
+    def band(above: float | None, below: float | None, editing_now: dict | None, current_line: dict | None,
+             order: list[str] | None, selection: dict | None, editor: str | None, draw: int):
+        """The band around a baseline, typed: only the line changed travels (a Patch of the page's lines)."""
+        line = (current_line or {}).get("line") or {}
+        where = selected_document(selection)
+        if not (where and line and current_line) or line.get("id") != (editing_now or {}).get("line") \
+                or line.get("kind") != "baseline" or above is None or below is None:
             return no_update, no_update, no_update, *NO_MESSAGE
-        default = data["band"]
-        if (line.above or default["above"]) == above and (line.below or default["below"]) == below:
-            return no_update, no_update, no_update, *NO_MESSAGE
-        outcome = editing.set_band(store, where, line.id, line.rev, above, below, editor)
-        if outcome.status != "saved" or outcome.line is None:
-            return fresh(where, data), (draw or 0) + 1, no_update, *say(outcome.message, "danger")
-        return fresh(where, data), (draw or 0) + 1, _undo_of(line, outcome.line, data["page"]), *NO_MESSAGE
+        default = current_line.get("band") or {}
+        if (line.get("above") or default.get("above")) == above and (line.get("below") or default.get("below")) == below:
+            return no_update, no_update, no_update, *NO_MESSAGE  # set by selecting the line, not typed
+        ref_ = PageRef(where[0], where[1], current_line["page"])
+        before = next((ln for ln in line_store.list_lines(store, *ref_) if ln.id == line["id"]), None)
+        outcome = editing.set_band(store, ref_, line["id"], line["rev"], above, below, editor)
+        if outcome.status != "saved" or outcome.line is None or before is None or line["id"] not in (order or []):
+            return no_update, (draw or 0) + 1, no_update, *say(outcome.message or "The line is gone.", "danger")
+        lines = Patch()
+        lines["lines"][(order or []).index(line["id"])] = outcome.line.to_dict()
+        return lines, (draw or 0) + 1, _undo_of(before, outcome.line, current_line["page"]), *NO_MESSAGE
 
     @app.callback(*line_changed, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
                   Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
@@ -445,6 +466,30 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         if report.problems:
             text += " Problems: " + "; ".join(report.problems[:5])
         return (rev or 0) + 1, *say(text, "warning" if report.problems else "info")
+
+    @app.callback(Output(ids.AN_CONV_MODAL, "is_open"), Output(ids.AN_CONV_ELISION, "value"),
+                  Output(ids.AN_CONV_TELEIA, "value"), Output(ids.AN_CONV_LUNATE, "value"),
+                  Input(ids.AN_CONV_OPEN, "n_clicks"), State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def open_conventions(_n: int, selection: dict | None):
+        project = (selection or {}).get("project")
+        if not project:
+            return no_update, no_update, no_update, no_update
+        rules = editing.policy(store, project)
+        return True, rules.elision, rules.ano_teleia, rules.lunate
+
+    @app.callback(Output(ids.AN_CONV_MODAL, "is_open", allow_duplicate=True), *MESSAGE,
+                  Input(ids.AN_CONV_SAVE, "n_clicks"), State(ids.AN_CONV_ELISION, "value"),
+                  State(ids.AN_CONV_TELEIA, "value"), State(ids.AN_CONV_LUNATE, "value"), State(ids.SELECTION, "data"),
+                  prevent_initial_call=True)
+    def save_conventions(_n: int, elision: str, teleia: str, lunate: str, selection: dict | None):
+        project = (selection or {}).get("project")
+        if not project:
+            return False, *NO_MESSAGE
+        rules = Normalisation.from_settings({"elision": elision, "ano_teleia": teleia, "lunate": lunate})
+        editing.set_policy(store, project, rules)
+        return False, *say(f"The project now writes elision as {rules.elision}, the ano teleia as {rules.ano_teleia}, "
+                           f"sigma {LUNATE_CHOICES[rules.lunate]}. New and changed lines follow it; the Train tab "
+                           "rewrites the others.", "success")
 
     @app.callback(Output(ids.AN_IMPORT_SPEC, "children"), Input(ids.SELECTION, "data"))
     def import_target(selection: dict | None):

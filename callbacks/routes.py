@@ -33,7 +33,7 @@ from storage.store import check_id
 from storage.transcripts import FORMATS as TRANSCRIPT_FORMATS
 from storage.transcripts import export_files, zip_files
 
-__all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url",
+__all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url", "job_line_url",
            "transcript_url"]
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,10 @@ def processed_view_url(project_id: str, document_id: str, page_id: str, key: str
     return f"/files/{project_id}/{document_id}/{page_id}/processed.img?k={key}"
 
 
+def job_line_url(project_id: str, job_id: str, name: str) -> str:
+    return f"/jobs/{project_id}/{job_id}/lines/{quote(name)}"
+
+
 def export_url(project_id: str, document_id: str | None, fmt: str) -> str:
     return f"/export/{project_id}/{document_id or 'all'}/{fmt}.zip"
 
@@ -72,6 +76,7 @@ def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | N
 
 
 _EDITOR = re.compile(r"e-[0-9a-z]{6,32}")  #: an editor (browser tab) id, made by assets/editor.js
+_JOB_LINE = re.compile(r"[A-Za-z0-9_.\-]{1,160}\.png")  #: a line image's name in a training job
 _PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))\Z")
 
 
@@ -177,6 +182,19 @@ def register(server: Flask, store: Store, config: Config) -> None:
             cached = folder / f"view-{key}{suffix}"
             write_bytes_atomic(cached, data)
         return _send(store, cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
+
+    @server.get("/jobs/<project_id>/<job_id>/lines/<name>")
+    def job_line(project_id: str, job_id: str, name: str):  # type: ignore[no-untyped-def]
+        """A line image as a training job cut it (what the model learnt from or was measured on)."""
+        check_id("job", job_id)
+        if not _JOB_LINE.fullmatch(name):
+            return _error(404, "No such line image.")
+        folder = store.project_dir(project_id) / "training" / job_id
+        for sub in ("lines", "second"):
+            path = folder / sub / name
+            if path.is_file():
+                return _send(store, path, "image/png", "private, max-age=86400")
+        return _error(404, "This line image is no longer kept (the job was discarded?).")
 
     @server.get("/export/<project_id>/<document_id>/<fmt>.zip")
     def export_zip(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]

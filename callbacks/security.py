@@ -146,8 +146,8 @@ def _guard(base: type) -> type:
         def _ours(self, job: object, *, same_page_load: bool) -> bool:
             record = self.issued.get(job)
             if record is None:
-                if job is not None:
-                    log.warning("refused to act on background job %r: this server did not start it", str(job)[:40])
+                if job is not None:  # (also a job that ended: its record is removed once it is seen to have ended)
+                    log.info("not acting on background job %r: not one this server runs now", str(job)[:40])
                 return False
             if self.by_pid:
                 started = _process_started(int(str(job)))

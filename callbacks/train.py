@@ -12,7 +12,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import job_slot
+from callbacks.routes import job_line_url
 from config import Config
+from services import editing
 from layout import ids
 from layout.train import curve_figure, evaluation_view, jobs_table, models_table, summary_view
 from ocr.greek import SCRIPTS
@@ -89,17 +91,34 @@ def register(app: Dash, store: Store, config: Config) -> None:
 
     @app.callback(Output(ids.TN_SUMMARY, "children"), Input(ids.SELECTION, "data"), Input(ids.TN_DOCUMENTS, "value"),
                   Input(ids.TN_BASE, "value"), Input(ids.TN_MODE, "value"), Input(ids.TN_SCRIPT, "value"),
-                  Input(ids.TABS, "active_tab"))
+                  Input(ids.TN_EDITED, "value"), Input(ids.TABS, "active_tab"), Input(ids.TN_UNIFY_STATUS, "children"))
     def summary(selection: dict | None, documents: list[str] | None, base: str | None, how: str, script: str | None,
-                _tab: str):
+                edited: bool, _tab: str, _unified: Any):
         project = _project(selection)
         if not project:
             return ""
         base = None if how == "scratch" else base
+        statuses = ("verified", "edited") if edited else ("verified",)
         try:
-            return summary_view(preview(store, project, documents or None, base, _script(script)), base)
+            return summary_view(preview(store, project, documents or None, base, _script(script), statuses), base)
         except KalamosError as exc:
             return str(exc)
+
+    @app.callback(Output(ids.TN_UNIFY_STATUS, "children"), Input({"type": ids.TN_UNIFY, "index": ALL}, "n_clicks"),
+                  State(ids.SELECTION, "data"), State(ids.TN_DOCUMENTS, "value"), State(ids.EDITOR_ID, "data"),
+                  prevent_initial_call=True)
+    def unify_forms(clicks: list[int | None], selection: dict | None, documents: list[str] | None, editor: str | None):
+        project = _project(selection)
+        if not (project and any(clicks)):
+            return no_update
+        try:
+            report = editing.unify(store, project, documents or None, editor)
+        except KalamosError as exc:
+            return _alert(str(exc), "danger")
+        text = f"Rewrote {report.lines} line(s) the project's way" + (": " + "; ".join(report.changes) if report.changes else ".")
+        if report.skipped:
+            text += f" Skipped (changed meanwhile): {len(report.skipped)}."
+        return _alert(text, "success")
 
     # ------------------------------------------------------------------ jobs
     @app.callback(Output(ids.TN_RUN, "data"), Output(ids.TN_JOB, "data"), Output(ids.TN_STATUS, "children"),
@@ -108,10 +127,10 @@ def register(app: Dash, store: Store, config: Config) -> None:
                   State(ids.TN_BASE, "value"), State(ids.TN_NETWORK, "value"), State(ids.TN_NAME, "value"),
                   State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"), State(ids.TN_RATE, "value"),
                   State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), State(ids.TN_SCRIPT, "value"),
-                  prevent_initial_call=True)
+                  State(ids.TN_EDITED, "value"), prevent_initial_call=True)
     def start(_n: int, selection: dict | None, documents: list[str] | None, how: str, base: str | None, network: str | None,
               name: str | None, iterations: float | None, minutes: float | None, rate: float | None,
-              compare: list[str] | None, integer: bool, script: str | None):
+              compare: list[str] | None, integer: bool, script: str | None, edited: bool):
         project = _project(selection)
         if not project:
             return no_update, no_update, _alert("Choose a project first.", "warning")
@@ -122,7 +141,7 @@ def register(app: Dash, store: Store, config: Config) -> None:
             spec = TrainSpec((name or "").strip(), base or "grc", max_iterations=int(iterations),  # type: ignore[arg-type]
                              max_minutes=float(minutes), learning_rate=float(rate),  # type: ignore[arg-type]
                              scratch=how == "scratch", network=network or "small", integer=bool(integer),
-                             script=_script(script))
+                             script=_script(script), include_edited=bool(edited))
             job = create_job(store, project, spec, None, documents or None, compare_documents=compare or None)
         except (KalamosError, TesseractError, ValueError) as exc:
             return no_update, no_update, _alert(str(exc), "danger", "kalamos-train-error")
@@ -291,7 +310,25 @@ def register(app: Dash, store: Store, config: Config) -> None:
             rows = read_json(path)["rows"] if path.exists() else []
         except KalamosError as exc:
             return str(exc)
-        return evaluation_view(model, rows)
+        sources, images = {}, {}
+        if model.get("job"):
+            try:
+                sources = get_job(store, project, model["job"]).get("sources", {})
+            except KalamosError:
+                sources = {}  # the job was discarded: the lines are still named
+            images = {r["line"]: job_line_url(project, model["job"], r["line"]) for r in rows}
+        return evaluation_view(model, rows, images=images, sources=sources)
+
+    @app.callback(Output(ids.SELECTION, "data", allow_duplicate=True), Output(ids.TABS, "active_tab", allow_duplicate=True),
+                  Output(ids.AN_PAGE, "value", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+                  Input({"type": ids.TN_OPEN_LINE, "document": ALL, "page": ALL, "line": ALL}, "n_clicks"),
+                  State(ids.SELECTION, "data"), prevent_initial_call=True)
+    def open_line(clicks: list[int | None], selection: dict | None):
+        """A worst line of the evaluation, opened in the Annotate tab to look at (or correct) its ground truth."""
+        if not (ctx.triggered_id and any(clicks)):
+            return no_update, no_update, no_update, no_update
+        target = ctx.triggered_id
+        return ({**(selection or {}), "document": target["document"]}, "annotate", target["page"], target["line"])
 
     @app.callback(Output(ids.TN_MANAGE_STATUS, "children"), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                   Input(ids.TN_RENAME, "n_clicks"), State(ids.TN_EVAL_MODEL, "value"), State(ids.TN_RENAME_NAME, "value"),

@@ -11,13 +11,13 @@ from callbacks.common import clicked, job_slot, model_options, page_options, sel
 from callbacks.routes import line_url, transcript_url
 from config import Config
 from layout import ids
-from layout.transcribe import eval_table, review_figure, review_rows
+from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
 from ocr.metrics import strip_diacritics
 from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import lines as line_store
 from storage.lineimages import line_outline, page_band
-from storage.ocrruns import RunSpec, evaluate_run, list_runs, resume_run, run_ocr
+from storage.ocrruns import RunSpec, evaluate_run, list_runs, resume_run, run_ocr, run_page_text
 from storage.ocrmodels import project_tessdata
 from storage.processing import PREVIEW_SIDE
 
@@ -148,8 +148,8 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
     app.clientside_callback(ClientsideFunction("kalamos", "reviewLine"), Output(ids.TR_CURRENT, "data"),
                             Input(ids.TR_SELECTED, "data"), Input(ids.TR_LINES, "data"))
     app.clientside_callback(ClientsideFunction("kalamos", "editState"), Output(ids.TR_EDIT_STATE, "children"),
-                            Input(ids.TR_CURRENT, "data"), State(ids.SELECTION, "data"),
-                            State(ids.TR_EDIT_STATE, "id"), State(ids.TR_TEXT, "id"))
+                            Input(ids.TR_CURRENT, "data"), State(ids.TR_CURRENT, "id"), State(ids.SELECTION, "data"),
+                            State(ids.TR_EDIT_STATE, "id"), State(ids.TR_TEXT, "id"), State(ids.TR_LINES, "data"))
     app.clientside_callback(ClientsideFunction("kalamos", "mergeLine"), Output(ids.TR_LINES, "data", allow_duplicate=True),
                             Input(ids.TR_SAVED, "data"), State(ids.TR_LINES, "data"), prevent_initial_call=True)
 
@@ -202,6 +202,29 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         options = [{"label": run_label(r), "value": r["id"]} for r in list_runs(store, *where)]
         return options, options[0]["value"] if options else None
 
+    @app.callback(Output(ids.TR_COMPARE, "options"), Input(ids.TR_RUN_PICK, "options"), Input(ids.TR_RUN_PICK, "value"))
+    def compare_options(options: list[dict] | None, chosen: str | None):
+        return [{"label": "— no other run —", "value": ""}] + [o for o in options or [] if o["value"] != chosen]
+
+    @app.callback(Output(ids.TR_RUN_TEXT, "children"), Input(ids.TR_RUN_PICK, "value"), Input(ids.TR_COMPARE, "value"),
+                  Input(ids.TR_PAGE, "value"), State(ids.TR_RUN_PICK, "options"), State(ids.SELECTION, "data"))
+    def run_text(run_id: str | None, other: str | None, page_id: str | None, options: list[dict] | None,
+                 selection: dict | None):
+        where = selected_document(selection)
+        if not (where and run_id and page_id):
+            return ""
+        labels = {o["value"]: o["label"] for o in options or []}
+        try:
+            first = run_page_text(store, *where, page_id, run_id)
+            second = run_page_text(store, *where, page_id, other) if other else None
+        except KalamosError as exc:
+            return str(exc)
+        if first is None:
+            return html.Div("This run did not read this page.", className="text-muted")
+        if other and second is None:
+            return html.Div("The other run did not read this page.", className="text-muted")
+        return run_text_view(first, second, (labels.get(run_id, run_id), labels.get(other or "", "")))
+
     @app.callback(Output(ids.TR_RESUME, "style"), Input(ids.TR_RUN_PICK, "value"), Input(ids.TR_RUN_PICK, "options"))
     def resume_button(run_id: str | None, options: list[dict] | None):
         chosen = next((o for o in options or [] if o["value"] == run_id), None)
@@ -217,10 +240,13 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
             rows, total = evaluate_run(store, *where, run_id)
         except KalamosError as exc:
             return str(exc)
-        table = [{"page": str(r.number), "lines": r.lines, **r.score.as_row()} for r in rows]
-        if rows:
-            table.append({"page": "all", "lines": sum(r.lines for r in rows), **total.as_row()})
-        return eval_table(table)
+        scored = [r for r in rows if r.score is not None]
+        table = [{"page": str(r.number), "lines": r.lines, **r.score.as_row(), "note": r.note} for r in scored]
+        if scored:
+            table.append({"page": "all", "lines": sum(r.lines for r in scored), **total.as_row(), "note": ""})
+        stale = [r for r in rows if r.score is None]
+        notes = [html.Div(f"Page {r.number}: {r.note}.", className="text-muted kalamos-stale") for r in stale]
+        return [eval_table(table), *notes] if table else (notes or eval_table([]))
 
     @app.callback(Output(ids.TR_EXPORTS, "children"), Input(ids.SELECTION, "data"), Input(ids.TR_PAGE, "value"))
     def exports(selection: dict | None, page_id: str | None):

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from layout import ids
 from layout.plotting import plot_text
+from ocr.greek import ANO_TELEIA_MARKS, ELISION_MARKS, LUNATE_CHOICES
 
 __all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "status_summary", "status_patch",
            "selection_patch", "hover_text", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
@@ -69,12 +70,38 @@ def _exchange() -> html.Div:
                         "data-accept": ".xml,.tsv,.txt,.jpg,.jpeg,.png,.tif,.tiff,.webp"}),
             dbc.Checkbox(id=ids.AN_IMPORT_REPLACE, label="replace existing lines", value=False,
                          className="d-inline-block ms-2 small"),
+            dbc.Button("Writing conventions…", id=ids.AN_CONV_OPEN, size="sm", color="link", className="small py-0 ms-2",
+                       title="How this project writes the elision mark, the ano teleia and sigma"),
+            _conventions(),
             html.Div(id=ids.AN_IMPORT_SPEC, hidden=True),
             html.Span(id=ids.AN_IMPORT_PROGRESS, className="small ms-2 text-muted", role="status"),
             dcc.Store(id=ids.AN_IMPORT_RESULT),
         ],
         className="mb-1",
     )
+
+
+def _conventions() -> dbc.Modal:
+    def select(ident: str, choices: dict[str, str]) -> dbc.Select:
+        return dbc.Select(id=ident, size="sm", options=[{"label": label, "value": value} for value, label in choices.items()])
+
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle("How this project writes")),
+        dbc.ModalBody([
+            html.P("Text is stored in Unicode NFC (oxia becomes tonos). Characters that have several forms are written "
+                   "one way in the whole project, on every save and import, so that the model does not learn two "
+                   "characters for one. The defaults are the forms Tesseract's grc knows.", className="small"),
+            dbc.Label("Elision mark (and a spacing koronis used as one)", className="small mb-0"),
+            select(ids.AN_CONV_ELISION, ELISION_MARKS),
+            dbc.Label("Ano teleia (raised dot)", className="small mb-0 mt-2"),
+            select(ids.AN_CONV_TELEIA, ANO_TELEIA_MARKS),
+            dbc.Label("Sigma", className="small mb-0 mt-2"),
+            select(ids.AN_CONV_LUNATE, LUNATE_CHOICES),
+            html.P("Lines already stored keep their forms until you write them the project's way (Train tab, "
+                   "before training).", className="small text-muted mt-2 mb-0"),
+        ]),
+        dbc.ModalFooter(dbc.Button("Save", id=ids.AN_CONV_SAVE, color="primary", size="sm")),
+    ], id=ids.AN_CONV_MODAL, is_open=False, fade=False)
 
 
 def _editor() -> html.Div:
@@ -134,6 +161,8 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_DRAW, data=0),
             dcc.Store(id=ids.AN_CURRENT),
             dcc.Store(id=ids.AN_SHOWN),
+            dcc.Store(id=ids.AN_ORDER),
+            dcc.Store(id=ids.AN_VIEWPORT),
             dcc.Store(id=ids.AN_REV, data=0),
             _toolbar(),
             _exchange(),
@@ -179,17 +208,20 @@ def _shape(line_id: str, pts: list[list[float]], closed: bool, colour: str, sele
     return {"type": "path", "path": path, **common, "fillcolor": "rgba(0,0,0,0)"}
 
 
-def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], selected: str | None) -> go.Figure:
+def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], selected: str | None,
+                viewport: dict[str, Any] | None = None) -> go.Figure:
     """The page as a layout image with one shape per line (named by its id) in view coordinates.
 
     ``view``: {"page", "url", "width", "height"}; each line: {"id", "kind", "view_points",
-    "view_outline", "status", "text", "number"}.
+    "view_outline", "status", "text", "number"}. ``viewport``: the user's zoom ({"x": [x0, x1],
+    "y": [y1, y0]}) and drawing tool ({"dragmode"}) to keep; without a zoom the page fills the width
+    of the plot, from its top (a manuscript page is taller than the screen is wide).
     """
     fig = go.Figure()
     fig.update_layout(margin=dict(l=0, r=0, t=0, b=0), dragmode="pan", showlegend=False,
                       plot_bgcolor="#e9e4d8", paper_bgcolor="rgba(0,0,0,0)",
                       newshape=dict(line=dict(color="#1c7ed6", width=3), fillcolor="rgba(0,0,0,0)"),
-                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", autorange="reversed"),
+                      xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
                       uirevision=(view or {}).get("page", "none"))
     if not view:
         fig.add_annotation(text="No page", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
@@ -197,6 +229,14 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
     w, h = view["width"], view["height"]
     fig.update_layout(images=[dict(source=view["url"], xref="x", yref="y", x=0, y=0, sizex=w, sizey=h,
                                    sizing="stretch", layer="below")])
+    vp = viewport or {}
+    if vp.get("x") and vp.get("y"):
+        fig.update_layout(xaxis_range=vp["x"], yaxis_range=vp["y"], xaxis_autorange=False, yaxis_autorange=False)
+    else:  # fit the width: the y range given is short, Plotly lengthens it downwards to the plot's shape
+        fig.update_layout(xaxis_range=[0, w], yaxis_range=[min(h, w * 0.2), 0], xaxis_autorange=False,
+                          yaxis_autorange=False, yaxis_constraintoward="top")
+    if vp.get("dragmode"):
+        fig.update_layout(dragmode=vp["dragmode"])
     shapes = []
     band_x: list[float | None] = []
     band_y: list[float | None] = []
@@ -252,10 +292,16 @@ def selection_patch(fig: Any, index: int, selected: bool) -> None:
 ROW_CLASS = "list-group-item list-group-item-action py-1 small"
 
 
+def badge_class(status: str) -> str:
+    """The classes of a status badge (the same as dbc.Badge gives, so that the browser can change them)."""
+    return f"badge bg-{STATUS_BADGES.get(status, 'secondary')} me-2"
+
+
 def row_content(ln: dict[str, Any]) -> list[Any]:
-    badge = dbc.Badge(ln["status"], color=STATUS_BADGES[ln["status"]], className="me-2", title=STATUS_HELP[ln["status"]])
+    badge = html.Span(ln["status"], id=ids.an_row_part(ids.AN_ROW_BADGE, ln["id"]), className=badge_class(ln["status"]),
+                      title=STATUS_HELP[ln["status"]])
     return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge,
-            html.Span(ln["text"] or "—", className="kalamos-row-text")]
+            html.Span(ln["text"] or "—", id=ids.an_row_part(ids.AN_ROW_TEXT, ln["id"]), className="kalamos-row-text")]
 
 
 def row_class(selected: bool) -> str:

@@ -113,7 +113,15 @@ AN_COUNTS = "annotate-counts"  # the page's lines by status
 AN_DRAW = "annotate-draw"  # dcc.Store: bumped when the figure and the list must be drawn anew (page, shapes, order)
 AN_CURRENT = "annotate-current"  # dcc.Store: the selected line, its number and the order (computed in the browser)
 AN_SHOWN = "annotate-shown"  # dcc.Store: the line the figure shows as selected (to patch only what changes)
+AN_ORDER = "annotate-order"  # dcc.Store: the line ids in reading order (computed in the browser from annotate-lines)
+AN_VIEWPORT = "annotate-viewport"  # dcc.Store: the zoom and the drawing tool, kept across redraws
 AN_VERIFY_ALL = "annotate-verify-all"  # bulk verification (asks first)
+AN_CONV_OPEN = "annotate-conventions"  # the project's writing conventions (normalisation policy)
+AN_CONV_MODAL = "annotate-conventions-modal"
+AN_CONV_ELISION = "annotate-conventions-elision"
+AN_CONV_TELEIA = "annotate-conventions-teleia"
+AN_CONV_LUNATE = "annotate-conventions-lunate"
+AN_CONV_SAVE = "annotate-conventions-save"
 AN_REV = "annotate-rev"  # dcc.Store: bumped to reload the page's lines from the store
 
 ANNOTATE_TAB = "annotate-tab"
@@ -142,6 +150,8 @@ TR_SEARCH = "transcribe-search"
 TR_SEARCH_RESULTS = "transcribe-search-results"
 TR_RUN_PICK = "transcribe-run-pick"
 TR_RESUME = "transcribe-resume"  # shown for an interrupted run
+TR_COMPARE = "transcribe-compare"  # a second run to compare the chosen one with
+TR_RUN_TEXT = "transcribe-run-text"  # what the chosen run(s) read on this page
 TR_EVAL = "transcribe-eval"
 TR_EXPORTS = "transcribe-exports"
 TR_LINES = "transcribe-lines"  # dcc.Store: {"page", "lines": [...]} of the page under review
@@ -166,6 +176,10 @@ TN_COMPARE = "train-compare"  # documents of the second evaluation set
 TN_INTEGER = "train-integer"
 TN_SCRIPT = "train-script"  # only the lines of one script
 TN_SUMMARY = "train-summary"  # what the ground truth holds, before starting
+TN_EDITED = "train-edited"  # also train on edited (not confirmed) lines
+TN_UNIFY = "train-unify"  # write the ground truth the project's way (one elision mark, ...)
+TN_UNIFY_STATUS = "train-unify-status"
+TN_OPEN_LINE = "train-open-line"  # pattern id: a held-out line, opened in the Annotate tab
 TN_START = "train-start"
 TN_STOP = "train-stop"
 TN_CANCEL = "train-cancel"
@@ -202,6 +216,8 @@ PP_PARAM = "preprocess-param"
 PP_STEP_ON = "preprocess-step-on"
 PP_STEP_ACTION = "preprocess-step-action"
 AN_ROW = "annotate-row"
+AN_ROW_BADGE = "annotate-row-badge"  # a row's status badge (updated in the browser after a save)
+AN_ROW_TEXT = "annotate-row-text"  # a row's text
 TR_ROW = "transcribe-row"
 TR_HIT = "transcribe-hit"
 
@@ -228,6 +244,10 @@ def pp_step_action(index: int, action: str) -> dict[str, object]:
 
 def an_row(line_id: str) -> dict[str, str]:
     return {"type": AN_ROW, "line": line_id}
+
+
+def an_row_part(kind: str, line_id: str) -> dict[str, str]:
+    return {"type": kind, "line": line_id}
 
 
 def tr_row(line_id: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ def _field(label: str, component: Any, help_text: str = "", **kw: Any) -> html.D
 
 def _form() -> list[Any]:
     return [
-        _field("Documents whose verified lines are the ground truth",
+        _field("Documents whose confirmed lines are the ground truth",
                dcc.Dropdown(id=ids.TN_DOCUMENTS, multi=True, placeholder="all documents of the project")),
         _field("Lines", dbc.Select(id=ids.TN_SCRIPT, value="all", size="sm", options=[
             {"label": "all verified lines", "value": "all"},
@@ -33,7 +33,10 @@ def _form() -> list[Any]:
             {"label": "only the lines mostly in Latin script", "value": "latin"}]),
                "Greek and Latin in one book? Fine-tune grc on the Greek lines and lat on the Latin ones, then read "
                "with both models (measured on a commentary: CER 9.8 % → 4.5–4.8 %)."),
+        dbc.Checkbox(id=ids.TN_EDITED, value=False, className="small",
+                     label="also edited lines (typed or corrected, but not confirmed with Enter or ✓)"),
         html.Div(id=ids.TN_SUMMARY, className="small mb-2"),
+        html.Div(id=ids.TN_UNIFY_STATUS, className="small"),
         dbc.RadioItems(id=ids.TN_MODE, inline=True, value="finetune", className="small mb-1",
                        options=[{"label": "Fine-tune a model", "value": "finetune"},
                                 {"label": "Train from scratch", "value": "scratch"}]),
@@ -128,29 +131,48 @@ def build() -> html.Div:
 
 
 def curve_figure(points: list[dict[str, Any]], title: str = "Character error rate while training") -> go.Figure:
-    """Training CER (lstmtraining's, on the lines it learns from) and evaluation CER (lstmeval on
-    the held-out lines, at each best checkpoint) against iterations."""
+    """Training CER (lstmtraining's own, on the lines it learns from, as it learns) and held-out CER
+    (each best checkpoint made into a model and read by Tesseract on the held-out lines, measured
+    as the final evaluation table is) against iterations. When the first falls while the second
+    rises, the model learns the training lines by heart."""
     fig = go.Figure()
     train = sorted((p for p in points if p.get("train_cer") is not None), key=lambda p: p["iteration"])
     evals = sorted((p for p in points if p.get("eval_cer") is not None), key=lambda p: p["iteration"])
-    fig.add_trace(go.Scatter(x=[p["iteration"] for p in train], y=[p["train_cer"] for p in train], name="training CER",
-                             mode="lines+markers"))
-    fig.add_trace(go.Scatter(x=[p["iteration"] for p in evals], y=[p["eval_cer"] for p in evals], name="evaluation CER",
-                             mode="lines+markers"))
+    fig.add_trace(go.Scatter(x=[p["iteration"] for p in train], y=[p["train_cer"] for p in train],
+                             name="training lines (lstmtraining, while learning)", mode="lines+markers"))
+    fig.add_trace(go.Scatter(x=[p["iteration"] for p in evals], y=[p["eval_cer"] for p in evals],
+                             name="held-out lines (read by Tesseract, as in the final table)", mode="lines+markers"))
     fig.update_layout(margin=dict(l=40, r=10, t=30, b=40), title=plot_text(title), xaxis_title="iteration", yaxis_title="CER %",
-                      yaxis_rangemode="tozero", legend=dict(x=0.7, y=0.95))
+                      yaxis_rangemode="tozero", legend=dict(x=0.35, y=0.98, bgcolor="rgba(255,255,255,0.7)"))
     return fig
 
 
+def _names(forms: dict[str, int]) -> str:
+    return ", ".join(f"{ch} U+{ord(ch):04X} ({n})" for ch, n in sorted(forms.items(), key=lambda kv: -kv[1]))
+
+
 def summary_view(summary: dict[str, Any], base: str | None) -> Any:
+    which = "verified or edited" if "edited" in summary.get("statuses", ()) else "verified"
+    edited = summary.get("edited", 0)
+    waiting = (f" {edited} line(s) are edited but not confirmed: they are left out unless you tick “also edited lines”."
+               if edited and which == "verified" else "")
     if not summary["lines"]:
-        return dbc.Alert("No verified line in these documents yet: verify lines in the Annotate or Transcribe tab.",
+        return dbc.Alert(f"No {which} line in these documents yet: verify lines in the Annotate or Transcribe tab.{waiting}",
                          color="warning", className="py-1 mb-0")
     missing = summary["missing"]
-    text = [f"{summary['lines']} verified lines, {summary['characters']:,} characters, {summary['pages']} page(s). "]
+    text: list[Any] = [f"{summary['lines']} {which} lines, {summary['characters']:,} characters, {summary['pages']} page(s).{waiting} "]
     if base:
         text.append(f"Characters {base} does not know (they will be added): " + " ".join(missing) if missing
                     else f"{base} knows every character of them.")
+    variants = summary.get("variants") or {}
+    if variants:
+        text.append(dbc.Alert([
+            html.Div("The same character is written in several forms: the model would learn them as different "
+                     "characters. " + "; ".join(f"{role}: {_names(forms)}" for role, forms in variants.items()) + "."),
+            dbc.Button("Write them the project's way", id={"type": ids.TN_UNIFY, "index": 0}, size="sm", color="warning",
+                       className="mt-1 kalamos-unify"),
+            html.Span(" (Annotate › conventions says which way)", className="small"),
+        ], color="warning", className="py-1 my-1 kalamos-variants"))
     return html.Div(text, className="text-muted")
 
 
@@ -212,8 +234,25 @@ def _diff(parts: list[list[str]]) -> html.Span:
     return html.Span(out, className="kalamos-greek")
 
 
-def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: int = 12) -> Any:
-    """Base against new (held-out lines, second set), then the worst lines with a character diff."""
+def _worst_line(r: dict[str, Any], image: str | None, source: dict[str, Any] | None) -> Any:
+    """A held-out line: its image as the model saw it, and where it comes from (a link to Annotate)."""
+    parts: list[Any] = []
+    if image:
+        parts.append(html.Img(src=image, className="kalamos-worst-img d-block", alt="the line image"))
+    if source:
+        parts.append(html.Button(f"page {source['page_number']}, line {source['number']} ›", type="button",
+                                 className="btn btn-link btn-sm p-0 kalamos-open-line",
+                                 id={"type": ids.TN_OPEN_LINE, "document": source["document"], "page": source["page"],
+                                     "line": source["line"]}, title="Open this line in the Annotate tab"))
+    else:
+        parts.append(html.Span(r["line"], className="text-muted"))
+    return parts
+
+
+def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: int = 12,
+                    images: dict[str, str] | None = None, sources: dict[str, Any] | None = None) -> Any:
+    """Base against new (held-out lines, second set), then the worst lines with their images, where they
+    come from, and a character diff. ``images``: line name → URL; ``sources``: line name → its page."""
     ev = model.get("eval")
     if not ev:
         return html.Div(f"{model['name']} was {model.get('origin', 'imported')}: it has no evaluation here. "
@@ -229,7 +268,8 @@ def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: in
     bad = sorted((r for r in rows if r.get("set") != "second" and r["new_errors"]), key=lambda r: -r["new_errors"])[:worst]
     if not bad:
         return html.Div([table, html.Div("No error left on the held-out lines.", className="text-muted")])
-    lines = [html.Tr([html.Td(r["line"], className="text-muted"), html.Td(f"{r['new_errors']}/{r['chars']}"),
+    lines = [html.Tr([html.Td(_worst_line(r, (images or {}).get(r["line"]), (sources or {}).get(r["line"]))),
+                      html.Td(f"{r['new_errors']}/{r['chars']}"),
                       html.Td("" if r.get("base_errors") is None else r["base_errors"]), html.Td(_diff(r["diff"]))])
              for r in bad]
     worst_table = dbc.Table([html.Thead(html.Tr([html.Th("line"), html.Th("errors new"), html.Th("errors base"),

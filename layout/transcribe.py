@@ -13,7 +13,7 @@ from layout import ids
 from layout.plotting import plot_text
 from layout.annotate import PALETTE
 
-__all__ = ["build", "review_figure", "review_rows", "conf_colour", "eval_table"]
+__all__ = ["build", "review_figure", "review_rows", "conf_colour", "eval_table", "run_text_view"]
 
 
 def conf_colour(status: str, conf: float | None) -> str:
@@ -106,6 +106,12 @@ def build() -> html.Div:
                                          className="ms-1", style={"display": "none"},
                                          title="Read the pages this interrupted run had not read yet")]),
                     html.Div(id=ids.TR_EVAL, className="small"),
+                    html.Details([
+                        html.Summary("What this run read on this page (and another run, side by side)", className="small fw-bold"),
+                        html.Div([html.Span("compare with ", className="small"),
+                                  dbc.Select(id=ids.TR_COMPARE, options=[], size="sm", className="d-inline-block w-auto")]),
+                        html.Div(id=ids.TR_RUN_TEXT, className="small kalamos-run-text"),
+                    ], className="my-1"),
                     html.Hr(className="my-2"),
                     html.Div(id=ids.TR_EXPORTS, className="small"),
                 ], md=5),
@@ -171,3 +177,30 @@ def eval_table(rows: list[dict[str, Any]]) -> html.Table:
                       html.Tbody([html.Tr([html.Td(r[h]) for h in head], className="fw-bold" if r.get("page") == "all" else "")
                                   for r in rows])],
                      size="sm", bordered=False, striped=True, className="kalamos-eval small")
+
+
+def _marked(parts: list[tuple[str, str, str]], side: int) -> list[Any]:
+    """One side of a character diff: what the other side lacks, marked."""
+    out: list[Any] = []
+    for tag, a, b in parts:
+        text = a if side == 0 else b
+        if not text:
+            continue
+        out.append(text if tag == "equal" else html.Mark(text, className="kalamos-diff-mark"))
+    return out
+
+
+def run_text_view(first: list[str], second: list[str] | None, labels: tuple[str, str]) -> Any:
+    """A run's lines on a page; with a second run, the lines paired and their differences marked."""
+    from ocr.metrics import char_diff, pair_lines
+
+    if second is None:
+        return html.Ol([html.Li(t or "—", className="kalamos-greek") for t in first], className="mb-1")
+    rows = []
+    for i, j in pair_lines(first, second):
+        a, b = (first[i] if i is not None else ""), (second[j] if j is not None else "")
+        parts = char_diff(a, b)
+        rows.append(html.Tr([html.Td(_marked(parts, 0) if i is not None else "—", className="kalamos-greek"),
+                             html.Td(_marked(parts, 1) if j is not None else "—", className="kalamos-greek")]))
+    return dbc.Table([html.Thead(html.Tr([html.Th(labels[0]), html.Th(labels[1])])), html.Tbody(rows)],
+                     size="sm", bordered=True, className="kalamos-run-compare")

@@ -6,7 +6,7 @@ Beta Code follows the TLG conventions: letters ``a b g d e z h q i k l m n c o p
 ``*)/a`` = Ἄ), diacritics after a small letter: ``)`` psili, ``(`` dasia, ``/`` acute, ``\\`` grave,
 ``=`` circumflex, ``|`` iota subscript, ``+`` diaeresis, ``_`` macron, ``^`` breve; ``:`` ano teleia,
 ``;`` question mark, ``'`` apostrophe (’), ``#`` numeral sign; ``s`` becomes ς at the end of a word,
-``s1`` is σ and ``s2`` ς wherever they stand, ``s3`` (or ``j``) is lunate ϲ. The conversion accepts text
+``s1`` is σ wherever it stands, ``s2`` is ς, ``s3`` (or ``j``) is lunate ϲ. The conversion accepts text
 that is already partly Greek. In the browser (``assets/greek.js``) the same rules convert each key
 as it is typed, never text already in the field; typing a text key by key gives what pasting it gives.
 
@@ -125,8 +125,10 @@ def beta_to_greek(text: str, final: bool = True) -> str:
             out.append(PUNCT[ch])
         else:
             out.append(ch)
-    fixed = fix_final_sigma("".join(out), at_end=final)
-    return nfc(fixed.replace(_FIXED_MEDIAL, "σ").replace(_FIXED_FINAL, "ς"))
+    # s1 stays σ wherever it stands; s2 is ς as a plain s would be at the end of a word (a letter
+    # typed after it makes it σ, as it does after any ς: typed key by key or pasted, the same)
+    fixed = fix_final_sigma("".join(out).replace(_FIXED_FINAL, "ς"), at_end=final)
+    return nfc(fixed.replace(_FIXED_MEDIAL, "σ"))
 
 
 _REVERSE_LETTERS = {v: k for k, v in LETTERS.items() if k != "j"}

@@ -116,3 +116,38 @@ def char_diff(reference: str, hypothesis: str) -> list[tuple[str, str, str]]:
     hypothesis part)`` runs, tag one of equal, replace, delete, insert: what a diff view shows."""
     ref, hyp = normalize_text(reference), normalize_text(hypothesis)
     return [(op.tag, ref[op.src_start:op.src_end], hyp[op.dest_start:op.dest_end]) for op in Levenshtein.opcodes(ref, hyp)]
+
+
+def pair_lines(a: list[str], b: list[str]) -> list[tuple[int | None, int | None]]:
+    """Which line of ``b`` goes with which line of ``a`` (two readings of one page that may have split,
+    merged, missed or added lines): a global alignment whose cost is each pair's normalised edit
+    distance, a missing line costing 1. Returns index pairs in order, ``None`` for a line without partner."""
+    from rapidfuzz.distance import Levenshtein as L
+
+    n, m = len(a), len(b)
+    na, nb = [normalize_text(t) for t in a], [normalize_text(t) for t in b]
+    cost = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[""] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        cost[i][0], move[i][0] = float(i), "a"
+    for j in range(1, m + 1):
+        cost[0][j], move[0][j] = float(j), "b"
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            pair = cost[i - 1][j - 1] + L.normalized_distance(na[i - 1], nb[j - 1])
+            skip_a, skip_b = cost[i - 1][j] + 1.0, cost[i][j - 1] + 1.0
+            cost[i][j], move[i][j] = min((pair, "p"), (skip_a, "a"), (skip_b, "b"))
+    out: list[tuple[int | None, int | None]] = []
+    i, j = n, m
+    while i or j:
+        step = move[i][j]
+        if step == "p":
+            out.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif step == "a":
+            out.append((i - 1, None))
+            i -= 1
+        else:
+            out.append((None, j - 1))
+            j -= 1
+    return out[::-1]

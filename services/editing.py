@@ -29,7 +29,7 @@ from storage.store import Store
 
 __all__ = ["SaveOutcome", "BulkOutcome", "policy", "set_policy", "prepare_text", "save_text", "verify_lines",
            "delete_line", "move_line", "add_drawn_lines", "reshape_line", "set_band", "undo", "UndoRecord",
-           "status_counts"]
+           "status_counts", "unify", "UnifyReport"]
 
 OutcomeStatus = Literal["saved", "unchanged", "conflict", "gone", "refused"]
 
@@ -120,6 +120,8 @@ def save_text(store: Store, ref: PageRef, line_id: str, base_rev: int, text: obj
     if confirm and not stored:
         return SaveOutcome("refused", line=current, number=number, message=f"Line {number} is empty: an empty line "
                            "cannot be verified (type its text first).")
+    if not confirm and line_store.clean_text(text) == current.text:  # what it holds already: never rewritten,
+        return SaveOutcome("unchanged", line=current, number=number)  # not even into the project's forms
     base = replace_rev if replace_rev is not None else base_rev
     status = "verified" if confirm else ("edited" if stored else "empty")
     if stored == current.text and (not confirm or current.status == "verified"):
@@ -169,10 +171,11 @@ def status_counts(lines: list[Line]) -> dict[str, int]:
 
 # ------------------------------------------------------------------ shape and order
 def _refusal(exc: LineConflict, number: int | None, what: str) -> SaveOutcome:
+    name = f"Line {number}" if number else "This line"
     if exc.current is None:
-        return SaveOutcome("gone", number=number, message=f"Line {number} was deleted by someone else meanwhile; {what}.")
+        return SaveOutcome("gone", number=number, message=f"{name} was deleted by someone else meanwhile; {what}.")
     return SaveOutcome("conflict", line=exc.current, number=number, theirs=exc.current,
-                       message=f"Line {number} was changed by someone else meanwhile; {what}. "
+                       message=f"{name} was changed by someone else meanwhile; {what}. "
                                f"Theirs ({exc.current.status}): {_quote(exc.current.text)}.")
 
 
@@ -273,3 +276,34 @@ def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = No
             return SaveOutcome("refused", message=f"Cannot undo: {exc}")
         return SaveOutcome("saved", line=line, number=_number(store, ref, line.id), message="Undone.")
     raise NotFound("Nothing to undo.")
+
+
+@dataclass(frozen=True)
+class UnifyReport:
+    lines: int = 0  #: lines rewritten
+    changes: tuple[str, ...] = ()  #: "12 × ʼ (U+02BC) → ’ (U+2019)", ...
+    skipped: tuple[str, ...] = ()  #: lines someone changed while this ran
+
+
+def unify(store: Store, project_id: str, document_ids: list[str] | None = None, editor: str | None = None) -> UnifyReport:
+    """Write every line of these documents (all: None) the project's way (ocr.greek.Normalisation):
+    one elision mark, one ano teleia, σ/ς or ϲ. Statuses are kept; a line changed meanwhile is skipped."""
+    rules = policy(store, project_id)
+    total: dict[tuple[str, str], int] = {}
+    count, skipped = 0, []
+    for did in document_ids or [d.id for d in store.list_documents(project_id)]:
+        for number, page in enumerate(store.list_pages(project_id, did), 1):
+            for line in line_store.list_lines(store, project_id, did, page.id):
+                text, changes = normalise(line.text, rules)
+                if text == line.text:
+                    continue
+                try:
+                    line_store.update_line(store, project_id, did, page.id, line.id, line.rev, editor=editor,
+                                           text=text, status=line.status)
+                except LineConflict:
+                    skipped.append(f"page {number}: a line changed meanwhile")
+                    continue
+                count += 1
+                for key, n in changes.items():
+                    total[key] = total.get(key, 0) + n
+    return UnifyReport(count, tuple(describe_changes(total)), tuple(skipped))

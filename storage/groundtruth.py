@@ -37,6 +37,8 @@ class ExportReport:
     pages: int = 0
     files: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: where each exported line comes from: file stem → {"document", "page", "line", "number"}
+    sources: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def _documents(store: Store, project_id: str, document_ids: Sequence[str] | None) -> list[str]:
@@ -79,6 +81,8 @@ def export_tesstrain(store: Store, project_id: str, document_ids: Sequence[str] 
                 (out_dir / f"{stem}.png").write_bytes(data)
                 (out_dir / f"{stem}.gt.txt").write_text(unicodedata.normalize("NFC", line.text) + "\n", encoding="utf-8")
                 report.files += [out_dir / f"{stem}.png", out_dir / f"{stem}.gt.txt"]
+                report.sources[stem] = {"document": did, "page": page.id, "line": line.id, "page_number": pno,
+                                        "number": all_ids.index(line.id) + 1}
                 report.lines += 1
     return report
 

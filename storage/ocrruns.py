@@ -37,6 +37,7 @@ from storage.processing import processed_path
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["RunSpec", "run_ocr", "resume_run", "run_state", "list_runs", "get_run", "page_result", "evaluate_run", "PageEval",
+           "run_page_text",
            "default_jobs"]
 
 log = logging.getLogger(__name__)
@@ -294,7 +295,7 @@ class PageEval:
     page_id: str
     number: int
     label: str
-    score: Score
+    score: Score | None  #: None: nothing of the run can be compared any more (see ``note``)
     lines: int = 0
     note: str = ""
 
@@ -313,13 +314,38 @@ def evaluate_run(store: Store, project_id: str, document_id: str, run_id: str) -
             continue
         if result.get("line_ids"):
             hyp = dict(zip(result["line_ids"], (r["text"] for r in result["lines"])))
+            read = [ln for ln in verified if ln.id in hyp]
+            later = len(verified) - len(read)
+            if not read:  # the lines were drawn or replaced after the run: nothing it read can be compared
+                rows.append(PageEval(page.id, number, page.label, None, len(verified),
+                                     "lines changed since this run: run it again to score them"))
+                continue
             s = Score()
-            for ln in verified:
-                s = s + score(ln.text, hyp.get(ln.id, ""))
-            note = "line by line"
+            for ln in read:
+                s = s + score(ln.text, hyp[ln.id])
+            note = "line by line" + (f"; {later} line(s) drawn or replaced since this run are not scored" if later else "")
+            verified = read
         else:
             s = score("\n".join(ln.text for ln in verified), "\n".join(r["text"] for r in result["lines"]))
             note = "whole page (all of its lines should be verified for a fair score)"
         rows.append(PageEval(page.id, number, page.label, s, len(verified), note))
         total = total + s
     return rows, total
+
+
+def run_page_text(store: Store, project_id: str, document_id: str, page_id: str, run_id: str) -> list[str] | None:
+    """What a run read on a page, line by line, as it read it (None: the run did not read this page).
+
+    Line mode: in the page's current reading order where its lines still exist, then lines since
+    deleted; page mode: Tesseract's own lines. The lines' current (corrected) text is elsewhere: this
+    stays what the machine read."""
+    result = page_result(store, project_id, document_id, page_id, run_id)
+    if result is None:
+        return None
+    texts = [r.get("text", "") for r in result.get("lines", [])]
+    ids = result.get("line_ids")
+    if not ids:
+        return texts
+    read = dict(zip(ids, texts))
+    order = [ln.id for ln in line_store.list_lines(store, project_id, document_id, page_id)]
+    return [read[i] for i in order if i in read] + [read[i] for i in ids if i not in order]

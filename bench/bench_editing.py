@@ -1,0 +1,108 @@
+"""Editing ground truth in a real browser (issue 12), on a real commentary page of 57 lines: the time
+from Enter to the next line ready for typing, the time of a delete, and the bytes a keystroke's
+autosave costs (every request and answer it causes, measured by the browser)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import CHROMIUM_FLAGS, Server, shared_data
+from storage import Store
+from storage import lines as line_store
+from storage.groundtruth import import_gt
+
+
+def run() -> dict[str, object]:
+    from playwright.sync_api import expect, sync_playwright
+
+    data = shared_data()
+    out: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "data"
+        store = Store(root)
+        p = store.create_project("Campbell")
+        d = store.create_document(p.id, "Ajax")
+        import_gt(store, p.id, d.id, [data / "gt4histcomment" / "cu31924087948174" / "cu31924087948174_training.tsv"],
+                  status="machine")
+        pg = store.list_pages(p.id, d.id)[0]
+        lines = line_store.list_lines(store, p.id, d.id, pg.id)
+        server = Server(root)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                traffic: list[tuple[str, int, int]] = []
+
+                def record(response) -> None:  # type: ignore[no-untyped-def]
+                    if response.request.method == "POST":
+                        try:
+                            size = len(response.body())
+                        except Exception:  # noqa: BLE001 - a redirect or an aborted request
+                            size = 0
+                        traffic.append((response.url, len(response.request.post_data or ""), size))
+
+                page.on("response", record)
+                page.goto(server.url)
+                page.get_by_role("tab", name="Annotate").click()
+                rows = page.locator("#annotate-list .list-group-item")
+                expect(rows).to_have_count(len(lines), timeout=60_000)
+                page.wait_for_load_state("networkidle")
+                field = page.locator("#annotate-text")
+
+                # Enter on a line: saved as verified, the next line's text in the field, the field ready
+                rows.nth(0).click()
+                expect(page.locator("#annotate-title")).to_contain_text("Line 1 of", timeout=30_000)
+                page.wait_for_load_state("networkidle")
+                field.click()
+                # measured in the page: from the Enter key to the first frame painted with the next line's
+                # text in the field (which keeps the focus)
+                page.evaluate("""() => {
+                    const f = document.getElementById('annotate-text'); window.__ready = []; let t0 = 0;
+                    document.addEventListener('keydown', e => { if (e.key === 'Enter') t0 = performance.now(); }, true);
+                    f.addEventListener('input', () => { if (!t0) return; const start = t0; t0 = 0;
+                        requestAnimationFrame(() => window.__ready.push(performance.now() - start)); });
+                }""")
+                for pause, label in ((1000, "a line read, then typed (1 s between lines)"),
+                                     (150, "Enter after Enter (0.15 s between lines)")):
+                    page.evaluate("window.__ready = []")
+                    for _ in range(15):
+                        page.keyboard.press("End")
+                        page.keyboard.type(".")
+                        page.keyboard.press("Enter")
+                        page.wait_for_timeout(pause)
+                    enter = page.evaluate("window.__ready")
+                    out[f"Enter to the next line ready for typing, painted: {label} (ms median / p90)"] = (
+                        round(statistics.median(enter)), round(sorted(enter)[int(len(enter) * 0.9) - 1]))
+                    page.wait_for_load_state("networkidle")
+
+                # one key, autosaved: every request it causes and every answer
+                page.wait_for_timeout(1500)
+                traffic.clear()
+                page.keyboard.press("End")
+                page.keyboard.type("x")
+                page.wait_for_timeout(2000)
+                page.wait_for_load_state("networkidle")
+                out["bytes per keystroke-autosave (sent / received, all requests)"] = (
+                    sum(t[1] for t in traffic), sum(t[2] for t in traffic))
+                out["requests per keystroke-autosave"] = len(traffic)
+
+                # delete a line: the button to the list one row shorter
+                deletes = []
+                for k in range(5):
+                    rows.nth(30 + k).click()
+                    expect(page.locator("#annotate-title")).to_contain_text(f"Line {31 + k} of", timeout=30_000)
+                    page.wait_for_load_state("networkidle")
+                    before = rows.count()
+                    t0 = time.perf_counter()
+                    page.click("#annotate-delete")
+                    expect(rows).to_have_count(before - 1, timeout=30_000)
+                    deletes.append((time.perf_counter() - t0) * 1000)
+                out["delete a line, click to the list updated (ms median / max of 5)"] = (
+                    round(statistics.median(deletes)), round(max(deletes)))
+                browser.close()
+        finally:
+            server.stop()
+    return out
