@@ -285,6 +285,11 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
     missing = job["summary"].get("missing_characters") or {}
     if missing:
         print("characters added to the model: " + " ".join(missing))
+    if job.get("stop_reason"):
+        print(f"stopped early: {job['stop_reason']}")
+    if job.get("selected"):
+        print(f"the model is the checkpoint of iteration {job['selected']['iteration']}, the one with the lowest error "
+              f"on the held-out lines ({job['selected']['heldout_cer']} %)")
     print(f"model {model['name']} ({model['id']}) registered in project {project.name!r}")
     print(evaluation_table(model))
     return 0

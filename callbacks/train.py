@@ -55,8 +55,13 @@ def _done_message(store: Store, project: str, job: dict[str, Any]) -> dbc.Alert:
     if ev.get("second"):
         s = ev["second"]
         body.append(f" Second set: {s['base']['CER %'] if s.get('base') else '–'}% → {s['new']['CER %']}%.")
-    if job.get("stopped_early"):
-        body.append(" Stopped before the end: the best checkpoint was kept.")
+    if job.get("stop_reason"):
+        body.append(f" Stopped early: {job['stop_reason']}.")
+    elif job.get("stopped_early"):
+        body.append(" Stopped before the end.")
+    if job.get("selected"):
+        body.append(f" The model is the checkpoint of iteration {job['selected']['iteration']}, the one with the lowest "
+                    f"error on the held-out lines ({job['selected']['heldout_cer']} %).")
     return _alert(body, "success", "kalamos-train-done")
 
 

@@ -34,7 +34,7 @@ from ocr.tesseract import TesseractError, read_lines
 from ocr.training import (Progress, Sample, Starter, TrainingError, build_scratch_starter, build_starter, finish_model,
                           lstmtraining_command, make_lstmfs, missing_characters, model_symbols, parse_best_checkpoint,
                           parse_log_line, split_by_group)
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput, KalamosError, NotFound
 from storage.groundtruth import export_tesstrain
 from storage.jsonio import read_json, write_json
 from storage.ocrmodels import check_model_name, model_file, project_tessdata, register_model
@@ -46,6 +46,7 @@ __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "ge
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
 PID_FILE = "lstmtraining.pid"  #: in a job folder while its lstmtraining runs (its process id)
+HELDOUT_BEST = "heldout_best.checkpoint"  #: in checkpoints/: the checkpoint with the lowest held-out error
 RUNNING = ("preparing", "training", "finishing")
 RESUMABLE = ("prepared", "failed", *RUNNING)  #: statuses of a job that can be run (again) when nothing runs it
 #: Network sizes for training from scratch (VGSL; ``###`` becomes the unicharset size). "small" is
@@ -75,6 +76,10 @@ class TrainSpec:
     integer: bool = False  #: also register an integer ("fast") copy, ``<name>_fast``
     script: str | None = None  #: only the lines mostly in this script ("greek", "latin"): one model per script
     include_edited: bool = False  #: also the lines typed or corrected but not confirmed ("edited"), not only verified
+    #: stop when the held-out error has not improved for a while (the model learns the training lines by heart)
+    stop_early: bool = True
+    #: how many iterations "a while" is (None: max(1,500, half the iterations of the best checkpoint))
+    patience: int | None = None
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -428,18 +433,20 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
             return stop_file.exists() or bool(should_stop and should_stop())
 
         evaluator = _Evaluator(starter, [folder / "lines" / n for n in job["eval"]], folder / "eval.txt", progress, job,
-                               folder / "evaluating")
+                               folder / "evaluating", checkpoints / HELDOUT_BEST)
         try:
-            stopped = _train(store, project_id, cmd, folder / "log.txt", spec.max_minutes, job, progress, stop_now, evaluator)
+            stopped = _train(store, project_id, cmd, folder / "log.txt", spec.max_minutes, job, progress, stop_now, evaluator,
+                             spec.stop_early, spec.patience)
         finally:
             evaluator.close()
         if stopped and stop_file.exists() and stop_file.read_text().strip() == "cancel":
             job["status"], job["stopped_early"] = "cancelled", True
             return _save(store, project_id, job)
         job["stopped_early"] = stopped
-        best = _best_checkpoint(checkpoints, spec.name)
+        best = evaluator.keep if evaluator.keep.exists() else _best_checkpoint(checkpoints, spec.name)
         if best is None:
             raise TrainingError("lstmtraining wrote no checkpoint (see log.txt)")
+        job["selected"] = evaluator.chosen()
         job["status"] = "finishing"
         job = _save(store, project_id, job)
         job["model"] = _register(store, project_id, job, spec, starter, best)
@@ -459,9 +466,18 @@ class _Evaluator:
 
     def __init__(self, starter: Starter, images: list[Path], out: Path,
                  progress: Callable[[Progress | None, dict[str, Any]], None] | None, job: dict[str, Any],
-                 workdir: Path) -> None:
+                 workdir: Path, keep: Path) -> None:
         self.starter, self.images, self.out, self.progress, self.job = starter, images, out, progress, job
-        self.workdir = workdir
+        self.workdir, self.keep = workdir, keep
+        #: the checkpoint with the lowest held-out error so far (kept as ``keep``): it becomes the model
+        self.best: dict[str, Any] | None = None
+        self.last_iteration = 0
+        record = keep.with_suffix(".json")
+        if keep.exists() and record.exists():  # a resumed job remembers its optimum
+            try:
+                self.best = read_json(record)
+            except (OSError, ValueError, KalamosError):
+                self.best = None
         self.cond = threading.Condition()
         self.pending: tuple[Path, int] | None = None
         self.closed = False
@@ -478,6 +494,35 @@ class _Evaluator:
             self.closed = True
             self.cond.notify()
         self.thread.join(timeout)
+
+    def _keep(self, checkpoint: Path, iteration: int, total: Score) -> None:
+        """Copy the best checkpoint so far aside (a newer best of lstmtraining's would delete it)."""
+        tmp = self.keep.with_name(f".{self.keep.name}.tmp")
+        try:
+            shutil.copyfile(checkpoint, tmp)
+            os.replace(tmp, self.keep)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            return
+        self.best = {"iteration": iteration, "cer": total.cer, "wer": total.wer, "checkpoint": checkpoint.name}
+        write_json(self.keep.with_suffix(".json"), self.best)
+
+    def chosen(self) -> dict[str, Any] | None:
+        """Which checkpoint became the model, and why (None: lstmtraining's last best, none was measured)."""
+        if self.best is None:
+            return None
+        return {"iteration": self.best["iteration"], "heldout_cer": round(100 * self.best["cer"], 2),
+                "by": "the lowest error on the held-out lines"}
+
+    def stalled(self, iteration: int, patience: int | None = None) -> bool:
+        """Whether the held-out error has stopped improving: no better checkpoint in the last
+        ``patience`` iterations (default max(1,500, half of the best's)), checkpoints measured since."""
+        if self.best is None:
+            return False
+        wait = patience if patience is not None else max(1500, self.best["iteration"] // 2)
+        since = iteration - self.best["iteration"]
+        measured_since = self.last_iteration - self.best["iteration"]
+        return since > wait and measured_since >= min(since, wait) * 0.5
 
     def measure(self, checkpoint: Path) -> Score | None:
         """The held-out score of one checkpoint (None if it could not be read)."""
@@ -507,6 +552,9 @@ class _Evaluator:
             total = self.measure(model)
             if total is None:
                 continue
+            self.last_iteration = max(self.last_iteration, iteration)
+            if self.best is None or total.cer < self.best["cer"] - 1e-9:
+                self._keep(model, iteration, total)
             line = (f"At iteration {iteration}, stage 0, Eval Char error rate={100 * total.cer:.2f}, "
                     f"Word error rate={100 * total.wer:.2f}\n")
             with open(self.out, "a", encoding="utf-8") as f:
@@ -517,9 +565,10 @@ class _Evaluator:
 
 def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_minutes: float, job: dict[str, Any],
            progress: Callable[[Progress | None, dict[str, Any]], None] | None, should_stop: Callable[[], bool] | None,
-           evaluator: _Evaluator) -> bool:
+           evaluator: _Evaluator, stop_early: bool = True, patience: int | None = None) -> bool:
     """Run lstmtraining, appending its log; stop it when the time budget (counted over resumed runs)
-    is spent or on request. True if stopped early."""
+    is spent, on request, or (``stop_early``) when the held-out error has stopped improving. True if
+    stopped early."""
     started = time.monotonic()
     already = float(job.get("trained_seconds") or 0.0)
     last_saved = started
@@ -549,6 +598,12 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
                     job["trained_seconds"] = already + now - started
                     job.update(_save(store, project_id, job))
                     last_saved = now
+                if stop_early and point and evaluator.stalled(point.iteration, patience):
+                    job["stop_reason"] = (f"the error on the held-out lines stopped improving after iteration "
+                                          f"{evaluator.best['iteration'] if evaluator.best else '?'}")
+                    stopped = True
+                    os.killpg(proc.pid, signal.SIGTERM)
+                    break
                 if (should_stop and should_stop()) or already + now - started > 60 * max_minutes:
                     stopped = True
                     os.killpg(proc.pid, signal.SIGTERM)
@@ -571,7 +626,7 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
 def _tidy(folder: Path, lang: str, best: Path) -> None:
     """A finished job keeps its line images, texts, logs and best checkpoint; what only training
     needed goes (the ``.lstmf``/``.box`` files, the latest checkpoint)."""
-    for pattern in ("lines/*.lstmf", "lines/*.box", f"checkpoints/{lang}_checkpoint"):
+    for pattern in ("lines/*.lstmf", "lines/*.box", f"checkpoints/{lang}_checkpoint", f"checkpoints/{lang}_*.checkpoint"):
         for path in folder.glob(pattern):
             if path != best:
                 path.unlink(missing_ok=True)

@@ -102,7 +102,7 @@ def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_fol
     drawn = curve(store, p.id, job["id"])
     assert any(pt.train_cer is not None for pt in drawn) and any(pt.eval_cer is not None for pt in drawn)  # both curves
     checkpoints = store.project_dir(p.id) / "training" / job["id"] / "checkpoints"
-    assert len(list(checkpoints.glob("gazis_*_*_*.checkpoint"))) == 1  # older bests pruned (10 MB each)
+    assert len(list(checkpoints.glob("*.checkpoint"))) == 1  # only the chosen one is kept (10 MB each)
     lines = store.project_dir(p.id) / "training" / job["id"] / "lines"
     assert not list(lines.glob("*.lstmf")) and list(lines.glob("*.png"))  # tidied: what only training needed is gone
     by_name = {m["name"]: m for m in list_models(store, p.id)}
@@ -291,3 +291,34 @@ def test_ctrl_c_in_the_cli_stops_lstmtraining_and_leaves_a_resumable_job(tmp_pat
     [project] = store.list_projects()
     [job] = interrupted_jobs(store, project.id)
     assert job["status"] == "training" and list_models(store, project.id) == []
+
+
+def test_the_model_is_the_checkpoint_with_the_lowest_held_out_error(tmp_path: Path, gt_folder: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """lstmtraining names its best checkpoints by the error on the lines it learns from, which keeps
+    falling while a model learns them by heart; the held-out error has its optimum earlier. The
+    evaluation is made to say so (its optimum at iteration ~120) and the run to go on: the model
+    registered is that optimum, not the last checkpoint, and the run stops once it stops improving."""
+    from ocr.metrics import Score
+    from storage import training
+
+    measured: list[int] = []
+
+    def fake_measure(self, checkpoint: Path) -> Score:  # type: ignore[no-untyped-def]
+        iteration = int(checkpoint.stem.rsplit("_", 1)[-1])
+        measured.append(iteration)
+        errors = 5 + abs(iteration - 120) // 10  # lowest near iteration 120, worse before and after
+        return Score(chars=100, char_errors=errors, words=20, word_errors=errors // 2)
+
+    monkeypatch.setattr(training._Evaluator, "measure", fake_measure)
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    job = create_job(store, p.id, TrainSpec("opt", max_iterations=3000, max_minutes=4, patience=150), gt_folder)
+    job = run_job(store, p.id, job["id"])
+    assert job["status"] == "done", job["error"]
+    best = min(measured, key=lambda it: abs(it - 120))
+    assert job["selected"]["iteration"] == best, (job["selected"], measured)
+    assert max(measured) > best + 100  # the run went on past the optimum...
+    assert "stopped improving" in job.get("stop_reason", "") and max(measured) < 3000  # ...and stopped on its own
+    [model] = list_models(store, p.id)
+    assert model["checkpoint"] == training.HELDOUT_BEST
