@@ -38,18 +38,37 @@
     /* The list's highlight follows the selection. */
     rowClasses: function (selected, rowIds) {
       var base = "list-group-item list-group-item-action py-1 small";
+      setTimeout(function () {  // the selected row in sight (a line chosen on the page, or from another tab)
+        var row = document.querySelector(".kalamos-line-list .list-group-item.active");
+        if (row) { row.scrollIntoView({block: "nearest"}); }
+      }, 0);
       return (rowIds || []).map(function (id) { return id.line === selected ? base + " active" : base; });
+    },
+
+    /* The bulk verification asks about as many lines as it will verify. */
+    verifyAllQuestion: function (data) {
+      var n = ((data && data.lines) || []).filter(function (l) {
+        return l.text && (l.status === "machine" || l.status === "edited");
+      }).length;
+      return n ? "Verify the " + n + " line(s) of this page that have text and are not verified yet (machine and " +
+                 "edited lines)? They become ground truth for training: check them first."
+               : "No line of this page waits for verification.";
+    },
+
+    /* What the browser holds of the page's lines, in a word (the server compares it with the store). */
+    linesDigest: function (data) {
+      if (!data || !data.lines) { return ""; }
+      return data.page + ":" + data.lines.map(function (l) { return l.id.slice(-6) + "." + l.rev; }).join(",");
     },
 
     /* Each row's badge and text, after a save changed a line. */
     rowParts: function (data, badgeIds) {
       var byId = {};
       ((data && data.lines) || []).forEach(function (l) { byId[l.id] = l; });
-      var colours = {empty: "secondary", machine: "warning", edited: "primary", verified: "success"};
       var ids = badgeIds || [];
       return [
         ids.map(function (id) { var l = byId[id.line]; return l ? l.status : nu(); }),
-        ids.map(function (id) { var l = byId[id.line]; return l ? "badge bg-" + (colours[l.status] || "secondary") + " me-2" : nu(); }),
+        ids.map(function (id) { var l = byId[id.line]; return l ? "badge kalamos-badge-" + l.status + " me-2" : nu(); }),
         ids.map(function (id) { var l = byId[id.line]; return l ? (l.text || "—") : nu(); })
       ];
     },

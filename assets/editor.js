@@ -72,11 +72,18 @@
     try { next = JSON.parse(this.stateEl.textContent || "{}"); } catch (e) { next = null; }
     if (!next || !next.field) { return; }
     var previous = this.line;
+    this.dashLine = next.line;  // the line Dash has selected now
+    if (this.expect && Date.now() < this.expect.until && next.page === this.state.page) {
+      // the editor went on to a line by itself (Enter, Alt+↓) and told Dash: states about another line
+      // are from before Dash heard of it (a save merged meanwhile): they must not take the field back
+      if (next.line !== this.expect.line) { this.state = Object.assign({}, next, {line: this.line}); return; }
+      this.expect = null;
+    }
     if (this.conflict && next.line !== this.conflict.line && next.page === this.state.page) {
       // a refused text waits for a decision: the person stays on that line until they make it
       this.state = next;
       this.nudge();
-      setProps(next.selected_store, {data: this.conflict.line});
+      this.select(this.conflict.line, false);
       return;
     }
     this.state = next;
@@ -203,9 +210,18 @@
       }
       return;
     }
-    this.showBox(outcome, req.line, req);
-    if (req.line !== this.line && outcome.status !== "gone") {
-      setProps(this.state.selected_store, {data: req.line});  // back to the line whose text was refused
+    var empty = outcome.status === "refused" && !(req.text || "").trim();
+    this.showBox(empty ? {status: "note", message: outcome.message} : outcome, req.line, req);
+    if (req.line !== this.line && outcome.status !== "gone" && !empty) {
+      if (this.dirty && this.line) { this.flush(this.line, false); }  // typed meanwhile in the line gone on to
+      var known = (this.state.lines || []).filter(function (l) { return l[0] === req.line; })[0];
+      this.line = req.line;  // back to the line whose text was refused, with that text in the field
+      this.rev = this.queues[req.line] ? this.queues[req.line].rev : 0;
+      this.shown = known ? known[2] : "";
+      this.shownStatus = known ? known[3] : null;
+      this.dirty = false;
+      this.setField(outcome.yours !== undefined ? outcome.yours : req.text);
+      this.select(req.line, false);
     }
   };
 
@@ -248,6 +264,9 @@
     if (outcome.status === "conflict" && outcome.theirs) {
       this.conflictFor = line;
       this.conflict = {line: line, yours: outcome.yours};
+      // the page and the list show their version (the field keeps yours until you decide)
+      setProps(this.state.saved_store, {data: {outcome: {status: "theirs", line: outcome.theirs}, page: this.state.page,
+                                                at: Date.now()}});
       var theirs = outcome.theirs, yours = outcome.yours;
       var table = el("div", "kalamos-versions my-1");
       var t = el("div"); t.appendChild(el("b", "", "Theirs: ")); t.appendChild(el("span", "kalamos-theirs", theirs.text || "(empty)"));
@@ -303,21 +322,34 @@
       this.setField(this.shown);
       this.hideBox();
     }
-    var store = this.state.selected_store;
-    afterPaint(function () { setProps(store, {data: target}); });  // the field shows the line first, then Dash follows
+    this.select(target, true);
+  };
+
+  /* Tell Dash which line is selected (``later``: once the browser has painted the field), the
+   * editor expecting it: states about other lines until then are stale. A newer choice wins over an
+   * older one still waiting to be sent. */
+  Controller.prototype.select = function (target, later) {
+    var store = this.state.selected_store, self = this;
+    var seq = this.selectSeq = (this.selectSeq || 0) + 1;  // a choice still waiting to be sent is dropped
+    if (target === this.dashLine) { this.expect = null; return; }  // Dash has it selected already
+    this.expect = {line: target, until: Date.now() + 5000};
+    var send = function () { if (self.selectSeq === seq) { setProps(store, {data: target}); } };
+    if (later) { afterPaint(send); } else { send(); }
   };
 
   /* Enter: confirm this line with the field's text; on the server's yes, go to the next line. */
+  /* Enter: confirm this line with the field's text and (``andNext``) go on to the next line at once:
+   * what is typed next belongs to the next line, even before the server has answered. If the
+   * server refuses the confirmation, the box says so and brings the person back to that line. */
   Controller.prototype.confirm = function (andNext) {
-    var self = this, line = this.line;
+    var line = this.line;
     if (!line) { return; }
-    this.flush(line, true).then(function (outcome) {
-      if (!outcome || !(outcome.status === "saved" || outcome.status === "unchanged")) { return; }
-      if (andNext && self.line === line) {
-        var next = self.state.after_confirm === "queue" ? self.nextInQueue(line) : null;
-        if (next) { self.switchTo(next); } else { self.go(1); }
-      }
-    });
+    if (this.conflict) { this.nudge(); return; }  // a refused text waits for its decision
+    this.flush(line, true);
+    if (andNext) {
+      var next = this.state.after_confirm === "queue" ? this.nextInQueue(line) : null;
+      if (next) { this.switchTo(next); } else { this.go(1); }
+    }
   };
 
   Controller.prototype.nextInQueue = function (line) {

@@ -121,8 +121,11 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         return PageRef(where[0], where[1], data["page"]) if where and data else None
 
     @app.callback(Output(ids.AN_PAGE, "options"), Output(ids.AN_PAGE, "value"),
-                  Input(ids.SELECTION, "data"), Input(ids.PAGES_REV, "data"), State(ids.AN_PAGE, "value"))
-    def pages(selection: dict | None, _rev: int, current: str | None):
+                  Input(ids.SELECTION, "data"), Input(ids.PAGES_REV, "data"), State(ids.AN_PAGE, "value"),
+                  State(ids.AN_GOTO, "data"))
+    def pages(selection: dict | None, _rev: int, current: str | None, goto: dict | None):
+        if goto and goto.get("document") == (selection or {}).get("document"):
+            current = goto.get("page")  # a link from another tab (a worst line of a training) opens its page
         return page_options(store, selection, current)
 
     @app.callback(Output(ids.AN_PREFILL_LANG, "options"), Input(ids.TABS, "active_tab"), Input(ids.SELECTION, "data"))
@@ -143,22 +146,30 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
     @app.callback(
         Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
         Output(ids.AN_DRAW, "data", allow_duplicate=True), *MESSAGE,
+        Output(ids.AN_GOTO, "data", allow_duplicate=True),
         Input(ids.AN_PAGE, "value"), Input(ids.AN_VIEW, "value"), Input(ids.AN_REV, "data"),
-        State(ids.SELECTION, "data"), State(ids.AN_SELECTED, "data"), State(ids.AN_DRAW, "data"),
-        prevent_initial_call="initial_duplicate",
+        State(ids.SELECTION, "data"), State(ids.AN_SELECTED, "data"), State(ids.AN_DRAW, "data"), State(ids.AN_GOTO, "data"),
+        State(ids.AN_LINES, "data"), prevent_initial_call="initial_duplicate",
     )
-    def load(page_id: str | None, view: str, _rev: int, selection: dict | None, selected: str | None, draw: int):
+    def load(page_id: str | None, view: str, _rev: int, selection: dict | None, selected: str | None, draw: int,
+             goto: dict | None, before: dict | None):
         where = selected_document(selection)
+        if goto and goto.get("document") != (selection or {}).get("document"):
+            return no_update, no_update, no_update, *NO_MESSAGE, no_update  # the document changes first
         if not (where and page_id):
-            return None, None, (draw or 0) + 1, *NO_MESSAGE
+            return None, None, (draw or 0) + 1, *NO_MESSAGE, no_update
         try:
             data, note = load_page(store, where, page_id, view or "original")
         except KalamosError as exc:
-            return None, None, (draw or 0) + 1, *say(str(exc), "danger")
+            return None, None, (draw or 0) + 1, *say(str(exc), "danger"), no_update
         ids_ = [ln["id"] for ln in data["lines"]]
+        if goto and goto.get("page") == page_id and goto.get("line") in ids_:
+            return data, goto["line"], (draw or 0) + 1, *NO_MESSAGE, None
         # a valid selection is left alone (no_update), so that a reload in flight cannot undo a click made meanwhile
         keep = no_update if selected in ids_ else (ids_[0] if ids_ else None)
-        return data, keep, (draw or 0) + 1, *(say(note, "warning") if note else NO_MESSAGE)
+        other_page = (before or {}).get("page") != page_id  # messages about another page go away
+        message = say(note, "warning") if note else (("", "info", False) if other_page else NO_MESSAGE)
+        return data, keep, (draw or 0) + 1, *message, no_update
 
     @app.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"), Output(ids.AN_SHOWN, "data"),
                   Input(ids.AN_DRAW, "data"), State(ids.AN_LINES, "data"), State(ids.AN_SELECTED, "data"),
@@ -198,6 +209,32 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
                             Output({"type": ids.AN_ROW_TEXT, "line": ALL}, "children"),
                             Input(ids.AN_LINES, "data"), State({"type": ids.AN_ROW_BADGE, "line": ALL}, "id"),
                             prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("kalamos", "verifyAllQuestion"),
+                            Output(f"{ids.AN_VERIFY_ALL}-confirm", "message"), Input(ids.AN_LINES, "data"))
+    app.clientside_callback(ClientsideFunction("kalamos", "linesDigest"), Output(ids.AN_DIGEST, "data"),
+                            Input(ids.AN_LINES, "data"))
+
+    @app.callback(Output(ids.AN_POLL, "disabled"), Input(ids.TABS, "active_tab"))
+    def poll_only_here(tab: str | None):
+        return tab != "annotate"
+
+    @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Input(ids.AN_POLL, "n_intervals"),
+                  State(ids.AN_DIGEST, "data"), State(ids.SELECTION, "data"), State(ids.AN_REV, "data"),
+                  prevent_initial_call=True)
+    def others_changes(_n: int, digest: str | None, selection: dict | None, rev: int):
+        """Every few seconds: has someone else changed this page's lines? Then they are loaded again
+        (the figure keeps its zoom, the text field keeps what is being typed)."""
+        where = selected_document(selection)
+        if not (where and digest and ":" in digest):
+            return no_update
+        page_id = digest.split(":", 1)[0]
+        try:
+            lines = line_store.list_lines(store, *where, page_id)
+        except KalamosError:
+            return no_update
+        now = page_id + ":" + ",".join(f"{ln.id[-6:]}.{ln.rev}" for ln in lines)
+        return no_update if now == digest else (rev or 0) + 1
+
     app.clientside_callback(ClientsideFunction("kalamos", "viewport"), Output(ids.AN_VIEWPORT, "data"),
                             Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_VIEWPORT, "data"), State(ids.AN_LINES, "data"),
                             prevent_initial_call=True)
@@ -287,11 +324,14 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         todo = {ln.id: ln.rev for ln in _lines(data) if ln.text and ln.status in ("machine", "edited")}
         if not todo:
             return no_update, no_update, no_update, *say("No line of this page waits for verification.", "secondary")
+        before = {ln.id: ln for ln in _lines(data)}
         result = editing.verify_lines(store, where, todo, editor)
-        text = f"Verified {len(result.done)} line(s)."
+        text = f"Verified {len(result.done)} line(s) (↶ Undo takes it back)."
         if result.skipped:
             text += " Left as they were: " + "; ".join(result.skipped[:8])
-        return fresh(where, data), (draw or 0) + 1, None, *say(text, "warning" if result.skipped else "success")
+        undo = editing.UndoRecord("bulk", data["page"], lines=tuple(
+            (before[ln.id].to_dict(), ln.rev) for ln in result.done)).to_dict() if result.done else None
+        return fresh(where, data), (draw or 0) + 1, undo, *say(text, "warning" if result.skipped else "success")
 
     @app.callback(*line_changed, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
                   Input(ids.AN_DELETE, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
@@ -427,7 +467,7 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
             return no_update, None, *say(f"Cannot undo: {exc}", "danger")
         if outcome.status != "saved":
             return (rev or 0) + 1, None, *say(f"Cannot undo: {outcome.message}", "danger")
-        return (rev or 0) + 1, None, *say("Undone.", "info")
+        return (rev or 0) + 1, None, *say(outcome.message or "Undone.", "info")
 
     # ------------------------------------------------------------------ machine help, import
     @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), *MESSAGE,
@@ -497,7 +537,7 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         if not where:
             return ""
         return json.dumps({"url": f"/api/import-gt/{where[0]}/{where[1]}", "max_bytes": config.max_file_bytes,
-                           "mode": "batch", "fields": {"replace": ids.AN_IMPORT_REPLACE}})
+                           "mode": "batch", "fields": {"replace": ids.AN_IMPORT_REPLACE, "status": ids.AN_IMPORT_STATUS}})
 
     @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.PAGES_REV, "data", allow_duplicate=True),
                   *MESSAGE, Input(ids.AN_IMPORT_RESULT, "data"), State(ids.AN_REV, "data"), State(ids.PAGES_REV, "data"),

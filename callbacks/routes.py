@@ -320,7 +320,11 @@ def register(server: Flask, store: Store, config: Config) -> None:
             if not gt_files:
                 return jsonify({"status": "failed", "message": f"Among the {len(files)} file(s) there is no PAGE XML, "
                                 "ALTO or TSV file; page images alone are uploaded in the Upload tab."}), 200
+            status = request.args.get("status", "verified")
+            if status not in ("verified", "machine"):
+                return _error(400, "Imported lines are either verified (ground truth) or machine (text to check).")
             report = import_gt(store, project_id, document_id, gt_files, replace=request.args.get("replace") == "1",
+                               status=status,
                                limits=config.import_limits(), replace_hint="by ticking “replace existing lines”")
         return jsonify({"status": "failed" if report.failed and not report.lines else "imported",
                         "lines": report.lines, "pages": report.pages, "images": report.images_imported,

@@ -18,7 +18,7 @@ __all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "sta
 
 STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "edited": "#7048e8", "verified": "#2b8a3e"}
 #: Bootstrap colours of the status badges
-STATUS_BADGES = {"empty": "secondary", "machine": "warning", "edited": "primary", "verified": "success"}
+STATUS_BADGES = {"empty": "secondary", "machine": "warning", "edited": "#7048e8", "verified": "success"}
 STATUS_HELP = {"empty": "no text yet", "machine": "read by Tesseract, not checked",
                "edited": "typed or corrected, not confirmed (Enter or ✓ confirms)", "verified": "confirmed: ground truth"}
 
@@ -68,6 +68,9 @@ def _exchange() -> html.Div:
                      **{"data-spec": ids.AN_IMPORT_SPEC, "data-progress": ids.AN_IMPORT_PROGRESS,
                         "data-result": ids.AN_IMPORT_RESULT, "data-label": "Choose ground-truth files to import",
                         "data-accept": ".xml,.tsv,.txt,.jpg,.jpeg,.png,.tif,.tiff,.webp"}),
+            dbc.Select(id=ids.AN_IMPORT_STATUS, size="sm", value="verified", className="d-inline-block w-auto ms-2",
+                       options=[{"label": "as ground truth (verified)", "value": "verified"},
+                                {"label": "as text to check (machine)", "value": "machine"}]),
             dbc.Checkbox(id=ids.AN_IMPORT_REPLACE, label="replace existing lines", value=False,
                          className="d-inline-block ms-2 small"),
             dbc.Button("Writing conventions…", id=ids.AN_CONV_OPEN, size="sm", color="link", className="small py-0 ms-2",
@@ -89,8 +92,10 @@ def _conventions() -> dbc.Modal:
         dbc.ModalHeader(dbc.ModalTitle("How this project writes")),
         dbc.ModalBody([
             html.P("Text is stored in Unicode NFC (oxia becomes tonos). Characters that have several forms are written "
-                   "one way in the whole project, on every save and import, so that the model does not learn two "
-                   "characters for one. The defaults are the forms Tesseract's grc knows.", className="small"),
+                   "one way in the whole project, on every save, verification, import and OCR, so that the model does not "
+                   "learn two characters for one. The elision mark and sigma default to the forms Tesseract's grc knows; "
+                   "grc knows no ano teleia at all, so its default is the NFC form (·), which training adds.",
+                   className="small"),
             dbc.Label("Elision mark (and a spacing koronis used as one)", className="small mb-0"),
             select(ids.AN_CONV_ELISION, ELISION_MARKS),
             dbc.Label("Ano teleia (raised dot)", className="small mb-0 mt-2"),
@@ -117,7 +122,8 @@ def _editor() -> html.Div:
             html.Div(id=ids.AN_EDIT_STATE, className="kalamos-edit-state", hidden=True),
             html.Div(id=ids.AN_EDITOR_BOX, hidden=True, role="status"),
             html.Div(
-                [dbc.Switch(id=ids.AN_BETA, label="Beta Code (mh=nin → μῆνιν)", value=False, className="small me-3 mb-0"),
+                [dbc.Switch(id=ids.AN_BETA, label="Beta Code (mh=nin → μῆνιν)", value=False, className="small me-3 mb-0",
+                            persistence=True, persistence_type="local"),
                  html.Div(palette, id=ids.AN_PALETTE, className="btn-group btn-group-sm flex-wrap")],
                 className="d-flex align-items-center flex-wrap my-1",
             ),
@@ -162,6 +168,9 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_CURRENT),
             dcc.Store(id=ids.AN_SHOWN),
             dcc.Store(id=ids.AN_ORDER),
+            dcc.Store(id=ids.AN_GOTO),
+            dcc.Store(id=ids.AN_DIGEST),
+            dcc.Interval(id=ids.AN_POLL, interval=8000, disabled=True),
             dcc.Store(id=ids.AN_VIEWPORT),
             dcc.Store(id=ids.AN_REV, data=0),
             _toolbar(),
@@ -172,6 +181,9 @@ def build() -> html.Div:
                     dbc.Col(
                         [dcc.Graph(id=ids.AN_GRAPH, figure=page_figure(None, [], None), style={"height": "76vh"},
                                    config={"scrollZoom": True, "displaylogo": False,
+                                           # two lines clicked one after the other are not a double click
+                                           # that throws the zoom away (the modebar's home button does that)
+                                           "doubleClick": False,
                                            "modeBarButtonsToAdd": ["drawline", "drawrect", "drawclosedpath", "eraseshape"]}),
                          html.Div("Draw a line along the baseline of a text line (line tool), or a box or a polygon "
                                   "around it. Click a line to select it; the selected line can be dragged and reshaped.",
@@ -249,13 +261,9 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
             outline = ln["view_outline"] + ln["view_outline"][:1]
             band_x += [p[0] for p in outline] + [None]
             band_y += [p[1] for p in outline] + [None]
-        for j in range(6):  # click targets along the line
-            f = j / 5
-            k = min(int(f * (len(pts) - 1)), len(pts) - 2) if len(pts) > 1 else 0
-            a, b = pts[k], pts[min(k + 1, len(pts) - 1)]
-            t = f * (len(pts) - 1) - k
-            hit_x.append(a[0] + (b[0] - a[0]) * t)
-            hit_y.append(a[1] + (b[1] - a[1]) * t)
+        for x, y in click_targets(ln):  # on the writing itself: a click on the words selects the line
+            hit_x.append(x)
+            hit_y.append(y)
             hit_id.append(ln["id"])
             hit_text.append(hover_text(ln))
     fig.add_trace(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0), hoverinfo="skip"))
@@ -269,7 +277,26 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
 
 #: The trace of the click targets in ``page_figure``, and how many targets each line has there.
 HIT_TRACE = 2
-TARGETS_PER_LINE = 6
+TARGETS_PER_LINE = 8
+
+
+def click_targets(ln: dict[str, Any]) -> list[tuple[float, float]]:
+    """Points across the middle of a line's writing (its band, box or polygon), from its left end to
+    its right end: where a person clicks when they click "on the line"."""
+    area = ln["view_outline"] if ln["kind"] == "baseline" and ln.get("view_outline") else ln["view_points"]
+    xs, ys = [p[0] for p in area], [p[1] for p in area]
+    x0, x1 = min(xs), max(xs)
+    if ln["kind"] == "baseline" and len(ln["view_points"]) >= 2:
+        # follow a slanted baseline: the middle of the band at each x
+        (ax, ay), (bx, by) = ln["view_points"][0], ln["view_points"][-1]
+        half = (max(ys) - min(ys)) / 2 - (max(ay, by) - min(ay, by)) / 2
+        out = []
+        for j in range(TARGETS_PER_LINE):
+            f = (j + 0.5) / TARGETS_PER_LINE
+            out.append((ax + (bx - ax) * f, ay + (by - ay) * f - half * 0.6))
+        return out
+    y = (min(ys) + max(ys)) / 2
+    return [(x0 + (x1 - x0) * (j + 0.5) / TARGETS_PER_LINE, y) for j in range(TARGETS_PER_LINE)]
 
 
 def hover_text(ln: dict[str, Any]) -> str:
@@ -293,8 +320,8 @@ ROW_CLASS = "list-group-item list-group-item-action py-1 small"
 
 
 def badge_class(status: str) -> str:
-    """The classes of a status badge (the same as dbc.Badge gives, so that the browser can change them)."""
-    return f"badge bg-{STATUS_BADGES.get(status, 'secondary')} me-2"
+    """The classes of a status badge (as assets/annotate.js sets them after a save)."""
+    return f"badge kalamos-badge-{status} me-2"
 
 
 def row_content(ln: dict[str, Any]) -> list[Any]:
@@ -321,6 +348,6 @@ def status_summary(counts: dict[str, int]) -> list[Any]:
         if counts.get(status):
             if out:
                 out.append(" · ")
-            out.append(html.Span(f"{counts[status]} {status}", className=f"text-{STATUS_BADGES[status]}",
+            out.append(html.Span(f"{counts[status]} {status}", className=f"kalamos-text-{status}",
                                  title=STATUS_HELP[status]))
     return out or ["no lines"]

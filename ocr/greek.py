@@ -261,8 +261,8 @@ class Normalisation:
     """How a project writes the characters that have several forms (stored text is always NFC, which
     also turns oxia into tonos and the Greek question mark and ano teleia into ; and ·).
 
-    The default is what Tesseract's ``grc`` model knows: ’ for elision, σ/ς rather than ϲ (grc has no
-    ano teleia at all; · is kept)."""
+    The elision mark and sigma default to what Tesseract's ``grc`` model knows (’, σ/ς rather than ϲ);
+    grc knows no ano teleia at all, so its default is the NFC form ·, which training adds."""
 
     elision: str = "\u2019"
     ano_teleia: str = "\u00b7"
@@ -284,9 +284,18 @@ def _is_letter(ch: str | None) -> bool:
     return ch is not None and (unicodedata.category(ch).startswith("L") or unicodedata.category(ch) == "Mn")
 
 
+def _after_greek(out: list[str], i: int) -> bool:
+    """Whether the character before position ``i`` is a Greek letter (with or without its marks)."""
+    j = i - 1
+    while j >= 0 and unicodedata.category(out[j]) == "Mn":
+        j -= 1
+    return j >= 0 and "GREEK" in unicodedata.name(out[j], "")
+
+
 def normalise(text: str, policy: Normalisation) -> tuple[str, dict[tuple[str, str], int]]:
     """The text written the project's way, and what changed: {(from, to): count} (NFC changes are
-    counted as ("NFC", "NFC"))."""
+    counted as ("NFC", "NFC")). The typewriter apostrophe is an elision mark only after a Greek
+    letter: Latin, English or German text and quotation marks keep it."""
     changes: dict[tuple[str, str], int] = {}
     stored = nfc(text)
     if stored != text:
@@ -294,7 +303,7 @@ def normalise(text: str, policy: Normalisation) -> tuple[str, dict[tuple[str, st
     out = list(stored)
     for i, ch in enumerate(out):
         new = ch
-        if ch in ELISION_MARKS and ch != policy.elision:
+        if ch in ELISION_MARKS and ch != policy.elision and (ch != "'" or _after_greek(out, i)):
             new = policy.elision
         elif ch in ANO_TELEIA_MARKS and ch != policy.ano_teleia:
             new = policy.ano_teleia

@@ -69,7 +69,8 @@ class BulkOutcome:
 
 # ------------------------------------------------------------------ the project's way of writing
 def policy(store: Store, project_id: str) -> Normalisation:
-    return Normalisation.from_settings(store.get_project(project_id).settings.get("normalisation"))
+    store.get_project(project_id)  # NotFound for a project that is not there
+    return line_store.project_rules(store, project_id)
 
 
 def set_policy(store: Store, project_id: str, new: Normalisation) -> Normalisation:
@@ -233,21 +234,24 @@ class UndoRecord:
     """The last change an editor made, as the browser keeps it: ``update`` (the line before, and the
     revision the change gave it), ``add`` (the ids of lines drawn) or ``delete`` (the line and its place)."""
 
-    action: Literal["update", "add", "delete"]
+    action: Literal["update", "add", "delete", "bulk"]
     page: str
     line: dict[str, Any] | None = None
     rev: int | None = None
     ids: tuple[str, ...] = ()
     index: int | None = None
+    #: ``bulk``: each line before, with the revision the bulk change gave it
+    lines: tuple[tuple[dict[str, Any], int], ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "UndoRecord":
         return cls(action=d["action"], page=d["page"], line=d.get("line"), rev=d.get("rev"),
-                   ids=tuple(d.get("ids", ())), index=d.get("index"))
+                   ids=tuple(d.get("ids", ())), index=d.get("index"),
+                   lines=tuple((dict(ln), int(rev)) for ln, rev in d.get("lines", ())))
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "page": self.page, "line": self.line, "rev": self.rev, "ids": list(self.ids),
-                "index": self.index}
+                "index": self.index, "lines": [[ln, rev] for ln, rev in self.lines]}
 
 
 def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = None) -> SaveOutcome:
@@ -269,6 +273,17 @@ def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = No
             except LineConflict as exc:
                 return _refusal(exc, _number(store, ref, line.id), "the line drawn was not taken away")
         return SaveOutcome("saved", message="Undone.")
+    if record.action == "bulk":  # a bulk verification: each line back to its status (and text) before
+        undone, kept = 0, []
+        for before_dict, rev in record.lines:
+            before = Line.from_dict(before_dict)
+            try:
+                line_store.update_line(store, *ref, before.id, rev, editor=editor, text=before.text, status=before.status)
+                undone += 1
+            except LineConflict:
+                kept.append(str(_number(store, ref, before.id) or "?"))
+        note = f" Lines changed since were left: {', '.join(kept)}." if kept else ""
+        return SaveOutcome("saved", message=f"Undone for {undone} line(s).{note}")
     if record.action == "delete" and record.line:
         try:
             line = line_store.restore_line(store, *ref, Line.from_dict(record.line), record.index, editor=editor)

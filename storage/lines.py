@@ -20,6 +20,7 @@ from typing import Any
 from filelock import FileLock
 
 from ocr.geometry import bbox
+from ocr.greek import Normalisation, normalise
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.jsonio import read_json, write_json
 from storage.models import LINE_KINDS, LINE_STATUSES, Line
@@ -146,11 +147,24 @@ def clean_text(text: Any) -> str:
     return text
 
 
-def _valid(line: Line) -> Line:
+def project_rules(store: Store, project_id: str) -> Normalisation:
+    """How the project writes the characters that have several forms (``ocr.greek.Normalisation``)."""
+    try:
+        settings = read_json(store.project_dir(project_id) / "project.json").get("settings", {})
+    except FileNotFoundError:
+        settings = {}
+    return Normalisation.from_settings(settings.get("normalisation"))
+
+
+def _valid(line: Line, rules: Normalisation | None = None) -> Line:
+    """A line checked; with ``rules`` its text written the project's way too (every write that
+    touches a line's text: typing, confirming, importing, OCR)."""
     line.points = check_points(line.kind, line.points)
     if line.baseline is not None:
         line.baseline = check_points("baseline", line.baseline, "baseline")
     line.text = clean_text(line.text)
+    if rules is not None:
+        line.text = normalise(line.text, rules)[0]
     if line.status not in LINE_STATUSES:
         raise InvalidInput(f"{line.status!r} is not a line status ({', '.join(LINE_STATUSES)})")
     if line.status != "empty" and not line.text:
@@ -166,7 +180,9 @@ def add_lines(store: Store, project_id: str, document_id: str, page_id: str, lin
               index: int | None = None) -> list[Line]:
     """Add new lines (ids and revisions are assigned here) at ``index`` of the reading order (end: None)."""
     stamp = now_iso()
-    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []})) for ln in lines]
+    rules = project_rules(store, project_id)
+    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []}), rules)
+             for ln in lines]
     with _lock(store, project_id, document_id, page_id):
         size = _page_size(store, project_id, document_id, page_id)
         for ln in fresh:
@@ -186,7 +202,9 @@ def replace_lines(store: Store, project_id: str, document_id: str, page_id: str,
     stamp = now_iso()
     if len(lines) > MAX_LINES:
         raise InvalidInput(f"a page holds at most {MAX_LINES} lines; this would give it {len(lines)}")
-    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []})) for ln in lines]
+    rules = project_rules(store, project_id)
+    fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []}), rules)
+             for ln in lines]
     with _lock(store, project_id, document_id, page_id):
         size = _page_size(store, project_id, document_id, page_id)
         for ln in fresh:
@@ -265,7 +283,7 @@ def update_line(store: Store, project_id: str, document_id: str, page_id: str, l
             updated.status = "edited" if clean_text(changes["text"]) else "empty"
         if updated.status in ("verified", "edited") and "conf" not in changes:
             updated.conf = None  # a person's text has no machine confidence
-        updated = _valid(updated)
+        updated = _valid(updated, project_rules(store, project_id) if "text" in what else None)
         if "shape" in what:
             check_inside(updated, *_page_size(store, project_id, document_id, page_id))
         updated.rev, updated.updated = current.rev + 1, now_iso()

@@ -119,6 +119,8 @@ def test_the_project_writes_its_way(page) -> None:  # type: ignore[no-untyped-de
     assert again.line.text == "ἀλλʼ ἐγὼ ϲοφόϲ"
     assert variant_forms(["ἀλλ’", "δʼ", "σοφός ϲοφόϲ"]) == {"elision": {"’": 1, "ʼ": 1}, "sigma": {"σ": 1, "ς": 1, "ϲ": 2}}
     assert normalise("τ' ἄρ'", Normalisation())[0] == "τ’ ἄρ’"
+    # the typewriter apostrophe is elision only after a Greek letter: English, Latin and quotes keep it
+    assert normalise("don't 'x' ἀλλ' τοῦ'", Normalisation())[0] == "don't 'x' ἀλλ’ τοῦ’"
 
 
 def test_bulk_verification_skips_what_changed(page) -> None:  # type: ignore[no-untyped-def]

@@ -33,8 +33,12 @@ def test_band_polygon_and_masked_crop() -> None:
     xs, ys = zip(*poly)
     assert min(ys) == 70 and max(ys) == 110 and min(xs) == 0 and max(xs) == 200
     img = np.zeros((50, 50), np.uint8)
-    crop = masked_crop(img, [[10, 10], [40, 10], [10, 40]])
+    crop = masked_crop(img, [[10, 10], [40, 10], [10, 40]], fill=255)
     assert crop.shape == (31, 31) and crop[2, 2] == 0 and crop[28, 28] == 255
+    parchment = np.full((50, 50), 200, np.uint8)  # a photographed page: the ground is not white
+    parchment[15:18, 12:30] = 40  # a stroke of ink
+    crop = masked_crop(parchment, [[10, 10], [40, 10], [10, 40]])
+    assert crop[28, 28] == 200 and crop[6, 5] == 40  # outside the polygon: the ground, no white cut-out
 
 
 def test_coordinates_survive_preview_scaling() -> None:

@@ -62,7 +62,7 @@ def test_opening_clicking_and_leaving_lines_changes_nothing(page, server, commen
     field = page.locator("#annotate-text")
     for n in range(1, len(OCR_TEXTS) + 1):
         _select(page, n)
-        expect(field).to_have_value(OCR_TEXTS[n - 1])
+        expect(field).to_have_value(normalise(OCR_TEXTS[n - 1], Normalisation())[0])  # as stored (OCR text too)
         field.click()
         page.keyboard.press("End")
         page.keyboard.press("Home")
@@ -125,7 +125,7 @@ def test_typing_is_edited_enter_verifies_and_text_stays_on_its_line(page, server
     eventually(lambda: state(5), lambda s: s == (stored(OCR_TEXTS[5] + "x"), "edited"))
     by_id = {ln.id: ln for ln in line_store.list_lines(store, p, d, pg)}
     for i in (0, 2, 3, 6, 7):
-        assert (by_id[ids[i]].text, by_id[ids[i]].status) == (OCR_TEXTS[i], "machine"), i
+        assert (by_id[ids[i]].text, by_id[ids[i]].status) == (stored(OCR_TEXTS[i]), "machine"), i
     assert not page.locator("#annotate-editor-box.kalamos-editor-conflict").is_visible()
     expect(page.locator("#annotate-counts")).to_contain_text("1 verified · 2 edited · 5 machine")
     # the list shows the statuses too
@@ -221,7 +221,7 @@ def test_two_people_on_one_page_are_told_the_truth(browser, server, commentary_p
     expect(box.locator(".kalamos-yours")).to_have_text("βῆτα")
     expect(b.locator("#annotate-title")).to_contain_text("Line 6 of")  # B stays on that line
     b.wait_for_timeout(1500)
-    assert text(5) == ("ἀλφα", "verified") and text(6) == (OCR_TEXTS[6], "machine")  # nothing written, nothing shifted
+    assert text(5) == ("ἀλφα", "verified") and text(6) == (normalise(OCR_TEXTS[6], Normalisation())[0], "machine")
     # B keeps theirs: nothing written, the field shows A's text
     box.locator(".kalamos-keep").click()
     expect(b.locator("#annotate-text")).to_have_value("ἀλφα")
@@ -254,7 +254,7 @@ def test_a_refused_autosave_brings_the_person_back_to_that_line(page, server, co
     lines = line_store.list_lines(store, p, d, pg)
     _open(page, server)
     _select(page, 3)
-    line_store.update_line(store, p, d, pg, lines[2].id, lines[2].rev, text="someone else's", status="verified")
+    line_store.update_line(store, p, d, pg, lines[2].id, lines[2].rev, text="someone else's", status="verified")  # stored ’
     field = page.locator("#annotate-text")
     field.click()
     page.keyboard.press("End")
@@ -263,17 +263,18 @@ def test_a_refused_autosave_brings_the_person_back_to_that_line(page, server, co
     box = page.locator("#annotate-editor-box")
     expect(box).to_contain_text("Line 3 was changed by someone else")
     expect(page.locator("#annotate-title")).to_contain_text("Line 3 of")
-    expect(field).to_have_value(OCR_TEXTS[2] + " mine")
-    assert line_store.list_lines(store, p, d, pg)[2].text == "someone else's"
-    assert line_store.list_lines(store, p, d, pg)[6].text == OCR_TEXTS[6]
+    expect(field).to_have_value(normalise(OCR_TEXTS[2], Normalisation())[0] + " mine")
+    assert line_store.list_lines(store, p, d, pg)[2].text == "someone else’s"
+    assert line_store.list_lines(store, p, d, pg)[6].text == normalise(OCR_TEXTS[6], Normalisation())[0]
     # going elsewhere before deciding brings the person back to line 3
     page.locator("#annotate-list .list-group-item").nth(5).click()
     expect(box).to_contain_text("Decide about this line first")
     expect(page.locator("#annotate-title")).to_contain_text("Line 3 of")
     box.locator(".kalamos-keep").click()
-    expect(field).to_have_value("someone else's")
+    expect(field).to_have_value("someone else’s")
     _select(page, 6)  # decided: free to go
-    assert [ln.text for ln in line_store.list_lines(store, p, d, pg)][2:7] == ["someone else's", *OCR_TEXTS[3:7]]
+    assert [ln.text for ln in line_store.list_lines(store, p, d, pg)][2:7] == \
+        ["someone else’s", *(normalise(t, Normalisation())[0] for t in OCR_TEXTS[3:7])]
 
 
 def test_bulk_verification_asks_first(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -284,7 +285,65 @@ def test_bulk_verification_asks_first(page, server, commentary_pages: list[Path]
     page.click("#annotate-verify-all")
     page.wait_for_timeout(1000)
     assert {ln.status for ln in line_store.list_lines(store, p, d, pg)} == {"machine", "empty"}
-    page.once("dialog", lambda dlg: dlg.accept())
+    questions: list[str] = []
+    page.once("dialog", lambda dlg: (questions.append(dlg.message), dlg.accept()))
     page.click("#annotate-verify-all")
     expect(page.locator("#annotate-message")).to_contain_text("Verified 4 line(s)")
+    assert "Verify the 4 line(s)" in questions[0]  # the question says how many
     assert [ln.status for ln in line_store.list_lines(store, p, d, pg)] == ["verified"] * 4 + ["empty"]
+    page.click("#annotate-undo")  # a bulk verification can be taken back too
+    expect(page.locator("#annotate-message")).to_contain_text("Undone for 4 line(s)")
+    assert [ln.status for ln in line_store.list_lines(store, p, d, pg)] == ["machine"] * 4 + ["empty"]
+
+
+def test_a_click_on_the_words_of_a_line_selects_it(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    store = Store(server.data_dir)
+    p, d, pg = _page_with_lines(store, commentary_pages, OCR_TEXTS)
+    _open(page, server)
+    _select(page, 1)
+    height = store.get_page(p, d, pg).height
+    for n in (5, 3):  # the middle of the line's box, where its words are (not its outline)
+        box = page.locator("#annotate-graph image").bounding_box()  # measured again: the page may have moved
+        y = 150 + 90 * (n - 1) + 32
+        cx, cy = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * y / height
+        page.mouse.move(cx, cy, steps=8)
+        page.mouse.click(cx, cy)  # at once after the last one: not a double click that resets the zoom
+        expect(page.locator("#annotate-title")).to_contain_text(f"Line {n} of")
+        assert page.locator("#annotate-graph image").bounding_box() == box  # the view did not jump
+
+
+@pytest.mark.parametrize("delay, select_all", [(30, False), (60, True), (0, False)])
+def test_line_after_line_at_speed_each_word_lands_on_its_line(page, server, commentary_pages: list[Path],  # type: ignore[no-untyped-def]
+                                                             delay: int, select_all: bool) -> None:
+    """A fast typist: word, Enter, next word at once (no pause), line after line; and with Alt+↓.
+    Each word on its own line, confirmed where Enter was pressed, nothing on the other lines."""
+    store = Store(server.data_dir)
+    texts = OCR_TEXTS if select_all else [""] * len(OCR_TEXTS)
+    p, d, pg = _page_with_lines(store, commentary_pages, texts, status="machine" if select_all else "empty")
+    ids = [ln.id for ln in line_store.list_lines(store, p, d, pg)]
+    words = ["ἀρετή", "δόξα", "τέλος", "κόσμος", "λόγος"]
+    _open(page, server)
+    _select(page, 2)
+    page.locator("#annotate-text").click()
+    for word in words:
+        if select_all:
+            page.keyboard.press("Control+a")
+        page.keyboard.type(word, delay=delay)
+        page.keyboard.press("Enter")
+    # and two more with Alt+↓ (saved as edited, not verified)
+    for word in ("ὕλη", "φύσις"):
+        if select_all:
+            page.keyboard.press("Control+a")
+        page.keyboard.type(word, delay=delay)
+        page.keyboard.press("Alt+ArrowDown")
+    page.wait_for_timeout(1500)
+
+    def stored(text: str) -> str:
+        return normalise(text, Normalisation())[0]
+
+    want = {ids[0]: (stored(texts[0]), "machine" if texts[0] else "empty")}  # not touched: as it was stored
+    for i, word in enumerate(words, 1):
+        want[ids[i]] = (word if not select_all else word, "verified")
+    want[ids[6]] = ("ὕλη", "edited")
+    want[ids[7]] = ("φύσις", "edited")
+    eventually(lambda: {ln.id: (ln.text, ln.status) for ln in line_store.list_lines(store, p, d, pg)}, lambda got: got == want)

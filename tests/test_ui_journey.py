@@ -121,6 +121,7 @@ def test_first_hour(page, server, shared_data: Path, tmp_path: Path) -> None:  #
         expect(page.get_by_role("tab", name="Annotate")).to_have_class(re.compile("active"))
         number = label.split("line ")[1].split(" ")[0]
         expect(page.locator("#annotate-title")).to_contain_text(f"Line {number} of")
+        expect(page.locator("#shell-document-select")).to_have_value(d.id)  # the navbar shows the line's document
 
     # nothing became verified by accident
     lines = line_store.list_lines(store, p.id, d.id, pg)
