@@ -16,13 +16,13 @@ from callbacks.routes import job_line_url
 from config import Config
 from services import editing
 from layout import ids
-from layout.train import curve_figure, evaluation_view, jobs_table, models_table, summary_view
+from layout.train import base_table, curve_figure, evaluation_view, jobs_table, models_table, summary_view
 from ocr.greek import SCRIPTS
 from ocr.tesseract import TesseractError
 from storage import KalamosError, Store
 from storage import ocrmodels as models_store
 from storage.jsonio import read_json
-from storage.training import (RESUMABLE, JobBusy, TrainSpec, create_job, curve, discard_job, get_job, is_running, list_jobs,
+from storage.training import (BEST_BASE, RESUMABLE, compare_bases, JobBusy, TrainSpec, create_job, curve, discard_job, get_job, is_running, list_jobs,
                               preview, request_stop, run_job)
 
 __all__ = ["register"]
@@ -85,8 +85,30 @@ def register(app: Dash, store: Store, config: Config) -> None:
             found = models_store.all_models(store, _project(selection))
         except KalamosError:
             found = models_store.system_models()
-        return [{"label": f"{m['name']} ({m['kind']}{', ' + m['origin'] if m['origin'] != 'system' else ''})", "value": m["name"]}
-                for m in found]
+        return [{"label": "best for these lines (compared first)", "value": BEST_BASE}] + [
+            {"label": f"{m['name']} ({m['kind']}{', ' + m['origin'] if m['origin'] != 'system' else ''})", "value": m["name"]}
+            for m in found if m["kind"] != "legacy"]
+
+    @app.callback(Output(ids.TN_BASE_TABLE, "children"), Output(ids.TN_BASE, "value", allow_duplicate=True),
+                  Input(ids.TN_COMPARE_BASES, "n_clicks"), State(ids.SELECTION, "data"), State(ids.TN_DOCUMENTS, "value"),
+                  State(ids.TN_SCRIPT, "value"), State(ids.TN_EDITED, "value"),
+                  background=True, running=[(Output(ids.TN_COMPARE_BASES, "disabled"), True, False)],
+                  progress=[Output(ids.TN_COMPARE_PROGRESS, "value"), Output(ids.TN_COMPARE_PROGRESS, "max")],
+                  prevent_initial_call=True)
+    def compare(set_progress, _n: int, selection: dict | None, documents: list[str] | None, script: str | None,  # type: ignore[no-untyped-def]
+                edited: bool):
+        project = _project(selection)
+        if not project:
+            return _alert("Choose a project first.", "warning"), no_update
+        spec = TrainSpec("x", script=_script(script), include_edited=bool(edited))
+        try:
+            with job_slot(store, config, "job"):
+                rows = compare_bases(store, project, documents or None, spec,
+                                     progress=lambda i, n, _name: set_progress((i, max(1, n))))
+        except (KalamosError, TesseractError) as exc:
+            return _alert(str(exc), "danger"), no_update
+        best = next((r["model"] for r in rows if "CER %" in r), None)
+        return base_table(rows), best or no_update
 
     @app.callback(Output("train-base-field", "style"), Output("train-network-field", "style"), Output(ids.TN_RATE, "value"),
                   Input(ids.TN_MODE, "value"), prevent_initial_call=True)
@@ -102,7 +124,7 @@ def register(app: Dash, store: Store, config: Config) -> None:
         project = _project(selection)
         if not project:
             return ""
-        base = None if how == "scratch" else base
+        base = None if how == "scratch" or base == BEST_BASE else base
         statuses = ("verified", "edited") if edited else ("verified",)
         try:
             return summary_view(preview(store, project, documents or None, base, _script(script), statuses), base)
@@ -324,16 +346,18 @@ def register(app: Dash, store: Store, config: Config) -> None:
             images = {r["line"]: job_line_url(project, model["job"], r["line"]) for r in rows}
         return evaluation_view(model, rows, images=images, sources=sources)
 
-    @app.callback(Output(ids.SELECTION, "data", allow_duplicate=True), Output(ids.TABS, "active_tab", allow_duplicate=True),
-                  Output(ids.AN_PAGE, "value", allow_duplicate=True), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+    @app.callback(Output(ids.DOCUMENT_SELECT, "value", allow_duplicate=True), Output(ids.TABS, "active_tab", allow_duplicate=True),
+                  Output(ids.AN_GOTO, "data", allow_duplicate=True), Output(ids.AN_PAGE, "value", allow_duplicate=True),
                   Input({"type": ids.TN_OPEN_LINE, "document": ALL, "page": ALL, "line": ALL}, "n_clicks"),
-                  State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def open_line(clicks: list[int | None], selection: dict | None):
-        """A worst line of the evaluation, opened in the Annotate tab to look at (or correct) its ground truth."""
+                  prevent_initial_call=True)
+    def open_line(clicks: list[int | None]):
+        """A worst line of the evaluation, opened in the Annotate tab to look at (or correct) its ground
+        truth: the navbar shows its document, the tab its page and the line."""
         if not (ctx.triggered_id and any(clicks)):
             return no_update, no_update, no_update, no_update
         target = ctx.triggered_id
-        return ({**(selection or {}), "document": target["document"]}, "annotate", target["page"], target["line"])
+        goto = {"document": target["document"], "page": target["page"], "line": target["line"]}
+        return target["document"], "annotate", goto, target["page"]
 
     @app.callback(Output(ids.TN_MANAGE_STATUS, "children"), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                   Input(ids.TN_RENAME, "n_clicks"), State(ids.TN_EVAL_MODEL, "value"), State(ids.TN_RENAME_NAME, "value"),

@@ -10,10 +10,11 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layout import ids
+from storage.training import BEST_BASE
 from layout.plotting import plot_text
 from ocr.metrics import RATE_COLUMNS
 
-__all__ = ["build", "curve_figure", "models_table", "jobs_table", "evaluation_view", "summary_view"]
+__all__ = ["base_table", "build", "curve_figure", "models_table", "jobs_table", "evaluation_view", "summary_view"]
 
 NETWORK_HELP = {"small": "small (like ell, fastest)", "medium": "medium (tesstrain's default)", "large": "large (like eng best)"}
 
@@ -40,8 +41,15 @@ def _form() -> list[Any]:
         dbc.RadioItems(id=ids.TN_MODE, inline=True, value="finetune", className="small mb-1",
                        options=[{"label": "Fine-tune a model", "value": "finetune"},
                                 {"label": "Train from scratch", "value": "scratch"}]),
-        _field("Base model", dbc.Select(id=ids.TN_BASE, options=[], value="grc", size="sm"),
-               "Integer (fast) models are turned into float ones first; characters the base lacks are added.",
+        _field("Base model", html.Div([
+            dbc.Select(id=ids.TN_BASE, options=[], value=BEST_BASE, size="sm"),
+            html.Div([dbc.Button("Compare them on these lines", id=ids.TN_COMPARE_BASES, size="sm", color="link",
+                                 className="p-0 small"),
+                      html.Span(" (the held-out lines read by each model, now)", className="small text-muted")]),
+            dbc.Progress(id=ids.TN_COMPARE_PROGRESS, value=0, max=1, style={"height": "4px"}),
+            html.Div(id=ids.TN_BASE_TABLE, className="small"),
+        ]), "“Best for these lines” reads the held-out lines with every model first and starts from the best. "
+            "Integer (fast) models are turned into float ones first; characters the base lacks are added.",
                id="train-base-field"),
         _field("Network size", dbc.Select(id=ids.TN_NETWORK, value="small", size="sm",
                                           options=[{"label": v, "value": k} for k, v in NETWORK_HELP.items()]),
@@ -276,3 +284,16 @@ def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: in
                                                  html.Th(["ground truth → read: ", html.Del("missed"), " ", html.Ins("added")])])),
                              html.Tbody(lines)], size="sm", className="kalamos-worst")
     return html.Div([table, html.Div("The worst held-out lines:", className="fw-bold"), worst_table])
+
+
+def base_table(rows: list[dict[str, Any]]) -> Any:
+    """How each model reads the held-out lines, best first."""
+    if not rows:
+        return ""
+    body = [html.Tr([html.Td(r["model"]), html.Td(r.get("CER %", "–")), html.Td(r.get("CER no diacritics %", "–")),
+                     html.Td(r.get("error", "") or f"{r.get('seconds', '')} s", className="text-muted")],
+                    className="table-success" if i == 0 and "CER %" in r else "")
+            for i, r in enumerate(rows)]
+    head = html.Thead(html.Tr([html.Th(f"model ({rows[0]['lines']} held-out lines)"), html.Th("CER %"),
+                               html.Th("CER no diacritics %"), html.Th("")]))
+    return dbc.Table([head, html.Tbody(body)], size="sm", className="kalamos-bases mb-1")

@@ -95,8 +95,10 @@ def straighten_band(img: np.ndarray, baseline: Points, above: float, below: floa
     return cv2.remap(img, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
 
 
-def masked_crop(img: np.ndarray, polygon: Points, fill: int = 255) -> np.ndarray:
-    """The bounding box of a polygon, with everything outside the polygon painted ``fill``."""
+def masked_crop(img: np.ndarray, polygon: Points, fill: int | None = None) -> np.ndarray:
+    """The bounding box of a polygon, with everything outside the polygon painted ``fill``; None: the
+    ground the writing lies on (the brightest fifth of the pixels inside, per channel), so that a
+    photographed parchment does not get white cut-outs with edges the engine would read as strokes."""
     h, w = img.shape[:2]
     pts = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
     x0, y0, x1, y1 = bbox(pts)
@@ -107,7 +109,12 @@ def masked_crop(img: np.ndarray, polygon: Points, fill: int = 255) -> np.ndarray
     crop = img[r0:r1, c0:c1].copy()
     mask = np.zeros(crop.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(pts - [c0, r0]).astype(np.int32)], 255)
-    crop[mask == 0] = fill
+    if fill is None:
+        inside = crop[mask > 0]
+        ground = np.percentile(inside, 80, axis=0) if inside.size else np.full(crop.shape[2:] or (), 255.0)
+        crop[mask == 0] = np.asarray(ground).round().astype(crop.dtype)
+    else:
+        crop[mask == 0] = fill
     return crop
 
 

@@ -268,11 +268,19 @@ def parse_best_checkpoint(line: str) -> tuple[Path, int] | None:
     return (Path(m.group(1)), int(m.group(4))) if m else None
 
 
+#: For a new hand: the base's last LSTM layer and its output replaced by new ones (Tesseract's
+#: "fine-tune with a new top layer"): the layers up to this index are kept (for the 1,48 networks of
+#: grc and grc_hist: Ct, Mp, Lfys64, Lfx96, Lrx96), the new layers start from random weights.
+TOP_APPEND_INDEX = 5
+TOP_SPEC = "[Lfx192 O1c{outputs}]"
+
+
 def lstmtraining_command(starter: Starter, checkpoints: Path, train_list: Path, eval_list: Path,
                          max_iterations: int, learning_rate: float = 0.0001, continue_from: Path | None = None,
-                         net_spec: str | None = None) -> list[str]:
-    """The training command (tesstrain's defaults): fine-tuning ``starter``'s base, or a new network
-    ``net_spec`` when the starter has no base; resuming from a checkpoint if given."""
+                         net_spec: str | None = None, new_top: bool = False) -> list[str]:
+    """The training command (tesstrain's defaults): fine-tuning ``starter``'s base (``new_top``: with
+    its top layers replaced), or a new network ``net_spec`` when the starter has no base; resuming
+    from a checkpoint if given."""
     cmd = ["lstmtraining", "--traineddata", str(starter.traineddata), "--model_output", str(checkpoints / starter.lang),
            "--train_listfile", str(train_list), "--eval_listfile", str(eval_list), "--max_iterations", str(max_iterations),
            "--learning_rate", str(learning_rate), "--target_error_rate", "0.01", "--debug_interval", "0"]
@@ -283,7 +291,13 @@ def lstmtraining_command(starter: Starter, checkpoints: Path, train_list: Path, 
             raise TrainingError("training from scratch needs a network specification")
         return cmd + ["--net_spec", net_spec]
     assert starter.base_traineddata is not None
-    return cmd + ["--continue_from", str(continue_from or starter.base_lstm), "--old_traineddata", str(starter.base_traineddata)]
+    if new_top and continue_from is None:
+        return cmd + ["--continue_from", str(starter.base_lstm), "--append_index", str(TOP_APPEND_INDEX),
+                      "--net_spec", TOP_SPEC.format(outputs=starter.unicharset_size)]
+    # a model carries the learning rates it was trained with, and lstmtraining keeps them unless told to
+    # reset them: without --reset_learning_rate a fine-tune ignores --learning_rate altogether (measured)
+    return cmd + ["--continue_from", str(continue_from or starter.base_lstm), "--old_traineddata", str(starter.base_traineddata),
+                  "--reset_learning_rate"]
 
 
 def lstmeval_command(model: Path, eval_list: Path, traineddata: Path | None = None) -> list[str]:

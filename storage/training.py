@@ -41,11 +41,13 @@ from storage.ocrmodels import check_model_name, model_file, project_tessdata, re
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
-           "is_running", "preview", "curve", "discard_job", "RESUMABLE", "MIN_LINES", "evaluate_lines", "JobBusy"]
+           "is_running", "preview", "curve", "discard_job", "RESUMABLE", "MIN_LINES", "evaluate_lines", "JobBusy",
+           "default_augment", "HELDOUT_BEST", "compare_bases", "candidate_bases", "BEST_BASE"]
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
 PID_FILE = "lstmtraining.pid"  #: in a job folder while its lstmtraining runs (its process id)
+BEST_BASE = "@best"  #: as a TrainSpec base: the model that reads the held-out lines best (compared first)
 HELDOUT_BEST = "heldout_best.checkpoint"  #: in checkpoints/: the checkpoint with the lowest held-out error
 RUNNING = ("preparing", "training", "finishing")
 RESUMABLE = ("prepared", "failed", *RUNNING)  #: statuses of a job that can be run (again) when nothing runs it
@@ -80,6 +82,14 @@ class TrainSpec:
     stop_early: bool = True
     #: how many iterations "a while" is (None: max(1,500, half the iterations of the best checkpoint))
     patience: int | None = None
+    #: augmented copies of each training line (slant, size, ink, blur, noise); None: by the number of
+    #: lines (few lines, more copies: ``default_augment``); 0: none. Held-out lines are never augmented.
+    augment: int | None = None
+    #: replace the base's top layers (its last LSTM and its output) by new ones: for a hand unlike the base's
+    new_top: bool = False
+
+    def copies(self, lines: int) -> int:
+        return default_augment(lines) if self.augment is None else self.augment
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -104,7 +114,14 @@ class TrainSpec:
             raise InvalidInput(f"the script must be one of {', '.join(SCRIPTS)} (or none: all lines)")
         if not self.scratch and not self.base:
             raise InvalidInput("choose a base model to fine-tune, or train from scratch")
+        if self.augment is not None and not 0 <= self.augment <= 20:
+            raise InvalidInput("the augmented copies per line must be between 0 and 20")
         return self
+
+
+def default_augment(lines: int) -> int:
+    """Augmented copies per training line when none is chosen: many for a few pages, none for thousands."""
+    return 0 if lines >= 3000 else 1 if lines >= 1000 else 3 if lines >= 300 else 5
 
 
 def _jobs_dir(store: Store, project_id: str) -> Path:
@@ -190,6 +207,42 @@ def _collect_project(store: Store, project_id: str, document_ids: Sequence[str] 
     return samples, report.problems, {f"{stem}.png": src for stem, src in report.sources.items()}
 
 
+def _choose_base(store: Store, project_id: str, job: dict[str, Any], spec: TrainSpec, held_out: list[Path],
+                 progress: Callable[[Progress | None, dict[str, Any]], None] | None) -> None:
+    """Read the held-out lines with every candidate base and start from the best (recorded in the job)."""
+    names = [n for n in candidate_bases(store, project_id) if n != spec.name]
+    rows = _read_with_each(held_out[:80], names, project_tessdata(store, project_id))
+    usable = [r for r in rows if "CER %" in r]
+    if not usable:
+        raise TrainingError("no base model could read the held-out lines: " + "; ".join(r.get("error", "") for r in rows[:3]))
+    spec.base = usable[0]["model"]
+    job["spec"]["base"] = spec.base
+    job["base_path"] = str(model_file(store, project_id, spec.base))
+    job["base_comparison"] = rows
+    job.update(_save(store, project_id, job))
+
+
+def _augment(train: list[Sample], copies: int, seed: int) -> list[Sample]:
+    """``copies`` augmented variants of each training line, beside it (``<stem>_aug<k>.png`` and its text)."""
+    import cv2
+
+    from ocr.augment import variants
+
+    out: list[Sample] = []
+    if copies <= 0:
+        return out
+    for i, sample in enumerate(train):
+        img = cv2.imread(str(sample.image), cv2.IMREAD_GRAYSCALE)
+        if img is None:
+            continue
+        for k, variant in enumerate(variants(img, copies, seed * 100_003 + i), 1):
+            path = sample.image.with_name(f"{sample.image.stem}_aug{k}.png")
+            cv2.imwrite(str(path), variant)
+            path.with_suffix("").with_suffix(".gt.txt").write_text(sample.text + "\n", encoding="utf-8")
+            out.append(Sample(path, sample.text, sample.group))
+    return out
+
+
 def _checked_samples(samples: list[Sample]) -> tuple[list[Sample], list[str]]:
     good, problems = [], []
     for s in samples:
@@ -245,7 +298,7 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
     if spec.integer:
         check_model_name(store, project_id, f"{spec.name}_fast")
     base = None
-    if not spec.scratch:
+    if not spec.scratch and spec.base != BEST_BASE:
         try:
             base = model_file(store, project_id, spec.base)
         except NotFound as exc:
@@ -273,6 +326,7 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
         if {s.group for s in train} & {s.group for s in evaluation}:
             problems.append(f"only {len({s.group for s in samples})} page(s): too few to hold out whole pages, so lines of "
                             "the same pages are in both the training and the evaluation set (the evaluation is optimistic)")
+        augmented = _augment(train, spec.copies(len(train)), spec.seed)
         second = None
         if compare_gt is not None or compare_documents:
             extra, extra_problems = _collect(store, project_id, compare_gt, compare_documents, folder / "second", spec.script,
@@ -293,8 +347,9 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
            "created": now_iso(), "source": str(gt_folder) if gt_folder else {"documents": list(document_ids or [])},
            "summary": {"lines": len(samples), "characters": sum(len(s.text) for s in samples),
                        "pages": len({s.group for s in samples}), "train_lines": len(train), "eval_lines": len(evaluation)},
-           "train": [s.image.name for s in train], "eval": [s.image.name for s in evaluation], "second": second,
-           "groups": {s.image.name: s.group for s in samples}, "problems": problems, "error": None, "model": None,
+           "train": [s.image.name for s in train + augmented], "eval": [s.image.name for s in evaluation], "second": second,
+           "augmented": len(augmented),
+           "groups": {s.image.name: s.group for s in samples + augmented}, "problems": problems, "error": None, "model": None,
            "trained_seconds": 0.0, "sources": sources}
     return _save(store, project_id, job)
 
@@ -417,6 +472,8 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
             raise TrainingError("no training or no evaluation lines are left after making the training data")
         (folder / "list.train").write_text("".join(f"{(lines / n).with_suffix('.lstmf')}\n" for n in job["train"]))
         (folder / "list.eval").write_text("".join(f"{(lines / n).with_suffix('.lstmf')}\n" for n in job["eval"]))
+        if not spec.scratch and spec.base == BEST_BASE:
+            _choose_base(store, project_id, job, spec, [lines / n for n in job["eval"]], progress)
         if spec.scratch:
             starter = build_scratch_starter(list(samples.values()), folder / "model", spec.name)
         else:
@@ -427,7 +484,8 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
         resume = checkpoints / f"{spec.name}_checkpoint"
         net_spec = NETWORKS[spec.network].replace("###", str(starter.unicharset_size)) if spec.scratch else None
         cmd = lstmtraining_command(starter, checkpoints, folder / "list.train", folder / "list.eval",
-                                   spec.max_iterations, spec.rate, resume if resume.exists() else None, net_spec)
+                                   spec.max_iterations, spec.rate, resume if resume.exists() else None, net_spec,
+                                   new_top=spec.new_top)
 
         def stop_now() -> bool:
             return stop_file.exists() or bool(should_stop and should_stop())
@@ -707,3 +765,50 @@ def _register(store: Store, project_id: str, job: dict[str, Any], spec: TrainSpe
         finally:
             shutil.rmtree(fast_staging, ignore_errors=True)
     return model_id
+
+
+
+def candidate_bases(store: Store, project_id: str) -> list[str]:
+    """Models a fine-tune can start from: the project's own and the installed LSTM models."""
+    from storage.ocrmodels import list_models, system_models
+
+    names = [m["name"] for m in list_models(store, project_id) if m.get("kind") in ("float", "integer")]
+    names += [m["name"] for m in system_models() if m.get("kind") in ("float", "integer") and m["name"] not in names]
+    return names
+
+
+def compare_bases(store: Store, project_id: str, document_ids: Sequence[str] | None, spec: TrainSpec,
+                  candidates: Sequence[str] | None = None, max_lines: int = 80,
+                  progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+    """How well each candidate base reads the lines a training with ``spec`` would hold out (the same
+    split), before anything is trained: one row per model, best first ({"model", "lines", "CER %",
+    "CER no diacritics %", "seconds"}). The best is where a fine-tune should start."""
+    import tempfile
+
+    names = list(candidates) if candidates else candidate_bases(store, project_id)
+    with tempfile.TemporaryDirectory(dir=store.root / "tmp") as tmp:
+        samples, _ = _collect(store, project_id, None, document_ids, Path(tmp) / "lines", spec.script, spec.statuses)
+        if len(samples) < 2:
+            raise InvalidInput("there are not enough confirmed lines to compare models on: verify some lines first")
+        _, held_out = split_by_group(samples, spec.eval_share, spec.seed)
+        return _read_with_each([s.image for s in held_out[:max_lines]], names, project_tessdata(store, project_id), progress)
+
+
+def _read_with_each(images: list[Path], names: Sequence[str], tessdata: Path,
+                    progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for i, name in enumerate(names, 1):
+        if progress:
+            progress(i - 1, len(names), name)
+        t0 = time.monotonic()
+        try:
+            total = _total(evaluate_lines(images, name, tessdata))
+        except (TesseractError, OSError) as exc:
+            rows.append({"model": name, "lines": len(images), "error": str(exc)})
+            continue
+        rows.append({"model": name, "lines": len(images), "CER %": round(100 * total.cer, 2),
+                     "CER no diacritics %": round(100 * total.cer_no_diacritics, 2),
+                     "seconds": round(time.monotonic() - t0, 1)})
+    if progress:
+        progress(len(names), len(names), "")
+    return sorted(rows, key=lambda r: r.get("CER %", 1e9))

@@ -322,3 +322,28 @@ def test_the_model_is_the_checkpoint_with_the_lowest_held_out_error(tmp_path: Pa
     assert "stopped improving" in job.get("stop_reason", "") and max(measured) < 3000  # ...and stopped on its own
     [model] = list_models(store, p.id)
     assert model["checkpoint"] == training.HELDOUT_BEST
+
+
+def test_the_best_base_is_chosen_on_the_held_out_lines(tmp_path: Path, shared_data: Path) -> None:
+    from storage.ingest import ImportLimits, import_paths
+    from storage.lines import add_lines
+    from storage.models import Line
+    from storage.training import BEST_BASE, compare_bases
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    images = sorted((shared_data / "gazis-lines" / "train").glob("*.jpg"))[:24]
+    for result, img in zip(import_paths(store, p.id, d.id, images, ImportLimits()), images):
+        pg = store.get_page(p.id, d.id, result.page_ids[0])
+        add_lines(store, p.id, d.id, pg.id, [Line("", "box", [[0, 0], [pg.width, 0], [pg.width, pg.height], [0, pg.height]],
+                                                   text=img.with_suffix(".gt.txt").read_text(encoding="utf-8").strip(),
+                                                   status="verified")])
+    rows = compare_bases(store, p.id, None, TrainSpec("x"), candidates=["eng", "grc", "lat"])
+    assert [r["model"] for r in rows][0] == "grc" and rows[0]["CER %"] < rows[-1]["CER %"], rows
+    assert rows[0]["lines"] == len(create_job(store, p.id, TrainSpec("probe"), None, [d.id])["eval"])
+    job = create_job(store, p.id, TrainSpec("best", BEST_BASE, max_iterations=50), None, [d.id])
+    job = run_job(store, p.id, job["id"])
+    assert job["status"] == "done", job["error"]
+    assert job["spec"]["base"] in {r["model"] for r in job["base_comparison"]}
+    assert job["spec"]["base"] == job["base_comparison"][0]["model"] and job["spec"]["base"] != BEST_BASE
