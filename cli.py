@@ -7,7 +7,7 @@
     kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
     kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf] --out DIR
     kalamos eval --model M --gt DIR
-    kalamos train --gt DIR | --project P [--document D] --base MODEL --out NAME [--max-iterations N] [--max-minutes M]
+    kalamos train --gt DIR | --project P [--document D] --base MODEL|best --out NAME [--material print|manuscript] [--max-minutes M]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from config import Config
 from ocr.tesseract import TesseractError
 from storage import KalamosError, NotFound, Store
+from storage.formats import registry
 
 __all__ = ["main", "build_parser"]
 
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export-gt", help="export ground truth (verified lines) as tesstrain, PAGE XML or ALTO")
     exp.add_argument("--project", required=True, help="project name or id")
     exp.add_argument("--document", action="append", help="document name or id (repeatable; default: all)")
-    exp.add_argument("--format", choices=("tesstrain", "page", "alto"), default="tesstrain")
+    exp.add_argument("--format", choices=[f.key for f in registry.ground_truth_formats()], default="tesstrain")
     exp.add_argument("--all-lines", action="store_true", help="PAGE/ALTO: every line with text, not only verified ones")
     exp.add_argument("--out", required=True, type=Path, help="folder to write into (created)")
 
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--psm", type=int, default=3, help="page segmentation mode for page mode (default 3)")
     ocr.add_argument("--jobs", type=int, help="pages read at once (default: the number of cores)")
     ocr.add_argument("--original", action="store_true", help="read the uploaded images even where preprocessed")
-    ocr.add_argument("--format", action="append", choices=("txt", "hocr", "alto", "page", "pdf"),
+    ocr.add_argument("--format", action="append", choices=[f.key for f in registry.transcript_formats()],
                      help="what to write (repeatable; default txt)")
     ocr.add_argument("--out", type=Path, help="folder to write the transcription into")
     ocr.add_argument("--resume", metavar="RUN", help="read the pages an interrupted run (r-…) had not read yet")
@@ -81,12 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--document", action="append", help="only these documents' verified lines (repeatable)")
     how = tr.add_mutually_exclusive_group()
     how.add_argument("--base", default="grc", help="model to fine-tune: installed or the project's (default grc; "
-                                                   "integer models are dequantized)")
+                                                   "integer models are dequantized); 'best': the one that reads the "
+                                                   "held-out lines best, compared first")
     how.add_argument("--scratch", action="store_true", help="train a new network instead of fine-tuning (slow)")
     tr.add_argument("--network", choices=("small", "medium", "large"), default="small", help="network size for --scratch")
-    tr.add_argument("--max-iterations", type=int, default=3000)
-    tr.add_argument("--max-minutes", type=float, default=10.0, help="time budget (default 10)")
-    tr.add_argument("--learning-rate", type=float, help="default 0.0001 to fine-tune, 0.002 from scratch")
+    tr.add_argument("--max-iterations", type=int, default=100_000, help="at most (default 100000: the time budget "
+                    "and the held-out optimum stop it first)")
+    tr.add_argument("--max-minutes", type=float, help="time budget (default 10 for print, 30 for a manuscript)")
+    tr.add_argument("--learning-rate", type=float, help="default 0.0001 to fine-tune print, 0.0005 a manuscript hand, "
+                    "0.002 from scratch")
+    tr.add_argument("--material", choices=("print", "manuscript"), help="what the pages are (default: the project's "
+                    "setting, print): sets the rate, augmentation and budget defaults")
+    tr.add_argument("--augment", type=int, help="augmented copies of each training line (default: by the number of "
+                    "lines and the material; 0: none)")
+    tr.add_argument("--patience", type=int, help="stop when the held-out error has not improved for this many "
+                    "iterations (default: 1,500 or half the best's iteration, whichever is more)")
+    tr.add_argument("--no-early-stop", action="store_true", help="train to the budget (the model is still the "
+                    "checkpoint with the lowest held-out error)")
+    tr.add_argument("--new-top", action="store_true", help="replace the base's top layers (a script unlike the base's)")
     tr.add_argument("--eval-share", type=float, default=0.1, help="share of the lines held out, whole pages (default 0.1)")
     tr.add_argument("--compare-gt", type=Path, help="a second folder of lines to compare base and new on (what was forgotten)")
     tr.add_argument("--integer", action="store_true", help="also register an integer (fast) copy, NAME_fast")
@@ -168,15 +181,12 @@ def _import(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _export_gt(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.groundtruth import export_tesstrain, export_xml
+    from services.exports import export_ground_truth
 
     store = Store(cfg.data_dir)
     project = store.find_project(args.project)
     docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
-    if args.format == "tesstrain":
-        report = export_tesstrain(store, project.id, docs, args.out)
-    else:
-        report = export_xml(store, project.id, docs, args.out, args.format, None if args.all_lines else ("verified",))
+    report = export_ground_truth(store, project.id, docs, args.format, args.out, all_lines=args.all_lines)
     for problem in report.problems:
         print(f"PROBLEM  {problem}", file=sys.stderr)
     print(f"{report.lines} line(s) from {report.pages} page(s) written to {args.out} ({args.format})")
@@ -204,7 +214,7 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
 def _ocr(cfg: Config, args: argparse.Namespace) -> int:
     from storage.ocrmodels import project_tessdata
     from storage.ocrruns import RunSpec, resume_run, run_ocr
-    from storage.transcripts import export_files
+    from services.exports import transcript_files
 
     store = Store(cfg.data_dir)
     project = store.find_project(args.project)
@@ -225,7 +235,7 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for fmt in args.format or ["txt"]:
-            for name, data in export_files(store, project.id, document.id, fmt).items():
+            for name, data in transcript_files(store, project.id, document.id, fmt).items():
                 (args.out / name).write_bytes(data)
                 print(f"wrote {args.out / name}")
     return 1 if failed else 0
@@ -233,7 +243,8 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
 
 def _train(cfg: Config, args: argparse.Namespace) -> int:
     from storage.ocrmodels import get_model
-    from storage.training import TrainSpec, create_job, run_job
+    from services import training as training_uc
+    from storage.training import BEST_BASE, TrainSpec, create_job, recipe, run_job
 
     store = Store(cfg.data_dir)
     if args.resume:
@@ -256,9 +267,16 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
             project = store.create_project(name)
             print(f"created project {project.name!r} to keep the model")
         docs = [store.find_document(project.id, d).id for d in args.document] if args.document else None
-        spec = TrainSpec(args.out, "" if args.scratch else args.base, max_iterations=args.max_iterations,
-                         max_minutes=args.max_minutes, learning_rate=args.learning_rate, eval_share=args.eval_share,
-                         scratch=args.scratch, network=args.network, integer=args.integer, script=args.script)
+        material = args.material or training_uc.material(store, project.id)
+        if args.material:
+            training_uc.set_material(store, project.id, args.material)
+        base = BEST_BASE if args.base == "best" else args.base
+        spec = TrainSpec(args.out, "" if args.scratch else base, max_iterations=args.max_iterations,
+                         max_minutes=args.max_minutes if args.max_minutes is not None else recipe(material).max_minutes,
+                         learning_rate=args.learning_rate, eval_share=args.eval_share,
+                         scratch=args.scratch, network=args.network, integer=args.integer, script=args.script,
+                         material=material, augment=args.augment, new_top=args.new_top, patience=args.patience,
+                         stop_early=not args.no_early_stop)
         job = create_job(store, project.id, spec, args.gt, None if args.gt else docs, compare_gt=args.compare_gt)
         job_id = job["id"]
         sm = job["summary"]

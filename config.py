@@ -102,7 +102,7 @@ class Config:
     model_sources: tuple[dict[str, Any], ...] = DEFAULT_MODEL_SOURCES
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data_dir", Path(self.data_dir))
+        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Config":

@@ -13,7 +13,7 @@ __all__ = ["register_all"]
 
 
 def register_all(app: Dash, store: Store, config: Config) -> None:
-    from callbacks import annotate, preprocess, routes, shell, train, transcribe, upload
+    from callbacks import annotate, models, preprocess, routes, shell, train, transcribe, upload
 
     routes.register(app.server, store, config)
     shell.register(app, store)
@@ -22,3 +22,4 @@ def register_all(app: Dash, store: Store, config: Config) -> None:
     annotate.register(app, store, config)
     transcribe.register(app, store, config)
     train.register(app, store, config)
+    models.register(app, store, config)

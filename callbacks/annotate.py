@@ -14,15 +14,15 @@ selected line's details are computed in the browser (``annotate-current``, asset
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, html, no_update
 
-from callbacks.common import clicked, job_slot, model_options, page_options, selected_document
+from callbacks.common import clicked, job_slot, model_options, page_options, selected_document, upload_spec
 from callbacks.routes import export_url, line_url, processed_view_url
+from storage.formats import registry
 from config import Config
 from layout import ids
 from layout.annotate import STATUS_BADGES, line_rows, page_figure, selection_patch, status_patch
@@ -137,8 +137,8 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         where = selected_document(selection)
         if not where:
             return ""
-        links = [html.A(label, href=export_url(*where, fmt), className="me-2", id=f"annotate-export-{fmt}")
-                 for fmt, label in (("tesstrain", "tesstrain (PNG + .gt.txt)"), ("page", "PAGE XML"), ("alto", "ALTO"))]
+        links = [html.A(f.label, href=export_url(*where, f.key), className="me-2", id=f"annotate-export-{f.key}")
+                 for f in registry.ground_truth_formats()]
         return [*links, html.Span("(zip; whole project: ", className="text-muted"),
                 html.A("tesstrain", href=export_url(where[0], None, "tesstrain")), html.Span(")", className="text-muted")]
 
@@ -536,8 +536,8 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
         where = selected_document(selection)
         if not where:
             return ""
-        return json.dumps({"url": f"/api/import-gt/{where[0]}/{where[1]}", "max_bytes": config.max_file_bytes,
-                           "mode": "batch", "fields": {"replace": ids.AN_IMPORT_REPLACE, "status": ids.AN_IMPORT_STATUS}})
+        return upload_spec(f"/api/import-gt/{where[0]}/{where[1]}", config, "batch",
+                           {"replace": ids.AN_IMPORT_REPLACE, "status": ids.AN_IMPORT_STATUS})
 
     @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.PAGES_REV, "data", allow_duplicate=True),
                   *MESSAGE, Input(ids.AN_IMPORT_RESULT, "data"), State(ids.AN_REV, "data"), State(ids.PAGES_REV, "data"),

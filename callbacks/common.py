@@ -11,7 +11,15 @@ from config import Config
 from ocr.tesseract import TesseractError, languages
 from storage import KalamosError, Store
 
-__all__ = ["selected_document", "clicked", "page_options", "model_options", "job_slot", "JOB_WAIT_S"]
+__all__ = ["selected_document", "clicked", "page_options", "model_options", "job_slot", "JOB_WAIT_S", "upload_spec"]
+
+
+def upload_spec(url: str, config: Config, mode: str, fields: dict[str, str]) -> str:
+    """What ``assets/upload.js`` needs to stream files to a route: where, the size limit, one request
+    per file ("each") or all in one ("batch"), and the form components whose values go along."""
+    import json
+
+    return json.dumps({"url": url, "max_bytes": config.max_file_bytes, "mode": mode, "fields": fields})
 
 JOB_WAIT_S = 3 * 3600  #: how long a background job waits for a free place before giving up
 

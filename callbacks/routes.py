@@ -10,7 +10,6 @@ import logging
 import re
 from io import BytesIO
 from pathlib import Path
-import shutil
 from urllib.parse import quote, unquote
 
 import cv2
@@ -23,15 +22,14 @@ from ocr.images import encode_preview, load_array, png_bytes, sniff, thumbnail_j
 from storage import InvalidInput, KalamosError, NotFound, Store
 from storage.ingest import THUMB, clean_filename, import_stream, receive_stream
 from storage.jsonio import write_bytes_atomic
-from storage.groundtruth import FORMATS, export_tesstrain, export_xml, import_gt
+from storage.groundtruth import import_gt
 from storage.ocrmodels import import_model
 from storage.lineimages import line_image
 from storage.lines import list_lines
 from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
-from services import PageRef, editing
+from services import PageRef, editing, exports
 from storage.store import check_id
-from storage.transcripts import FORMATS as TRANSCRIPT_FORMATS
-from storage.transcripts import export_files, zip_files
+from storage.formats import registry
 
 __all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url", "job_line_url",
            "transcript_url"]
@@ -88,6 +86,12 @@ def _send(store: Store, path: Path, mimetype: str, cache: str) -> Response:
     """
     resp = send_file(store.inside(path), mimetype=mimetype, conditional=True)
     resp.headers["Cache-Control"] = cache
+    return resp
+
+
+def _download(found: exports.Download) -> Response:
+    resp = Response(found.data, mimetype=found.media_type)
+    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}"
     return resp
 
 
@@ -198,45 +202,19 @@ def register(server: Flask, store: Store, config: Config) -> None:
 
     @server.get("/export/<project_id>/<document_id>/<fmt>.zip")
     def export_zip(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
-        if fmt not in FORMATS:
+        if fmt not in {f.key for f in registry.ground_truth_formats()}:
             return _error(404, f"Unknown export format {fmt!r}.")
-        project = store.get_project(project_id)
-        docs = None if document_id == "all" else [store.get_document(project_id, document_id).id]
-        with store.staging() as tmp:
-            out = tmp / "export"
-            if fmt == "tesstrain":
-                report = export_tesstrain(store, project_id, docs, out)
-            else:
-                report = export_xml(store, project_id, docs, out, fmt)
-            if report.lines == 0:
-                return _error(404, "Nothing to export: no verified lines yet.")
-            archive = shutil.make_archive(str(tmp / "kalamos-export"), "zip", out)
-            data = Path(archive).read_bytes()
-        name = f"{project.name}-{fmt}.zip".replace("/", "_").replace('"', "")
-        resp = Response(data, mimetype="application/zip")
-        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return resp
+        found = exports.ground_truth_download(store, project_id, None if document_id == "all" else document_id, fmt)
+        if found is None:
+            return _error(404, "Nothing to export: no verified lines yet.")
+        return _download(found)
 
     @server.get("/transcript/<project_id>/<document_id>/<fmt>")
     def transcript(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
-        """One format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page."""
+        """One transcript format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page."""
         page = request.args.get("page")
-        page_ids = [check_id("page", page)] if page else None
-        if fmt == "zip":
-            files = {}
-            for f in TRANSCRIPT_FORMATS:
-                files.update({f"{f}/{name}": data for name, data in export_files(store, project_id, document_id, f, page_ids).items()})
-        else:
-            files = export_files(store, project_id, document_id, fmt, page_ids)
-        if len(files) == 1:
-            [(name, data)] = files.items()
-        else:
-            name, data = f"{store.get_document(project_id, document_id).name}-{fmt}.zip", zip_files(files)
-        mimetypes = {".txt": "text/plain; charset=utf-8", ".hocr": "text/html; charset=utf-8", ".xml": "application/xml",
-                     ".pdf": "application/pdf", ".zip": "application/zip"}
-        resp = Response(data, mimetype=mimetypes.get(Path(name).suffix, "application/octet-stream"))
-        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return resp
+        return _download(exports.transcript_download(store, project_id, document_id, fmt,
+                                                     [check_id("page", page)] if page else None))
 
     @server.post("/api/upload/<project_id>/<document_id>")
     def upload(project_id: str, document_id: str):  # type: ignore[no-untyped-def]

@@ -1,9 +1,9 @@
-"""Train tab: prepare a job, run (or resume) it in the background, draw its curves from disk, stop
-or cancel it; manage the models (import, download, rename, delete) and show their evaluation."""
+"""Train tab: prepare a job (the project's kind of pages, the base compared on the held-out lines),
+run (or resume) it in the background, draw its curves from disk, stop or cancel it. The models part
+of the tab is ``callbacks/models.py``."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from typing import Any
@@ -12,18 +12,39 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import job_slot
-from callbacks.routes import job_line_url
 from config import Config
-from services import editing
 from layout import ids
-from layout.train import base_table, curve_figure, evaluation_view, jobs_table, models_table, summary_view
+from layout.train import (
+    base_table,
+    curve_figure,
+    jobs_table,
+    summary_view,
+)
 from ocr.greek import SCRIPTS
 from ocr.tesseract import TesseractError
+from services import editing
+from services import training as training_uc
 from storage import KalamosError, Store
 from storage import ocrmodels as models_store
-from storage.jsonio import read_json
-from storage.training import (BEST_BASE, RESUMABLE, compare_bases, JobBusy, TrainSpec, create_job, curve, discard_job, get_job, is_running, list_jobs,
-                              preview, request_stop, run_job)
+from storage.training import (
+    BEST_BASE,
+    MATERIALS,
+    RESUMABLE,
+    JobBusy,
+    TrainSpec,
+    compare_bases,
+    create_job,
+    curve,
+    discard_job,
+    gain_estimate,
+    get_job,
+    is_running,
+    list_jobs,
+    preview,
+    recipe,
+    request_stop,
+    run_job,
+)
 
 __all__ = ["register"]
 
@@ -66,8 +87,6 @@ def _done_message(store: Store, project: str, job: dict[str, Any]) -> dbc.Alert:
 
 
 def register(app: Dash, store: Store, config: Config) -> None:
-    sources = list(config.model_sources)
-
     # ------------------------------------------------------------------ the form
     @app.callback(Output(ids.TN_DOCUMENTS, "options"), Output(ids.TN_COMPARE, "options"), Input(ids.SELECTION, "data"))
     def documents(selection: dict | None):
@@ -110,11 +129,34 @@ def register(app: Dash, store: Store, config: Config) -> None:
         best = next((r["model"] for r in rows if "CER %" in r), None)
         return base_table(rows), best or no_update
 
+    @app.callback(Output(ids.TN_MATERIAL, "value"), Input(ids.SELECTION, "data"), Input(ids.TABS, "active_tab"))
+    def load_material(selection: dict | None, _tab: str):
+        project = _project(selection)
+        try:
+            return training_uc.material(store, project) if project else "print"
+        except KalamosError:
+            return "print"
+
+    @app.callback(Output(ids.TN_RATE, "value", allow_duplicate=True), Output(ids.TN_MINUTES, "value"),
+                  Input(ids.TN_MATERIAL, "value"), State(ids.SELECTION, "data"), State(ids.TN_MODE, "value"),
+                  prevent_initial_call=True)
+    def material_changed(value: str, selection: dict | None, how: str):
+        """The project's pages said (print or manuscript): remembered, and the defaults follow."""
+        project = _project(selection)
+        try:
+            if project and training_uc.material(store, project) != value:
+                training_uc.set_material(store, project, value)
+        except KalamosError:
+            pass
+        defaults = recipe(value if value in MATERIALS else "print")
+        return (no_update if how == "scratch" else defaults.learning_rate), defaults.max_minutes
+
     @app.callback(Output("train-base-field", "style"), Output("train-network-field", "style"), Output(ids.TN_RATE, "value"),
-                  Input(ids.TN_MODE, "value"), prevent_initial_call=True)
-    def mode(value: str):
+                  Input(ids.TN_MODE, "value"), State(ids.TN_MATERIAL, "value"), prevent_initial_call=True)
+    def mode(value: str, material: str | None):
         scratch = value == "scratch"
-        return {"display": "none"} if scratch else {}, {} if scratch else {"display": "none"}, 0.002 if scratch else 0.0001
+        rate = 0.002 if scratch else recipe(material if material in MATERIALS else "print").learning_rate
+        return {"display": "none"} if scratch else {}, {} if scratch else {"display": "none"}, rate
 
     @app.callback(Output(ids.TN_SUMMARY, "children"), Input(ids.SELECTION, "data"), Input(ids.TN_DOCUMENTS, "value"),
                   Input(ids.TN_BASE, "value"), Input(ids.TN_MODE, "value"), Input(ids.TN_SCRIPT, "value"),
@@ -127,7 +169,8 @@ def register(app: Dash, store: Store, config: Config) -> None:
         base = None if how == "scratch" or base == BEST_BASE else base
         statuses = ("verified", "edited") if edited else ("verified",)
         try:
-            return summary_view(preview(store, project, documents or None, base, _script(script), statuses), base)
+            found = preview(store, project, documents or None, base, _script(script), statuses)
+            return summary_view(found, base, gain_estimate(store, project, found["lines"], found["pages"]))
         except KalamosError as exc:
             return str(exc)
 
@@ -154,10 +197,12 @@ def register(app: Dash, store: Store, config: Config) -> None:
                   State(ids.TN_BASE, "value"), State(ids.TN_NETWORK, "value"), State(ids.TN_NAME, "value"),
                   State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"), State(ids.TN_RATE, "value"),
                   State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), State(ids.TN_SCRIPT, "value"),
-                  State(ids.TN_EDITED, "value"), prevent_initial_call=True)
+                  State(ids.TN_EDITED, "value"), State(ids.TN_MATERIAL, "value"), State(ids.TN_AUGMENT, "value"),
+                  State(ids.TN_NEW_TOP, "value"), prevent_initial_call=True)
     def start(_n: int, selection: dict | None, documents: list[str] | None, how: str, base: str | None, network: str | None,
               name: str | None, iterations: float | None, minutes: float | None, rate: float | None,
-              compare: list[str] | None, integer: bool, script: str | None, edited: bool):
+              compare: list[str] | None, integer: bool, script: str | None, edited: bool, material: str | None,
+              augment: str | None, new_top: bool):
         project = _project(selection)
         if not project:
             return no_update, no_update, _alert("Choose a project first.", "warning")
@@ -168,7 +213,8 @@ def register(app: Dash, store: Store, config: Config) -> None:
             spec = TrainSpec((name or "").strip(), base or "grc", max_iterations=int(iterations),  # type: ignore[arg-type]
                              max_minutes=float(minutes), learning_rate=float(rate),  # type: ignore[arg-type]
                              scratch=how == "scratch", network=network or "small", integer=bool(integer),
-                             script=_script(script), include_edited=bool(edited))
+                             script=_script(script), include_edited=bool(edited), material=material or "print",
+                             augment=None if augment in (None, "auto") else int(augment), new_top=bool(new_top))
             job = create_job(store, project, spec, None, documents or None, compare_documents=compare or None)
         except (KalamosError, TesseractError, ValueError) as exc:
             return no_update, no_update, _alert(str(exc), "danger", "kalamos-train-error")
@@ -305,127 +351,3 @@ def register(app: Dash, store: Store, config: Config) -> None:
             [asdict(p) for p in curve(store, project, chosen)],
             f"Character error rate while training {next(j['spec']['name'] for j in jobs if j['id'] == chosen)}")
         return figure, new_stamp, table, chosen if chosen != job_id else no_update
-
-    # ------------------------------------------------------------------ models
-    @app.callback(Output(ids.TN_MODELS, "children"), Output(ids.TN_EVAL_MODEL, "options"), Output(ids.TN_SOURCE, "options"),
-                  Input(ids.SELECTION, "data"), Input(ids.TN_MODELS_REV, "data"), Input(ids.TABS, "active_tab"))
-    def models(selection: dict | None, _rev: int, _tab: str):
-        project = _project(selection)
-        try:
-            own = models_store.list_models(store, project) if project else []
-        except KalamosError:
-            own = []
-        options = [{"label": m["name"], "value": m["id"]} for m in own]
-        srcs = [{"label": f"{s['name']}: {s['description'] or s['url']}", "value": s["name"]} for s in sources]
-        return models_table(own + models_store.system_models()), options, srcs
-
-    def keep_choice(options: list[dict], current: str | None) -> str | None:
-        values = [o["value"] for o in options or []]
-        return current if current in values else (values[0] if values else None)
-
-    for select in (ids.TN_EVAL_MODEL, ids.TN_SOURCE):  # a choice stays while it exists, else the first option
-        app.callback(Output(select, "value"), Input(select, "options"), State(select, "value"))(keep_choice)
-
-    @app.callback(Output(ids.TN_EVAL, "children"), Input(ids.TN_EVAL_MODEL, "value"), State(ids.SELECTION, "data"))
-    def evaluation(model_id: str | None, selection: dict | None):
-        project = _project(selection)
-        if not (project and model_id):
-            return html.Div("No model of this project yet: train, import or download one.", className="text-muted")
-        try:
-            model = models_store.get_model(store, project, model_id)
-            path = models_store.model_path(store, project, model).parent / "eval.json"
-            rows = read_json(path)["rows"] if path.exists() else []
-        except KalamosError as exc:
-            return str(exc)
-        sources, images = {}, {}
-        if model.get("job"):
-            try:
-                sources = get_job(store, project, model["job"]).get("sources", {})
-            except KalamosError:
-                sources = {}  # the job was discarded: the lines are still named
-            images = {r["line"]: job_line_url(project, model["job"], r["line"]) for r in rows}
-        return evaluation_view(model, rows, images=images, sources=sources)
-
-    @app.callback(Output(ids.DOCUMENT_SELECT, "value", allow_duplicate=True), Output(ids.TABS, "active_tab", allow_duplicate=True),
-                  Output(ids.AN_GOTO, "data", allow_duplicate=True), Output(ids.AN_PAGE, "value", allow_duplicate=True),
-                  Input({"type": ids.TN_OPEN_LINE, "document": ALL, "page": ALL, "line": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
-    def open_line(clicks: list[int | None]):
-        """A worst line of the evaluation, opened in the Annotate tab to look at (or correct) its ground
-        truth: the navbar shows its document, the tab its page and the line."""
-        if not (ctx.triggered_id and any(clicks)):
-            return no_update, no_update, no_update, no_update
-        target = ctx.triggered_id
-        goto = {"document": target["document"], "page": target["page"], "line": target["line"]}
-        return target["document"], "annotate", goto, target["page"]
-
-    @app.callback(Output(ids.TN_MANAGE_STATUS, "children"), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
-                  Input(ids.TN_RENAME, "n_clicks"), State(ids.TN_EVAL_MODEL, "value"), State(ids.TN_RENAME_NAME, "value"),
-                  State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def rename(_n: int, model_id: str | None, name: str | None, selection: dict | None):
-        project = _project(selection)
-        if not (project and model_id):
-            return _alert("Choose a model of the project first.", "warning"), no_update
-        try:
-            model = models_store.rename_model(store, project, model_id, name or "")
-        except KalamosError as exc:
-            return _alert(str(exc), "danger"), no_update
-        return _alert(f"Renamed to {model['name']}.", "success"), time.time()
-
-    @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
-                  Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
-                  Input(f"{ids.TN_DELETE}-confirm", "submit_n_clicks"), State(ids.TN_EVAL_MODEL, "value"),
-                  State(ids.SELECTION, "data"), prevent_initial_call=True)
-    def delete(_n: int, model_id: str | None, selection: dict | None):
-        project = _project(selection)
-        if not (project and model_id):
-            return _alert("Choose a model of the project first.", "warning"), no_update
-        try:
-            name = models_store.get_model(store, project, model_id)["name"]
-            models_store.delete_model(store, project, model_id)
-        except KalamosError as exc:
-            return _alert(str(exc), "danger"), no_update
-        return _alert(f"{name} moved to the trash.", "success"), time.time()
-
-    @app.callback(Output(ids.TN_IMPORT_SPEC, "children"), Input(ids.SELECTION, "data"))
-    def import_target(selection: dict | None):
-        project = _project(selection)
-        if not project:
-            return ""
-        return json.dumps({"url": f"/api/models/{project}/import", "max_bytes": config.max_file_bytes,
-                           "mode": "each", "fields": {"name": ids.TN_IMPORT_NAME}})
-
-    @app.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
-                  Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
-                  Input(ids.TN_IMPORT_RESULT, "data"), prevent_initial_call=True)
-    def imported(batch: dict | None):
-        results = (batch or {}).get("results") or []
-        if not results:
-            return no_update, no_update
-        [result] = results[-1:]
-        if result.get("status") != "imported":
-            return _alert(result.get("message", "The import failed."), "danger", "kalamos-model-error"), no_update
-        return _alert(result["message"], "success", "kalamos-model-done"), time.time()
-
-    @app.callback(
-        Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
-        Input(ids.TN_DOWNLOAD, "n_clicks"), State(ids.TN_SOURCE, "value"), State(ids.TN_DOWNLOAD_NAME, "value"),
-        State(ids.SELECTION, "data"),
-        background=True, running=[(Output(ids.TN_DOWNLOAD, "disabled"), True, False)],
-        progress=[Output(ids.TN_DOWNLOAD_PROGRESS, "value"), Output(ids.TN_DOWNLOAD_PROGRESS, "max")],
-        prevent_initial_call=True,
-    )
-    def download(set_progress, _n: int, source_name: str | None, name: str | None, selection: dict | None):  # type: ignore[no-untyped-def]
-        project = _project(selection)
-        source = next((s for s in sources if s["name"] == source_name), None)
-        if not (project and source):
-            return _alert("Choose a project and a model to download.", "warning"), no_update
-        try:
-            with job_slot(store, config, "job"):
-                model = models_store.download_model(store, project, source["url"], (name or "").strip() or source["name"],
-                                                    source.get("sha256"), lambda done, total: set_progress((done, total or done)))
-        except KalamosError as exc:
-            return _alert(str(exc), "danger", "kalamos-model-error"), no_update
-        checked = "checksum verified" if source.get("sha256") else "no checksum configured for it"
-        return _alert(f"Downloaded {model['name']} ({model['kind']}, {model['unicharset_size']} characters; {checked}).",
-                      "success", "kalamos-model-done"), time.time()

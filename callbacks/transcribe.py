@@ -9,6 +9,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html,
 
 from callbacks.common import clicked, job_slot, model_options, page_options, selected_document
 from callbacks.routes import line_url, transcript_url
+from storage.formats import registry
 from config import Config
 from layout import ids
 from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
@@ -251,16 +252,17 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
     @app.callback(Output(ids.TR_EXPORTS, "children"), Input(ids.SELECTION, "data"), Input(ids.TR_PAGE, "value"))
     def exports(selection: dict | None, page_id: str | None):
         where = selected_document(selection)
-        if not where:
-            return ""
-        labels = {"txt": "text", "hocr": "hOCR", "alto": "ALTO", "page": "PAGE XML", "pdf": "searchable PDF"}
-
-        def links(page: str | None, prefix: str) -> list[Any]:
-            return [html.A(label, href=transcript_url(*where, fmt, page), className="me-2", id=f"{prefix}-{fmt}")
-                    for fmt, label in labels.items()]
-
-        return [html.Div(["Export this page: ", *links(page_id, "transcribe-export-page")]) if page_id else "",
-                html.Div(["Export the document: ", *links(None, "transcribe-export-doc"),
-                          html.A("all formats (zip)", href=transcript_url(*where, "zip"), id="transcribe-export-zip")])]
+        return export_links(where, page_id) if where else ""
 
 
+
+
+def export_links(where: tuple[str, str], page_id: str | None) -> list[Any]:
+    """Links to every transcript format of the registry, for the page shown and for the document."""
+    def links(page: str | None, prefix: str) -> list[Any]:
+        return [html.A(f.label, href=transcript_url(*where, f.key, page), className="me-2", id=f"{prefix}-{f.key}")
+                for f in registry.transcript_formats()]
+
+    return [html.Div(["Export this page: ", *links(page_id, "transcribe-export-page")]) if page_id else "",
+            html.Div(["Export the document: ", *links(None, "transcribe-export-doc"),
+                      html.A("all formats (zip)", href=transcript_url(*where, "zip"), id="transcribe-export-zip")])]

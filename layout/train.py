@@ -36,6 +36,10 @@ def _form() -> list[Any]:
                "with both models (measured on a commentary: CER 9.8 % → 4.5–4.8 %)."),
         dbc.Checkbox(id=ids.TN_EDITED, value=False, className="small",
                      label="also edited lines (typed or corrected, but not confirmed with Enter or ✓)"),
+        _field("The pages are", dbc.Select(id=ids.TN_MATERIAL, value="print", size="sm", options=[
+            {"label": "printed", "value": "print"}, {"label": "handwritten (a manuscript hand)", "value": "manuscript"}]),
+               "Sets the defaults below for the project: a hand gets a higher learning rate, more augmented copies "
+               "of each line and a longer time budget (measured: BENCHMARKS.md)."),
         html.Div(id=ids.TN_SUMMARY, className="small mb-2"),
         html.Div(id=ids.TN_UNIFY_STATUS, className="small"),
         dbc.RadioItems(id=ids.TN_MODE, inline=True, value="finetune", className="small mb-1",
@@ -58,10 +62,22 @@ def _form() -> list[Any]:
         _field("Name of the new model", dbc.Input(id=ids.TN_NAME, value="", placeholder="e.g. vat_gr_1209", size="sm"),
                "Letters, digits and _: Tesseract uses it as a language code."),
         dbc.Row([
-            dbc.Col(_field("Iterations", dbc.Input(id=ids.TN_ITERATIONS, type="number", value=3000, min=1, step="any", size="sm"))),
+            dbc.Col(_field("Iterations (at most)", dbc.Input(id=ids.TN_ITERATIONS, type="number", value=100000, min=1, step="any",
+                                                             size="sm"))),
             dbc.Col(_field("Time budget (min)", dbc.Input(id=ids.TN_MINUTES, type="number", value=10, min=0.1, step="any", size="sm"))),
             dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=0.0001, min=0.000001, step="any",
                                                       size="sm"))),
+        ], className="g-2"),
+        html.Div("Training stops by itself when the error on the held-out lines has stopped improving (the model "
+                 "would learn the training lines by heart); the model is the checkpoint that read them best.",
+                 className="small text-muted mb-2"),
+        dbc.Row([
+            dbc.Col(_field("Augmented copies of each line", dbc.Select(id=ids.TN_AUGMENT, value="auto", size="sm", options=[
+                {"label": "by the number of lines", "value": "auto"}, *({"label": str(n), "value": str(n)} for n in (0, 1, 2, 3, 5, 8))]),
+                "Slanted, scaled, thinner or thicker, blurred copies: fewer lines learnt by heart. Held-out lines are "
+                "never augmented.")),
+            dbc.Col(dbc.Checkbox(id=ids.TN_NEW_TOP, value=False, className="small mt-4",
+                                 label="New top layers (a script unlike the base's; needs more lines and time)")),
         ], className="g-2"),
         _field("Also compare on (to see what is forgotten)",
                dcc.Dropdown(id=ids.TN_COMPARE, multi=True, placeholder="other documents with verified lines (optional)")),
@@ -159,7 +175,24 @@ def _names(forms: dict[str, int]) -> str:
     return ", ".join(f"{ch} U+{ord(ch):04X} ({n})" for ch, n in sorted(forms.items(), key=lambda kv: -kv[1]))
 
 
-def summary_view(summary: dict[str, Any], base: str | None) -> Any:
+def gain_view(found: tuple[Any, list[tuple[int, int]]]) -> Any:
+    """What more annotated pages would buy, from the learning curve over the project's trainings."""
+    estimate, targets = found
+    if estimate is None:
+        return html.Div("What more pages would buy: train once more on a different amount of lines (fewer "
+                        "documents now, or all of them after annotating more pages); from two trainings Kalamos "
+                        "estimates it.", className="kalamos-gain")
+    lo, hi = estimate.points[0][0], estimate.points[-1][0]
+    source = (f"from {len(estimate.points)} training sizes ({lo}–{hi} lines; rough: their held-out lines differ, "
+              "and a curve fitted to few points overstates)")
+    if estimate.exponent > -0.02:
+        return html.Div(f"More lines have not helped so far ({source}): compare the bases on these lines and check "
+                        "that the transcription follows one convention before annotating more.", className="kalamos-gain")
+    parts = [f"+{k} page{'s' if k > 1 else ''} (≈ {n} lines): ≈ {cer:.0f} %" for (k, n), (_, cer) in zip(targets, estimate.predictions)]
+    return html.Div(f"What more pages would buy, held-out CER {source}: " + " · ".join(parts) + ".", className="kalamos-gain")
+
+
+def summary_view(summary: dict[str, Any], base: str | None, gain: tuple[Any, list[tuple[int, int]]] | None = None) -> Any:
     which = "verified or edited" if "edited" in summary.get("statuses", ()) else "verified"
     edited = summary.get("edited", 0)
     waiting = (f" {edited} line(s) are edited but not confirmed: they are left out unless you tick “also edited lines”."
@@ -181,6 +214,8 @@ def summary_view(summary: dict[str, Any], base: str | None) -> Any:
                        className="mt-1 kalamos-unify"),
             html.Span(" (Annotate › conventions says which way)", className="small"),
         ], color="warning", className="py-1 my-1 kalamos-variants"))
+    if gain is not None:
+        text.append(gain_view(gain))
     return html.Div(text, className="text-muted")
 
 
@@ -290,10 +325,17 @@ def base_table(rows: list[dict[str, Any]]) -> Any:
     """How each model reads the held-out lines, best first."""
     if not rows:
         return ""
+    def lacks(r: dict[str, Any]) -> Any:
+        if not r.get("lacks %"):
+            return "–" if "CER %" not in r else "0"
+        return html.Span(f"{r['lacks %']:g} %", title="characters of the ground truth it cannot write: " + " ".join(r.get("lacks", "")))
+
     body = [html.Tr([html.Td(r["model"]), html.Td(r.get("CER %", "–")), html.Td(r.get("CER no diacritics %", "–")),
-                     html.Td(r.get("error", "") or f"{r.get('seconds', '')} s", className="text-muted")],
+                     html.Td(lacks(r)), html.Td(r.get("error", "") or f"{r.get('seconds', '')} s", className="text-muted")],
                     className="table-success" if i == 0 and "CER %" in r else "")
             for i, r in enumerate(rows)]
     head = html.Thead(html.Tr([html.Th(f"model ({rows[0]['lines']} held-out lines)"), html.Th("CER %"),
-                               html.Th("CER no diacritics %"), html.Th("")]))
-    return dbc.Table([head, html.Tbody(body)], size="sm", className="kalamos-bases mb-1")
+                               html.Th("CER no diacritics %"), html.Th("characters it lacks"), html.Th("")]))
+    note = html.Div("Best first: CER plus the share of the text's characters a model cannot write at all (those it "
+                    "would have to learn from nothing).", className="text-muted")
+    return html.Div([dbc.Table([head, html.Tbody(body)], size="sm", className="kalamos-bases mb-1"), note])

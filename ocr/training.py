@@ -26,7 +26,7 @@ __all__ = [
     "TrainingError", "Sample", "write_box", "make_lstmf", "make_lstmfs", "split_by_group", "graphemes",
     "unicharset_symbols", "missing_characters", "Starter", "build_starter", "Progress", "parse_log_line",
     "lstmtraining_command", "finish_model", "build_scratch_starter", "lstmeval_command", "parse_lstmeval",
-    "parse_best_checkpoint", "model_symbols",
+    "parse_best_checkpoint", "model_symbols", "GainEstimate", "estimate_gain", "TOP_APPEND_INDEX",
 ]
 
 
@@ -327,3 +327,35 @@ def finish_model(checkpoint: Path, starter: Starter, out: Path, integer: bool = 
     if not out.exists() or out.stat().st_size == 0:
         raise TrainingError("lstmtraining wrote no model")
     return out
+
+
+@dataclass(frozen=True)
+class GainEstimate:
+    """What more annotated lines would buy, from trainings on different amounts of lines."""
+
+    points: tuple[tuple[int, float], ...]  #: (training lines, held-out CER %) of the trainings used
+    exponent: float  #: CER ∝ lines^exponent (negative: more lines help)
+    predictions: tuple[tuple[int, float], ...]  #: (training lines, expected held-out CER %)
+
+
+def estimate_gain(points: Sequence[tuple[int, float]], targets: Sequence[int]) -> GainEstimate | None:
+    """A power law CER = a·lines^b fitted (least squares in log-log) to the held-out CER of trainings on
+    different numbers of lines, read at ``targets``. None when the points cannot say it: fewer than two
+    sizes at least 1.3× apart. The figures are rough (the held-out lines of the trainings differ) and
+    must be shown as such."""
+    import math
+
+    by_size: dict[int, list[float]] = {}
+    for lines, cer in points:
+        if lines > 0 and cer > 0:
+            by_size.setdefault(int(lines), []).append(float(cer))
+    sizes = sorted(by_size)
+    if len(sizes) < 2 or sizes[-1] < 1.3 * sizes[0]:
+        return None
+    xs = [math.log(n) for n in sizes]
+    ys = [math.log(sum(v) / len(v)) for v in (by_size[n] for n in sizes)]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    a = my - b * mx
+    preds = tuple((int(t), round(math.exp(a + b * math.log(t)), 1)) for t in targets if t > 0)
+    return GainEstimate(tuple((n, round(sum(by_size[n]) / len(by_size[n]), 2)) for n in sizes), round(b, 3), preds)

@@ -14,21 +14,16 @@ from ocr.greek import Normalisation, describe_changes, normalise
 from ocr.images import png_bytes
 from storage import lines as line_store
 from storage.errors import InvalidInput, KalamosError
-from storage.formats import FormatError, ImportedPage
-from storage.formats.alto import read_alto, write_alto
-from storage.formats.pagexml import read_page_xml, write_page_xml
-from storage.formats.tsv import read_tsv
+from storage.formats import FormatError, ImportedPage, PageLines, registry
 from storage.formats.xmlcommon import local, parse_xml
 from storage.ingest import ImportLimits, import_paths
 from storage.lineimages import cut_line, line_baseline, line_outline, page_band, work_image
 from storage.models import Line, Page
 from storage.store import Store
 
-__all__ = ["ExportReport", "ImportReport", "export_tesstrain", "export_xml", "read_gt_file", "import_gt", "FORMATS"]
+__all__ = ["ExportReport", "ImportReport", "export_tesstrain", "export_xml", "read_gt_file", "import_gt", "page_lines"]
 
 log = logging.getLogger(__name__)
-
-FORMATS = ("tesstrain", "page", "alto")
 
 
 @dataclass
@@ -87,37 +82,38 @@ def export_tesstrain(store: Store, project_id: str, document_ids: Sequence[str] 
     return report
 
 
-def page_xml_bytes(store: Store, project_id: str, document_id: str, page: Page, image_name: str, fmt: str,
-                   statuses: Sequence[str] | None = ("verified",)) -> tuple[bytes, int]:
-    """PAGE or ALTO of one page's lines (all lines when ``statuses`` is None); and how many lines."""
+def page_lines(store: Store, project_id: str, document_id: str, page: Page, number: int, image_name: str,
+               statuses: Sequence[str] | None = ("verified",)) -> PageLines:
+    """One page as the format writers take it: its lines of ``statuses`` with text (every line, with
+    or without text, when None), in reading order, with their outlines and baselines in page pixels."""
     lines = line_store.list_lines(store, project_id, document_id, page.id)
     chosen = lines if statuses is None else _selected(lines, statuses)
     band = page_band(store, project_id, document_id, page)
-    rows = [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen]
-    writer = write_page_xml if fmt == "page" else write_alto
-    return writer(image_name, page.width, page.height, rows), len(rows)
+    return PageLines(number, page, store.page_image_path(project_id, document_id, page), image_name,
+                     [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen])
 
 
 def export_xml(store: Store, project_id: str, document_ids: Sequence[str] | None, out_dir: Path, fmt: str,
                statuses: Sequence[str] | None = ("verified",)) -> ExportReport:
     """One XML file per page (PAGE 2019 or ALTO 4.4) beside a copy of the page image it describes."""
-    if fmt not in ("page", "alto"):
-        raise InvalidInput(f"unknown XML format {fmt!r} (page, alto)")
+    writer = registry.get(fmt)
+    if not (writer.ground_truth and writer.transcript):
+        raise InvalidInput(f"{fmt!r} is not an XML ground-truth format (page, alto)")
     out_dir.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
     for did in _documents(store, project_id, document_ids):
         for pno, page in enumerate(store.list_pages(project_id, did), 1):
             source = store.page_image_path(project_id, did, page)
             stem = f"{did}_p{pno:04d}"
-            image_name = stem + source.suffix
-            data, n = page_xml_bytes(store, project_id, did, page, image_name, fmt, statuses)
-            if not n:
+            content = page_lines(store, project_id, did, page, pno, stem + source.suffix, statuses)
+            if not content.rows:
                 continue
-            shutil.copyfile(source, out_dir / image_name)
+            [data] = writer.transcript([content], did).values()
+            shutil.copyfile(source, out_dir / content.image_name)
             (out_dir / f"{stem}.xml").write_bytes(data)
-            report.files += [out_dir / image_name, out_dir / f"{stem}.xml"]
+            report.files += [out_dir / content.image_name, out_dir / f"{stem}.xml"]
             report.pages += 1
-            report.lines += n
+            report.lines += len(content.rows)
     return report
 
 
@@ -137,13 +133,12 @@ def read_gt_file(path: Path) -> list[ImportedPage]:
     head = data[:2000].lstrip()
     if head.startswith(b"<") or path.suffix.lower() == ".xml":
         root = local(parse_xml(data, path.name))
-        if root == "PcGts":
-            return [read_page_xml(data, path.name)]
-        if root == "alto":
-            return [read_alto(data, path.name)]
+        for fmt in registry.import_formats():
+            if fmt.xml_root == root and fmt.read:
+                return fmt.read(data, path.name)
         raise FormatError(f"{path.name}: an XML file that is neither PAGE nor ALTO (root element {root})")
     if path.suffix.lower() in (".tsv", ".txt", ".csv") or b"\t" in head:
-        return read_tsv(data, path.name)
+        return registry.get("tsv").read(data, path.name)  # type: ignore[misc]
     raise FormatError(f"{path.name}: not PAGE XML, ALTO or TSV")
 
 

@@ -31,7 +31,7 @@ from ocr.greek import SCRIPTS, dominant_script, variant_forms
 from ocr.metrics import Score, char_diff, score
 from ocr.tessmodel import ModelFormatError, describe_model
 from ocr.tesseract import TesseractError, read_lines
-from ocr.training import (Progress, Sample, Starter, TrainingError, build_scratch_starter, build_starter, finish_model,
+from ocr.training import (GainEstimate, estimate_gain, Progress, Sample, Starter, TrainingError, build_scratch_starter, build_starter, finish_model,
                           lstmtraining_command, make_lstmfs, missing_characters, model_symbols, parse_best_checkpoint,
                           parse_log_line, split_by_group)
 from storage.errors import InvalidInput, KalamosError, NotFound
@@ -42,7 +42,7 @@ from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
            "is_running", "preview", "curve", "discard_job", "RESUMABLE", "MIN_LINES", "evaluate_lines", "JobBusy",
-           "default_augment", "HELDOUT_BEST", "compare_bases", "candidate_bases", "BEST_BASE"]
+           "default_augment", "recipe", "Recipe", "MATERIALS", "HELDOUT_BEST", "compare_bases", "candidate_bases", "BEST_BASE", "gain_estimate"]
 
 MIN_LINES = 10
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -87,9 +87,11 @@ class TrainSpec:
     augment: int | None = None
     #: replace the base's top layers (its last LSTM and its output) by new ones: for a hand unlike the base's
     new_top: bool = False
+    #: what the pages are ("print" or "manuscript"): the defaults of the rate and augmentation follow it
+    material: str = "print"
 
     def copies(self, lines: int) -> int:
-        return default_augment(lines) if self.augment is None else self.augment
+        return recipe(self.material, lines).augment if self.augment is None else self.augment
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -97,7 +99,9 @@ class TrainSpec:
 
     @property
     def rate(self) -> float:
-        return self.learning_rate if self.learning_rate is not None else (0.002 if self.scratch else 0.0001)
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 0.002 if self.scratch else recipe(self.material).learning_rate
 
     def check(self) -> "TrainSpec":
         if not 1 <= self.max_iterations <= 1_000_000:
@@ -114,6 +118,8 @@ class TrainSpec:
             raise InvalidInput(f"the script must be one of {', '.join(SCRIPTS)} (or none: all lines)")
         if not self.scratch and not self.base:
             raise InvalidInput("choose a base model to fine-tune, or train from scratch")
+        if self.material not in MATERIALS:
+            raise InvalidInput(f"the pages must be one of {', '.join(MATERIALS)}")
         if self.augment is not None and not 0 <= self.augment <= 20:
             raise InvalidInput("the augmented copies per line must be between 0 and 20")
         return self
@@ -122,6 +128,29 @@ class TrainSpec:
 def default_augment(lines: int) -> int:
     """Augmented copies per training line when none is chosen: many for a few pages, none for thousands."""
     return 0 if lines >= 3000 else 1 if lines >= 1000 else 3 if lines >= 300 else 5
+
+
+MATERIALS = ("print", "manuscript")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The training defaults for a kind of pages (measured: BENCHMARKS.md, issue 13)."""
+
+    learning_rate: float
+    augment: int  #: augmented copies per training line
+    max_minutes: float
+    max_iterations: int
+
+
+def recipe(material: str, lines: int = 0) -> Recipe:
+    """The defaults for printed pages or a manuscript hand with ``lines`` training lines. Print: a
+    gentle fine-tune (the base knows the letters); a hand: a higher rate, more augmentation and a
+    longer budget, the held-out optimum stopping it."""
+    if material == "manuscript":
+        return Recipe(learning_rate=0.0005, augment=min(8, 2 * default_augment(lines)) if lines < 3000 else 1,
+                      max_minutes=30.0, max_iterations=100_000)
+    return Recipe(learning_rate=0.0001, augment=default_augment(lines), max_minutes=10.0, max_iterations=100_000)
 
 
 def _jobs_dir(store: Store, project_id: str) -> Path:
@@ -208,10 +237,10 @@ def _collect_project(store: Store, project_id: str, document_ids: Sequence[str] 
 
 
 def _choose_base(store: Store, project_id: str, job: dict[str, Any], spec: TrainSpec, held_out: list[Path],
-                 progress: Callable[[Progress | None, dict[str, Any]], None] | None) -> None:
+                 texts: Sequence[str], progress: Callable[[Progress | None, dict[str, Any]], None] | None) -> None:
     """Read the held-out lines with every candidate base and start from the best (recorded in the job)."""
     names = [n for n in candidate_bases(store, project_id) if n != spec.name]
-    rows = _read_with_each(held_out[:80], names, project_tessdata(store, project_id))
+    rows = _read_with_each(store, project_id, held_out[:80], names, texts)
     usable = [r for r in rows if "CER %" in r]
     if not usable:
         raise TrainingError("no base model could read the held-out lines: " + "; ".join(r.get("error", "") for r in rows[:3]))
@@ -473,7 +502,8 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
         (folder / "list.train").write_text("".join(f"{(lines / n).with_suffix('.lstmf')}\n" for n in job["train"]))
         (folder / "list.eval").write_text("".join(f"{(lines / n).with_suffix('.lstmf')}\n" for n in job["eval"]))
         if not spec.scratch and spec.base == BEST_BASE:
-            _choose_base(store, project_id, job, spec, [lines / n for n in job["eval"]], progress)
+            _choose_base(store, project_id, job, spec, [lines / n for n in job["eval"]],
+                         [s.text for n, s in samples.items() if "_aug" not in n], progress)
         if spec.scratch:
             starter = build_scratch_starter(list(samples.values()), folder / "model", spec.name)
         else:
@@ -791,11 +821,29 @@ def compare_bases(store: Store, project_id: str, document_ids: Sequence[str] | N
         if len(samples) < 2:
             raise InvalidInput("there are not enough confirmed lines to compare models on: verify some lines first")
         _, held_out = split_by_group(samples, spec.eval_share, spec.seed)
-        return _read_with_each([s.image for s in held_out[:max_lines]], names, project_tessdata(store, project_id), progress)
+        return _read_with_each(store, project_id, [s.image for s in held_out[:max_lines]], names,
+                               [s.text for s in samples], progress)
 
 
-def _read_with_each(images: list[Path], names: Sequence[str], tessdata: Path,
+def _lacking(store: Store, project_id: str, name: str, texts: Sequence[str]) -> tuple[float, list[str]]:
+    """The share (%) of the ground truth's characters ``name`` cannot write, and which they are."""
+    total = sum(len(t) for t in texts)
+    if not total:
+        return 0.0, []
+    try:
+        missing = missing_characters(texts, model_symbols(model_file(store, project_id, name)))
+    except (NotFound, TrainingError, ModelFormatError, OSError):
+        return 0.0, []
+    return 100.0 * sum(missing.values()) / total, sorted(missing, key=lambda c: -missing[c])
+
+
+def _read_with_each(store: Store, project_id: str, images: list[Path], names: Sequence[str], texts: Sequence[str],
                     progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+    """Each model reading ``images``, best first. "Best" is the CER plus the share of the ground truth's
+    characters (``texts``) the model cannot write at all: a fine-tune must learn those from nothing, so
+    a monotonic model that reads a polytonic hand a point better is not the better start (measured on
+    a Byzantine hand: BENCHMARKS.md)."""
+    tessdata = project_tessdata(store, project_id)
     rows = []
     for i, name in enumerate(names, 1):
         if progress:
@@ -806,9 +854,27 @@ def _read_with_each(images: list[Path], names: Sequence[str], tessdata: Path,
         except (TesseractError, OSError) as exc:
             rows.append({"model": name, "lines": len(images), "error": str(exc)})
             continue
+        lacks, which = _lacking(store, project_id, name, texts)
         rows.append({"model": name, "lines": len(images), "CER %": round(100 * total.cer, 2),
                      "CER no diacritics %": round(100 * total.cer_no_diacritics, 2),
+                     "lacks %": round(lacks, 2), "lacks": "".join(which[:24]),
                      "seconds": round(time.monotonic() - t0, 1)})
     if progress:
         progress(len(names), len(names), "")
-    return sorted(rows, key=lambda r: r.get("CER %", 1e9))
+    return sorted(rows, key=lambda r: r["CER %"] + r["lacks %"] if "CER %" in r else 1e9)
+
+
+def gain_estimate(store: Store, project_id: str, lines_now: int, pages_now: int,
+                  more_pages: Sequence[int] = (1, 3, 10)) -> tuple[GainEstimate | None, list[tuple[int, int]]]:
+    """What ``more_pages`` more annotated pages would buy, from the project's finished trainings (their
+    training lines and the held-out error of the model they kept): the estimate (None until two
+    trainings on different amounts of lines exist) and the (pages, lines) it was read at."""
+    points = []
+    for job in list_jobs(store, project_id):
+        chosen, summary = job.get("selected") or {}, job.get("summary") or {}
+        if job.get("status") == "done" and chosen.get("heldout_cer") is not None and summary.get("train_lines"):
+            points.append((int(summary["train_lines"]), float(chosen["heldout_cer"])))
+    per_page = 0.9 * lines_now / pages_now if lines_now and pages_now else 25.0  # ~90 % of a page's lines are trained on
+    base_lines = max(int(0.9 * lines_now), max((n for n, _ in points), default=0))
+    targets = [(k, int(base_lines + k * per_page)) for k in more_pages]
+    return estimate_gain(points, [t for _, t in targets]), targets

@@ -236,7 +236,8 @@ PAYLOADS = ["<script>alert('x')</script>", '"><img src=x onerror=alert(1)>', "<a
 
 def test_script_payloads_are_text_in_every_export(tmp_path: Path, commentary_pages: list[Path]) -> None:
     from storage.groundtruth import export_xml
-    from storage.transcripts import FORMATS, export_files
+    from services.exports import transcript_files as export_files
+    from storage.formats.registry import transcript_formats
 
     data_dir = tmp_path / "data"
     app = create_app(Config(data_dir=data_dir))
@@ -249,7 +250,7 @@ def test_script_payloads_are_text_in_every_export(tmp_path: Path, commentary_pag
     lines = [Line("", "box", [[10, 10 + 40 * i], [300, 10 + 40 * i], [300, 45 + 40 * i], [10, 45 + 40 * i]],
                   text=text, status="verified") for i, text in enumerate(PAYLOADS)]
     line_store.add_lines(store, p.id, d.id, page_id, lines)
-    for fmt in FORMATS:
+    for fmt in [f.key for f in transcript_formats()]:
         [(name, data)] = export_files(store, p.id, d.id, fmt).items()
         assert "/" not in name and ".." not in name, name
         if fmt == "txt":

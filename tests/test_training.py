@@ -341,9 +341,62 @@ def test_the_best_base_is_chosen_on_the_held_out_lines(tmp_path: Path, shared_da
                                                    status="verified")])
     rows = compare_bases(store, p.id, None, TrainSpec("x"), candidates=["eng", "grc", "lat"])
     assert [r["model"] for r in rows][0] == "grc" and rows[0]["CER %"] < rows[-1]["CER %"], rows
+    lacks = {r["model"]: r["lacks %"] for r in rows}
+    assert lacks["grc"] < 2 and lacks["eng"] > 50 and "α" in next(r["lacks"] for r in rows if r["model"] == "eng")
     assert rows[0]["lines"] == len(create_job(store, p.id, TrainSpec("probe"), None, [d.id])["eval"])
     job = create_job(store, p.id, TrainSpec("best", BEST_BASE, max_iterations=50), None, [d.id])
     job = run_job(store, p.id, job["id"])
     assert job["status"] == "done", job["error"]
     assert job["spec"]["base"] in {r["model"] for r in job["base_comparison"]}
     assert job["spec"]["base"] == job["base_comparison"][0]["model"] and job["spec"]["base"] != BEST_BASE
+
+
+def test_augmented_copies_are_training_lines_only_and_reproducible(tmp_path: Path, gt_folder: Path) -> None:
+    import numpy as np
+
+    from ocr.augment import variants
+
+    img = np.full((40, 300), 235, np.uint8)
+    img[15:25, 20:280] = 30  # a stroke of ink
+    a, b = variants(img, 3, seed=7), variants(img, 3, seed=7)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))  # a resumed job makes the same lines
+    assert not np.array_equal(a[0], a[1])
+    assert all(abs(v.shape[0] - 40) < 12 and abs(v.shape[1] - 300) < 60 and v.min() < 100 < v.max() for v in a)
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    job = create_job(store, p.id, TrainSpec("aug", augment=2), gt_folder)
+    real = [n for n in job["train"] if "_aug" not in n]
+    assert job["augmented"] == 2 * len(real) and len(job["train"]) == 3 * len(real)
+    assert not any("_aug" in n for n in job["eval"])  # held-out lines are never augmented
+    folder = store.project_dir(p.id) / "training" / job["id"] / "lines"
+    for name in job["train"][:6]:
+        stem = name.split("_aug")[0].removesuffix(".png")
+        assert (folder / name).with_suffix("").with_suffix(".gt.txt").read_text() == (folder / f"{stem}.gt.txt").read_text()
+    assert TrainSpec("x").copies(50) == 5 and TrainSpec("x").copies(5000) == 0 and TrainSpec("x", augment=0).copies(50) == 0
+    with pytest.raises(InvalidInput):
+        TrainSpec("x", augment=50).check()
+
+
+def test_fine_tune_resets_the_learning_rate_and_a_new_top_replaces_the_last_layers(tmp_path: Path) -> None:
+    from ocr.training import TOP_APPEND_INDEX, Starter, lstmtraining_command
+
+    starter = Starter("m", tmp_path / "m.traineddata", tmp_path / "base.lstm", tmp_path / "base.traineddata", {}, 200)
+    cmd = lstmtraining_command(starter, tmp_path, tmp_path / "t", tmp_path / "e", 100, 0.0005)
+    assert "--reset_learning_rate" in cmd and cmd[cmd.index("--learning_rate") + 1] == "0.0005"
+    top = lstmtraining_command(starter, tmp_path, tmp_path / "t", tmp_path / "e", 100, 0.001, new_top=True)
+    assert top[top.index("--append_index") + 1] == str(TOP_APPEND_INDEX) and "O1c200" in top[top.index("--net_spec") + 1]
+    resumed = lstmtraining_command(starter, tmp_path, tmp_path / "t", tmp_path / "e", 100, 0.001, tmp_path / "ck", new_top=True)
+    assert "--append_index" not in resumed  # a resumed new-top run continues from its checkpoint
+
+
+def test_what_more_pages_would_buy_is_estimated_from_trainings_of_different_sizes() -> None:
+    from ocr.training import estimate_gain
+
+    assert estimate_gain([(100, 30.0)], [200]) is None  # one size says nothing
+    assert estimate_gain([(100, 30.0), (110, 25.0)], [200]) is None  # too close
+    est = estimate_gain([(50, 40.0), (100, 30.0), (200, 22.5)], [400, 800])
+    assert est is not None and -0.5 < est.exponent < -0.35
+    (n1, c1), (n2, c2) = est.predictions
+    assert (n1, n2) == (400, 800) and 15 < c1 < 19 and c2 < c1
+    flat = estimate_gain([(50, 30.0), (200, 31.0)], [400])
+    assert flat is not None and flat.exponent > -0.02  # more lines did not help: the view says so

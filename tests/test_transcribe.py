@@ -14,7 +14,7 @@ from storage import Store
 from storage import lines as line_store
 from storage.groundtruth import import_gt
 from storage.ocrruns import RunSpec, evaluate_run, list_runs, page_result, run_ocr
-from storage.transcripts import export_files
+from services.exports import transcript_files as export_files
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = Path(__file__).resolve().parent / "resources" / "schemas"
@@ -146,3 +146,37 @@ def test_runs_through_the_project_tessdata_folder(campbell) -> None:  # type: ig
     run = run_ocr(store, p, d, [page.id], RunSpec("grc+eng", mode="page", tessdata=str(folder)), jobs=1)
     assert run["pages"][page.id]["status"] == "done"
     assert len(line_store.list_lines(store, p, d, page.id)) > 20
+
+
+def test_a_new_format_is_one_registry_entry(campbell, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A format added to the registry (here: a CSV of lines) is offered by the CLI, served by the route,
+    linked in the Transcribe tab and part of the all-formats zip, with nothing else touched."""
+    import dataclasses
+    import io
+    import zipfile
+
+    from cli import build_parser
+    from config import Config
+    from app import create_app
+    from services.exports import transcript_download
+    from storage.formats import registry
+
+    store, p, d = campbell
+
+    def write_csv(pages, stem):  # type: ignore[no-untyped-def]
+        return {f"{stem}.csv": "".join(f"{pl.number};{ln.text}\n" for pl in pages for ln, _, _ in pl.rows if ln.text).encode()}
+
+    csv = registry.Format("csv", "CSV of lines", ".csv", "text/csv; charset=utf-8", transcript=write_csv)
+    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS, csv))
+    monkeypatch.setattr(registry, "_BY_KEY", {**registry._BY_KEY, "csv": csv})
+    assert "csv" in build_parser().parse_args(["ocr", "--project", "x", "--document", "y", "--format", "csv"]).format
+    found = transcript_download(store, p, d, "csv")
+    assert found.name.endswith(".csv") and found.media_type.startswith("text/csv") and found.data.count(b"\n") > 40
+    client = create_app(Config(data_dir=store.root)).server.test_client()
+    r = client.get(f"/transcript/{p}/{d}/csv")
+    assert r.status_code == 200 and r.data == found.data and r.mimetype == "text/csv"
+    names = zipfile.ZipFile(io.BytesIO(client.get(f"/transcript/{p}/{d}/zip").data)).namelist()
+    assert any(n.startswith("csv/") for n in names)
+    from callbacks.transcribe import export_links
+    assert "CSV of lines" in str(export_links((p, d), None))
+    assert dataclasses.is_dataclass(csv)

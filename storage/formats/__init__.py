@@ -1,15 +1,22 @@
-"""Readers and writers of line ground truth: PAGE XML 2019, ALTO 4, the tesstrain layout and the
-TSV of GT4HistComment. They work on ``ImportedPage``/``storage.models.Line`` only; matching files
-to pages and writing into the store is ``storage.groundtruth``."""
+"""Readers and writers of pages and their lines: PAGE XML 2019, ALTO 4, the TSV of GT4HistComment
+(ground truth in), plain text, hOCR and searchable PDF (transcripts out). They work on
+``ImportedPage``/``PageLines``/``storage.models.Line`` only, never on the store: matching files to
+pages and writing into the store is ``storage.groundtruth``, gathering a document's pages for a
+writer is ``services.exports``. Every format is listed once, in ``storage.formats.registry``."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-from storage.models import Line
+from pathlib import Path
 
-__all__ = ["ImportedPage", "FormatError", "number", "image_size", "MAX_COORDINATE"]
+from storage.models import Line, Page
+
+__all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE"]
+
+#: One line as a writer gets it: the line, its outline (page pixels) and its baseline (or None).
+Row = tuple[Line, list[list[float]], "list[list[float]] | None"]
 
 #: Larger coordinates or page sizes are refused: no scan is a million pixels wide.
 MAX_COORDINATE = 1_000_000
@@ -48,3 +55,15 @@ class ImportedPage:
     width: int | None
     height: int | None
     lines: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PageLines:
+    """One page as a writer gets it: its number in the document, its record, its image file, the name
+    the export gives that image, and its lines in reading order (``Row``)."""
+
+    number: int
+    page: Page
+    image: Path
+    image_name: str
+    rows: list[Row]

@@ -1,0 +1,108 @@
+"""Exports, for the Transcribe and Annotate tabs, the routes and the CLI alike: a document's (or a
+page's) transcription in any transcript format of ``storage.formats.registry``, and its ground truth
+(verified lines) as training data."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from storage.errors import InvalidInput
+from storage.formats import PageLines, registry
+from storage.groundtruth import ExportReport, export_tesstrain, export_xml, page_lines
+from storage.store import Store
+
+__all__ = ["Download", "transcript_files", "transcript_download", "export_ground_truth", "ground_truth_download",
+           "zip_files", "document_stem"]
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file for the browser: its name, content and media type."""
+
+    name: str
+    data: bytes
+    media_type: str
+
+
+def document_stem(store: Store, project_id: str, document_id: str) -> str:
+    """The document's name as a safe file-name stem."""
+    name = store.get_document(project_id, document_id).name
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80] or "document"
+
+
+def _pages(store: Store, project_id: str, document_id: str, page_ids: Sequence[str] | None, stem: str) -> list[PageLines]:
+    numbered = list(enumerate(store.list_pages(project_id, document_id), 1))
+    if page_ids is not None:
+        numbered = [(n, p) for n, p in numbered if p.id in set(page_ids)]
+    if not numbered:
+        raise InvalidInput("No such page in this document.")
+    return [page_lines(store, project_id, document_id, p, n,
+                       f"{stem}_p{n:04d}{store.page_image_path(project_id, document_id, p).suffix}", statuses=None)
+            for n, p in numbered]
+
+
+def transcript_files(store: Store, project_id: str, document_id: str, fmt: str,
+                     page_ids: Sequence[str] | None = None) -> dict[str, bytes]:
+    """File name → content: every line with text (its current, corrected text), in reading order."""
+    writer = registry.get(fmt)
+    if writer.transcript is None:
+        raise InvalidInput(f"{fmt!r} is not a transcript format; choose one of "
+                           f"{', '.join(f.key for f in registry.transcript_formats())}")
+    stem = document_stem(store, project_id, document_id)
+    return writer.transcript(_pages(store, project_id, document_id, page_ids, stem), stem)
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    stamp = datetime.now(timezone.utc).timetuple()[:6]
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=stamp), data)
+    return buf.getvalue()
+
+
+def transcript_download(store: Store, project_id: str, document_id: str, fmt: str,
+                        page_ids: Sequence[str] | None = None) -> Download:
+    """One format, or ``zip``: every transcript format in its folder; several files are zipped."""
+    if fmt == "zip":
+        files = {f"{f.key}/{name}": data for f in registry.transcript_formats()
+                 for name, data in transcript_files(store, project_id, document_id, f.key, page_ids).items()}
+    else:
+        files = transcript_files(store, project_id, document_id, fmt, page_ids)
+    if len(files) == 1:
+        [(name, data)] = files.items()
+        return Download(name, data, registry.media_type(name))
+    name = f"{store.get_document(project_id, document_id).name}-{fmt}.zip"
+    return Download(name, zip_files(files), "application/zip")
+
+
+def export_ground_truth(store: Store, project_id: str, document_ids: Sequence[str] | None, fmt: str, out: Path,
+                        all_lines: bool = False) -> ExportReport:
+    """The verified lines (every line with text when ``all_lines``) as training data in ``out``:
+    tesstrain line images with their texts, or one PAGE/ALTO file per page beside its image."""
+    chosen = registry.get(fmt)
+    if not chosen.ground_truth:
+        raise InvalidInput(f"{fmt!r} is not a ground-truth format; choose one of "
+                           f"{', '.join(f.key for f in registry.ground_truth_formats())}")
+    if fmt == "tesstrain":
+        return export_tesstrain(store, project_id, document_ids, out)
+    return export_xml(store, project_id, document_ids, out, fmt, None if all_lines else ("verified",))
+
+
+def ground_truth_download(store: Store, project_id: str, document_id: str | None, fmt: str) -> Download | None:
+    """The ground truth of a document (or of the whole project) as one zip; None when nothing is verified."""
+    project = store.get_project(project_id)
+    docs = None if document_id is None else [store.get_document(project_id, document_id).id]
+    with store.staging() as tmp:
+        report = export_ground_truth(store, project_id, docs, fmt, tmp / "export")
+        if report.lines == 0:
+            return None
+        archive = shutil.make_archive(str(tmp / "kalamos-export"), "zip", tmp / "export")
+        data = Path(archive).read_bytes()
+    return Download(f"{project.name}-{fmt}.zip".replace("/", "_").replace('"', ""), data, "application/zip")
