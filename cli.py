@@ -89,16 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--max-iterations", type=int, default=100_000, help="at most (default 100000: the time budget "
                     "and the held-out optimum stop it first)")
     tr.add_argument("--max-minutes", type=float, help="time budget (default 10 for print, 30 for a manuscript)")
-    tr.add_argument("--learning-rate", type=float, help="default 0.0001 to fine-tune print, 0.0005 a manuscript hand, "
-                    "0.002 from scratch")
+    tr.add_argument("--learning-rate", type=float, help="default: to fine-tune 0.001 below 150 training lines, 0.0005 "
+                    "above; 0.002 from scratch")
     tr.add_argument("--material", choices=("print", "manuscript"), help="what the pages are (default: the project's "
                     "setting, print): sets the rate, augmentation and budget defaults")
     tr.add_argument("--augment", type=int, help="augmented copies of each training line (default: by the number of "
                     "lines and the material; 0: none)")
     tr.add_argument("--patience", type=int, help="stop when the held-out error has not improved for this many "
-                    "iterations (default: 1,500 or half the best's iteration, whichever is more)")
+                    "iterations (default: as many as it took to reach the best, at least 1,500)")
     tr.add_argument("--no-early-stop", action="store_true", help="train to the budget (the model is still the "
                     "checkpoint with the lowest held-out error)")
+    tr.add_argument("--final-pass", action="store_true", help="once the held-out optimum is known, train again on "
+                    "all lines, the held-out ones too, for as many iterations (the model uses every line)")
     tr.add_argument("--new-top", action="store_true", help="replace the base's top layers (a script unlike the base's)")
     tr.add_argument("--eval-share", type=float, default=0.1, help="share of the lines held out, whole pages (default 0.1)")
     tr.add_argument("--compare-gt", type=Path, help="a second folder of lines to compare base and new on (what was forgotten)")
@@ -276,7 +278,7 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
                          learning_rate=args.learning_rate, eval_share=args.eval_share,
                          scratch=args.scratch, network=args.network, integer=args.integer, script=args.script,
                          material=material, augment=args.augment, new_top=args.new_top, patience=args.patience,
-                         stop_early=not args.no_early_stop)
+                         stop_early=not args.no_early_stop, final_pass=args.final_pass)
         job = create_job(store, project.id, spec, args.gt, None if args.gt else docs, compare_gt=args.compare_gt)
         job_id = job["id"]
         sm = job["summary"]
@@ -308,7 +310,15 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
     if job.get("selected"):
         print(f"the model is the checkpoint of iteration {job['selected']['iteration']}, the one with the lowest error "
               f"on the held-out lines ({job['selected']['heldout_cer']} %)")
+    if (job.get("final_pass") or {}).get("status") == "done":
+        fp = job["final_pass"]
+        print(f"final pass on all {fp['lines']} lines for {fp['iterations']} iterations: the table below is optimistic "
+              f"(the model learnt the held-out lines); the held-out CER before it was {job['selected']['heldout_cer']} %")
     print(f"model {model['name']} ({model['id']}) registered in project {project.name!r}")
+    ev = model["eval"]
+    if ev.get("base") and ev["new"]["CER %"] >= ev["base"]["CER %"]:
+        print(f"kalamos: {model['name']} reads the held-out lines no better than {model['base']} "
+              f"({ev['new']['CER %']} % against {ev['base']['CER %']} %): keep using {model['base']}", file=sys.stderr)
     print(evaluation_table(model))
     return 0
 

@@ -78,6 +78,8 @@ class Config:
             machine's own names (``KALAMOS_ALLOWED_HOSTS``, comma-separated; ``*`` for any): a
             defence against DNS rebinding.
         redis_url: when set, long jobs run on Celery workers instead of the embedded diskcache queue.
+        poll_seconds: how often the Annotate tab looks for other people's changes of its page
+            (``KALAMOS_POLL_SECONDS``, default 8).
         model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
             JSON file; default: Tesseract's tessdata_best Greek, Latin and English models).
     """
@@ -100,6 +102,7 @@ class Config:
     redis_url: str | None = None
     debug: bool = False
     model_sources: tuple[dict[str, Any], ...] = DEFAULT_MODEL_SOURCES
+    poll_seconds: int = 8
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
@@ -126,6 +129,7 @@ class Config:
                                 if h.strip()),
             redis_url=os.environ.get("KALAMOS_REDIS_URL") or None,
             debug=os.environ.get("KALAMOS_DEBUG", "") not in ("", "0", "false"),
+            poll_seconds=max(1, _env_int("KALAMOS_POLL_SECONDS", 8)),
             model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
                            if os.environ.get("KALAMOS_MODEL_SOURCES") else DEFAULT_MODEL_SOURCES),
         )

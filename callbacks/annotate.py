@@ -214,9 +214,9 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
     app.clientside_callback(ClientsideFunction("kalamos", "linesDigest"), Output(ids.AN_DIGEST, "data"),
                             Input(ids.AN_LINES, "data"))
 
-    @app.callback(Output(ids.AN_POLL, "disabled"), Input(ids.TABS, "active_tab"))
+    @app.callback(Output(ids.AN_POLL, "disabled"), Output(ids.AN_POLL, "interval"), Input(ids.TABS, "active_tab"))
     def poll_only_here(tab: str | None):
-        return tab != "annotate"
+        return tab != "annotate", 1000 * config.poll_seconds
 
     @app.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Input(ids.AN_POLL, "n_intervals"),
                   State(ids.AN_DIGEST, "data"), State(ids.SELECTION, "data"), State(ids.AN_REV, "data"),

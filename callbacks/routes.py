@@ -206,7 +206,12 @@ def register(server: Flask, store: Store, config: Config) -> None:
             return _error(404, f"Unknown export format {fmt!r}.")
         found = exports.ground_truth_download(store, project_id, None if document_id == "all" else document_id, fmt)
         if found is None:
-            return _error(404, "Nothing to export: no verified lines yet.")
+            message = ("Nothing to export: no verified lines yet. Verify lines in the Annotate tab (Enter or ✓) "
+                       "or import ground truth as verified, then export again.")
+            if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
+                return Response(f"<!doctype html><meta charset=utf-8><title>Nothing to export</title><p>{message}</p>"
+                                '<p><a href="/">Back to Kalamos</a></p>', status=404, mimetype="text/html")
+            return _error(404, message)
         return _download(found)
 
     @server.get("/transcript/<project_id>/<document_id>/<fmt>")

@@ -83,6 +83,11 @@ def _done_message(store: Store, project: str, job: dict[str, Any]) -> dbc.Alert:
     if job.get("selected"):
         body.append(f" The model is the checkpoint of iteration {job['selected']['iteration']}, the one with the lowest "
                     f"error on the held-out lines ({job['selected']['heldout_cer']} %).")
+    if ev.get("base") and ev["new"]["CER %"] >= ev["base"]["CER %"] and not (job.get("final_pass") or {}).get("status") == "done":
+        body.append(html.Div(f"It reads the held-out lines no better than {model['base']}: keep using {model['base']} "
+                             "(or delete this model), and look at the worst lines below and at the ground truth; more "
+                             "lines, a longer budget or another base may help.", className="fw-bold kalamos-train-worse"))
+        return _alert(body, "warning", "kalamos-train-done")
     return _alert(body, "success", "kalamos-train-done")
 
 
@@ -137,32 +142,31 @@ def register(app: Dash, store: Store, config: Config) -> None:
         except KalamosError:
             return "print"
 
-    @app.callback(Output(ids.TN_RATE, "value", allow_duplicate=True), Output(ids.TN_MINUTES, "value"),
-                  Input(ids.TN_MATERIAL, "value"), State(ids.SELECTION, "data"), State(ids.TN_MODE, "value"),
+    @app.callback(Output(ids.TN_MINUTES, "value"), Input(ids.TN_MATERIAL, "value"), State(ids.SELECTION, "data"),
                   prevent_initial_call=True)
-    def material_changed(value: str, selection: dict | None, how: str):
-        """The project's pages said (print or manuscript): remembered, and the defaults follow."""
+    def material_changed(value: str, selection: dict | None):
+        """The project's pages said (print or manuscript): remembered, and the time budget follows."""
         project = _project(selection)
         try:
             if project and training_uc.material(store, project) != value:
                 training_uc.set_material(store, project, value)
         except KalamosError:
             pass
-        defaults = recipe(value if value in MATERIALS else "print")
-        return (no_update if how == "scratch" else defaults.learning_rate), defaults.max_minutes
+        return recipe(value if value in MATERIALS else "print").max_minutes
 
     @app.callback(Output("train-base-field", "style"), Output("train-network-field", "style"), Output(ids.TN_RATE, "value"),
                   Input(ids.TN_MODE, "value"), State(ids.TN_MATERIAL, "value"), prevent_initial_call=True)
     def mode(value: str, material: str | None):
         scratch = value == "scratch"
-        rate = 0.002 if scratch else recipe(material if material in MATERIALS else "print").learning_rate
+        rate = 0.002 if scratch else None  # fine-tune: empty, chosen by the number of lines
         return {"display": "none"} if scratch else {}, {} if scratch else {"display": "none"}, rate
 
     @app.callback(Output(ids.TN_SUMMARY, "children"), Input(ids.SELECTION, "data"), Input(ids.TN_DOCUMENTS, "value"),
                   Input(ids.TN_BASE, "value"), Input(ids.TN_MODE, "value"), Input(ids.TN_SCRIPT, "value"),
-                  Input(ids.TN_EDITED, "value"), Input(ids.TABS, "active_tab"), Input(ids.TN_UNIFY_STATUS, "children"))
+                  Input(ids.TN_EDITED, "value"), Input(ids.TABS, "active_tab"), Input(ids.TN_UNIFY_STATUS, "children"),
+                  Input(ids.TN_MODELS_REV, "data"))
     def summary(selection: dict | None, documents: list[str] | None, base: str | None, how: str, script: str | None,
-                edited: bool, _tab: str, _unified: Any):
+                edited: bool, _tab: str, _unified: Any, _models: Any):
         project = _project(selection)
         if not project:
             return ""
@@ -170,7 +174,8 @@ def register(app: Dash, store: Store, config: Config) -> None:
         statuses = ("verified", "edited") if edited else ("verified",)
         try:
             found = preview(store, project, documents or None, base, _script(script), statuses)
-            return summary_view(found, base, gain_estimate(store, project, found["lines"], found["pages"]))
+            return summary_view(found, base, gain_estimate(store, project, found["lines"], found["pages"],
+                                                           script=_script(script)))
         except KalamosError as exc:
             return str(exc)
 
@@ -198,23 +203,24 @@ def register(app: Dash, store: Store, config: Config) -> None:
                   State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"), State(ids.TN_RATE, "value"),
                   State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), State(ids.TN_SCRIPT, "value"),
                   State(ids.TN_EDITED, "value"), State(ids.TN_MATERIAL, "value"), State(ids.TN_AUGMENT, "value"),
-                  State(ids.TN_NEW_TOP, "value"), prevent_initial_call=True)
+                  State(ids.TN_NEW_TOP, "value"), State(ids.TN_FINAL_PASS, "value"), prevent_initial_call=True)
     def start(_n: int, selection: dict | None, documents: list[str] | None, how: str, base: str | None, network: str | None,
               name: str | None, iterations: float | None, minutes: float | None, rate: float | None,
               compare: list[str] | None, integer: bool, script: str | None, edited: bool, material: str | None,
-              augment: str | None, new_top: bool):
+              augment: str | None, new_top: bool, final_pass: bool):
         project = _project(selection)
         if not project:
             return no_update, no_update, _alert("Choose a project first.", "warning")
-        for value, what in ((iterations, "number of iterations"), (minutes, "time budget"), (rate, "learning rate")):
+        for value, what in ((iterations, "number of iterations"), (minutes, "time budget")):
             if value is None:
                 return no_update, no_update, _alert(f"The {what} is empty or not a number.", "danger", "kalamos-train-error")
         try:
             spec = TrainSpec((name or "").strip(), base or "grc", max_iterations=int(iterations),  # type: ignore[arg-type]
-                             max_minutes=float(minutes), learning_rate=float(rate),  # type: ignore[arg-type]
+                             max_minutes=float(minutes), learning_rate=None if rate in (None, "") else float(rate),
                              scratch=how == "scratch", network=network or "small", integer=bool(integer),
                              script=_script(script), include_edited=bool(edited), material=material or "print",
-                             augment=None if augment in (None, "auto") else int(augment), new_top=bool(new_top))
+                             augment=None if augment in (None, "auto") else int(augment), new_top=bool(new_top),
+                             final_pass=bool(final_pass))
             job = create_job(store, project, spec, None, documents or None, compare_documents=compare or None)
         except (KalamosError, TesseractError, ValueError) as exc:
             return no_update, no_update, _alert(str(exc), "danger", "kalamos-train-error")

@@ -186,6 +186,7 @@ TN_UNIFY_STATUS = "train-unify-status"
 TN_MATERIAL = "train-material"  # the project's pages: print or manuscript (sets the defaults below it)
 TN_AUGMENT = "train-augment"  # augmented copies per training line ("auto": by the number of lines)
 TN_NEW_TOP = "train-new-top"  # replace the base's top layers
+TN_FINAL_PASS = "train-final-pass"  # once the held-out optimum is known, train again on all lines
 TN_COMPARE_BASES = "train-compare-bases"  # read the held-out lines with every candidate base
 TN_COMPARE_PROGRESS = "train-compare-progress"
 TN_BASE_TABLE = "train-base-table"

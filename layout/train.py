@@ -65,8 +65,9 @@ def _form() -> list[Any]:
             dbc.Col(_field("Iterations (at most)", dbc.Input(id=ids.TN_ITERATIONS, type="number", value=100000, min=1, step="any",
                                                              size="sm"))),
             dbc.Col(_field("Time budget (min)", dbc.Input(id=ids.TN_MINUTES, type="number", value=10, min=0.1, step="any", size="sm"))),
-            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=0.0001, min=0.000001, step="any",
-                                                      size="sm"))),
+            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=None, min=0.000001, step="any",
+                                                      size="sm", placeholder="auto: 0.001 / 0.0005"),
+                           "Empty: 0.001 below 150 training lines, 0.0005 above (measured).")),
         ], className="g-2"),
         html.Div("Training stops by itself when the error on the held-out lines has stopped improving (the model "
                  "would learn the training lines by heart); the model is the checkpoint that read them best.",
@@ -79,6 +80,9 @@ def _form() -> list[Any]:
             dbc.Col(dbc.Checkbox(id=ids.TN_NEW_TOP, value=False, className="small mt-4",
                                  label="New top layers (a script unlike the base's; needs more lines and time)")),
         ], className="g-2"),
+        dbc.Checkbox(id=ids.TN_FINAL_PASS, value=False, className="small mb-2",
+                     label="Then train once more on all lines, the held-out ones too, up to the best iteration found "
+                           "(every line is used; the model's own table is then optimistic)"),
         _field("Also compare on (to see what is forgotten)",
                dcc.Dropdown(id=ids.TN_COMPARE, multi=True, placeholder="other documents with verified lines (optional)")),
         dbc.Checkbox(id=ids.TN_INTEGER, value=False, label="Also make an integer (fast) copy: smaller and faster, "
@@ -308,6 +312,12 @@ def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: in
                                     (html.Td(part["base"][k] if part.get("base") else "–"), html.Td(part["new"][k]))])
             for k in RATE_COLUMNS]
     table = dbc.Table([head, html.Tbody([sub, *body])], size="sm", bordered=True, className="kalamos-eval-table")
+    final = model.get("final_pass") or {}
+    if final.get("status") == "done":
+        table = html.Div([dbc.Alert(
+            f"This model had a final pass on all {final['lines']} lines, the held-out ones too ({final['iterations']} "
+            f"iterations): the table is optimistic. Before it, the chosen checkpoint read the held-out lines at "
+            f"{model.get('heldout_cer', '?')} % CER.", color="warning", className="py-1 small kalamos-final-pass"), table])
     bad = sorted((r for r in rows if r.get("set") != "second" and r["new_errors"]), key=lambda r: -r["new_errors"])[:worst]
     if not bad:
         return html.Div([table, html.Div("No error left on the held-out lines.", className="text-muted")])
@@ -331,11 +341,14 @@ def base_table(rows: list[dict[str, Any]]) -> Any:
         return html.Span(f"{r['lacks %']:g} %", title="characters of the ground truth it cannot write: " + " ".join(r.get("lacks", "")))
 
     body = [html.Tr([html.Td(r["model"]), html.Td(r.get("CER %", "–")), html.Td(r.get("CER no diacritics %", "–")),
-                     html.Td(lacks(r)), html.Td(r.get("error", "") or f"{r.get('seconds', '')} s", className="text-muted")],
+                     html.Td(lacks(r)),
+                     html.Td(r.get("error") or r.get("excluded") or r.get("why") or f"{r.get('seconds', '')} s",
+                             className="text-muted")],
                     className="table-success" if i == 0 and "CER %" in r else "")
             for i, r in enumerate(rows)]
     head = html.Thead(html.Tr([html.Th(f"model ({rows[0]['lines']} held-out lines)"), html.Th("CER %"),
-                               html.Th("CER no diacritics %"), html.Th("characters it lacks"), html.Th("")]))
+                               html.Th("CER no diacritics %"), html.Th("characters it lacks"), html.Th("note / time")]))
     note = html.Div("Best first: CER plus the share of the text's characters a model cannot write at all (those it "
-                    "would have to learn from nothing).", className="text-muted")
+                    "would have to learn from nothing); for polytonic Greek a model made for it unless another reads "
+                    "the lines much better. The best is now the Base model above.", className="text-muted")
     return html.Div([dbc.Table([head, html.Tbody(body)], size="sm", className="kalamos-bases mb-1"), note])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = ["nfc", "beta_to_greek", "greek_to_beta", "fix_final_sigma", "Check", "check_line", "LETTERS", "MARKS",
@@ -282,6 +283,24 @@ class Normalisation:
 
 def _is_letter(ch: str | None) -> bool:
     return ch is not None and (unicodedata.category(ch).startswith("L") or unicodedata.category(ch) == "Mn")
+
+
+#: Marks only polytonic Greek writes (after NFD): grave, psili, dasia, perispomeni, ypogegrammeni.
+POLYTONIC_MARKS = frozenset("\u0300\u0313\u0314\u0342\u0345")
+
+
+def is_polytonic(texts: Iterable[str], share: float = 0.1) -> bool:
+    """Whether Greek text is written polytonically: at least ``share`` of its Greek words carry a
+    breathing, a circumflex, a grave or an iota subscript (monotonic Greek has none of them)."""
+    greek = marked = 0
+    for text in texts:
+        for word in text.split():
+            letters = [c for c in unicodedata.normalize("NFD", word) if "GREEK" in unicodedata.name(c, "")]
+            if not letters:
+                continue
+            greek += 1
+            marked += any(c in POLYTONIC_MARKS for c in unicodedata.normalize("NFD", word))
+    return greek > 0 and marked >= share * greek
 
 
 def _after_greek(out: list[str], i: int) -> bool:

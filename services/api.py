@@ -106,6 +106,12 @@ class ProjectHandle:
             d = self.store.create_document(self.id, name)
         return DocumentHandle(self.store, self.id, d.id)
 
+    def models(self) -> list[dict[str, Any]]:
+        """The project's own models (trained, imported, downloaded) with their evaluation records."""
+        from storage.ocrmodels import list_models
+
+        return list_models(self.store, self.id)
+
     def compare_bases(self, documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """How each candidate base reads the lines a training would hold out (best first)."""
         from storage.training import TrainSpec, compare_bases

@@ -42,9 +42,7 @@ def _pages(store: Store, project_id: str, document_id: str, page_ids: Sequence[s
         numbered = [(n, p) for n, p in numbered if p.id in set(page_ids)]
     if not numbered:
         raise InvalidInput("No such page in this document.")
-    return [page_lines(store, project_id, document_id, p, n,
-                       f"{stem}_p{n:04d}{store.page_image_path(project_id, document_id, p).suffix}", statuses=None)
-            for n, p in numbered]
+    return [page_lines(store, project_id, document_id, p, n, p.source.filename, statuses=None) for n, p in numbered]
 
 
 def transcript_files(store: Store, project_id: str, document_id: str, fmt: str,
@@ -55,7 +53,12 @@ def transcript_files(store: Store, project_id: str, document_id: str, fmt: str,
         raise InvalidInput(f"{fmt!r} is not a transcript format; choose one of "
                            f"{', '.join(f.key for f in registry.transcript_formats())}")
     stem = document_stem(store, project_id, document_id)
-    return writer.transcript(_pages(store, project_id, document_id, page_ids, stem), stem)
+    pages = _pages(store, project_id, document_id, page_ids, stem)
+    files = writer.transcript(pages, stem)
+    if page_ids is None or len(pages) != 1:
+        return files
+    page = f"{stem}_p{pages[0].number:04d}"  # one page: every file is named after it (hOCR and PDF too)
+    return {(name if name.startswith(page) else page + name[len(stem):]): data for name, data in files.items()}
 
 
 def zip_files(files: dict[str, bytes]) -> bytes:
@@ -78,7 +81,11 @@ def transcript_download(store: Store, project_id: str, document_id: str, fmt: st
     if len(files) == 1:
         [(name, data)] = files.items()
         return Download(name, data, registry.media_type(name))
-    name = f"{store.get_document(project_id, document_id).name}-{fmt}.zip"
+    page = ""
+    if page_ids:
+        numbers = [n for n, p in enumerate(store.list_pages(project_id, document_id), 1) if p.id in set(page_ids)]
+        page = f"_p{numbers[0]:04d}" if len(numbers) == 1 else ""
+    name = f"{document_stem(store, project_id, document_id)}{page}-{'all-formats' if fmt == 'zip' else fmt}.zip"
     return Download(name, zip_files(files), "application/zip")
 
 
@@ -99,10 +106,11 @@ def ground_truth_download(store: Store, project_id: str, document_id: str | None
     """The ground truth of a document (or of the whole project) as one zip; None when nothing is verified."""
     project = store.get_project(project_id)
     docs = None if document_id is None else [store.get_document(project_id, document_id).id]
+    who = project.name if document_id is None else f"{project.name}-{store.get_document(project_id, document_id).name}"
     with store.staging() as tmp:
         report = export_ground_truth(store, project_id, docs, fmt, tmp / "export")
         if report.lines == 0:
             return None
         archive = shutil.make_archive(str(tmp / "kalamos-export"), "zip", tmp / "export")
         data = Path(archive).read_bytes()
-    return Download(f"{project.name}-{fmt}.zip".replace("/", "_").replace('"', ""), data, "application/zip")
+    return Download(f"{who}-ground-truth-{fmt}.zip".replace("/", "_").replace('"', ""), data, "application/zip")

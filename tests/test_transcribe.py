@@ -180,3 +180,28 @@ def test_a_new_format_is_one_registry_entry(campbell, monkeypatch: pytest.Monkey
     from callbacks.transcribe import export_links
     assert "CSV of lines" in str(export_links((p, d), None))
     assert dataclasses.is_dataclass(csv)
+
+
+def test_export_names_say_what_they_hold(campbell) -> None:  # type: ignore[no-untyped-def]
+    """One page's files are named after the page in every format; transcript XML names the page's own
+    image; ground-truth zips name the document; an empty export answers a browser with a page, not JSON."""
+    from config import Config
+    from app import create_app
+    from services.exports import ground_truth_download, transcript_download
+
+    store, p, d = campbell
+    first = store.list_pages(p, d)[0]
+    for fmt in ("txt", "hocr", "pdf", "page"):
+        name = transcript_download(store, p, d, fmt, [first.id]).name
+        assert name.startswith("Ajax_p0001"), name
+    assert transcript_download(store, p, d, "hocr").name == "Ajax.hocr"
+    assert transcript_download(store, p, d, "zip", [first.id]).name == "Ajax_p0001-all-formats.zip"
+    xml = transcript_download(store, p, d, "page", [first.id]).data
+    assert f'imageFilename="{first.source.filename}"'.encode() in xml
+    assert ground_truth_download(store, p, d, "page").name == "Campbell-Ajax-ground-truth-page.zip"  # type: ignore[union-attr]
+    empty = store.create_document(p, "Nothing verified")
+    client = create_app(Config(data_dir=store.root)).server.test_client()
+    r = client.get(f"/export/{p}/{empty.id}/tesstrain.zip", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert r.status_code == 404 and r.mimetype == "text/html" and b"Back to Kalamos" in r.data and b"Annotate" in r.data
+    r = client.get(f"/export/{p}/{empty.id}/tesstrain.zip", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.get_json()["message"].startswith("Nothing to export")
