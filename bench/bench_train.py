@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REPO, shared_data
+from bench.common import bsb_split, REPO, shared_data
 from storage import Store
-from storage.groundtruth import export_tesstrain, import_gt
 from storage.training import TrainSpec, create_job, get_job, run_job
 
 MINUTES = float(os.environ.get("KALAMOS_BENCH_MINUTES", "10"))
@@ -46,19 +44,7 @@ def gazis(data: Path) -> dict[str, object]:
 
 def _bsb_sets(data: Path, root: Path) -> tuple[Path, Path]:
     """The commentary's verified lines as tesstrain folders: 20 pages to train on, the other 5 to test."""
-    store = Store(root / "data")
-    p = store.create_project("bsb")
-    d = store.create_document(p.id, "bsb10234118")
-    import_gt(store, p.id, d.id, [data / "gt4histcomment" / "bsb10234118" / "bsb10234118_training.tsv"])
-    export_tesstrain(store, p.id, [d.id], root / "all")
-    pages = sorted({f.name.split("_l")[0] for f in (root / "all").glob("*.png")})
-    test_pages = set(pages[2::5])  # every fifth page, spread over the book
-    train, test = root / "train", root / "test"
-    for folder in (train, test):
-        folder.mkdir()
-    for f in (root / "all").iterdir():
-        shutil.move(str(f), str((test if f.name.split("_l")[0] in test_pages else train) / f.name))
-    return train, test
+    return bsb_split(data, root, lambda page, pages: page in pages[2::5])  # every fifth page, spread over the book
 
 
 def bsb(data: Path) -> dict[str, object]:

@@ -16,6 +16,33 @@ def shared_data() -> Path:
     raise SystemExit("../shared/data is missing (or set KALAMOS_SHARED_DATA)")
 
 
+def bsb_split(data: Path, root: Path, to_test, keep=lambda text: True) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """The verified lines of the commentary ``bsb10234118`` cut as tesstrain folders ``root/train`` and
+    ``root/test``: a line goes to test when ``to_test(its page, the sorted pages)``, and only lines
+    whose text ``keep`` accepts go anywhere."""
+    import shutil
+
+    from storage import Store
+    from storage.groundtruth import export_tesstrain, import_gt
+
+    store = Store(root / "data")
+    p = store.create_project("bsb")
+    d = store.create_document(p.id, "bsb10234118")
+    import_gt(store, p.id, d.id, [data / "gt4histcomment" / "bsb10234118" / "bsb10234118_training.tsv"])
+    export_tesstrain(store, p.id, [d.id], root / "all")
+    pages = sorted({f.name.split("_l")[0] for f in (root / "all").glob("*.png")})
+    train, test = root / "train", root / "test"
+    for folder in (train, test):
+        folder.mkdir()
+    for f in sorted((root / "all").glob("*.png")):
+        gt = f.with_suffix("").with_suffix(".gt.txt")
+        if keep(gt.read_text(encoding="utf-8")):
+            dest = test if to_test(f.name.split("_l")[0], pages) else train
+            shutil.move(str(f), str(dest / f.name))
+            shutil.move(str(gt), str(dest / gt.name))
+    return train, test
+
+
 class Server:
     """A real Kalamos server (``kalamos serve``) on a free port, stopped by its process group."""
 
