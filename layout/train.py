@@ -27,14 +27,14 @@ def _field(label: str, component: Any, help_text: str = "", **kw: Any) -> html.D
 def _form() -> list[Any]:
     return [
         _field("Documents whose confirmed lines are the ground truth",
-               dcc.Dropdown(id=ids.TN_DOCUMENTS, multi=True, placeholder="all documents of the project")),
-        _field("Lines", dbc.Select(id=ids.TN_SCRIPT, value="all", size="sm", options=[
+               dcc.Dropdown(id=ids.TN_DOCUMENTS, persistence=True, persistence_type="local", multi=True, placeholder="all documents of the project")),
+        _field("Lines", dbc.Select(id=ids.TN_SCRIPT, persistence=True, persistence_type="local", value="all", size="sm", options=[
             {"label": "all verified lines", "value": "all"},
             {"label": "only the lines mostly in Greek script", "value": "greek"},
             {"label": "only the lines mostly in Latin script", "value": "latin"}]),
                "Greek and Latin in one book? Fine-tune grc on the Greek lines and lat on the Latin ones, then read "
                "with both models (measured on a commentary: CER 9.8 % → 4.5–4.8 %)."),
-        dbc.Checkbox(id=ids.TN_EDITED, value=False, className="small",
+        dbc.Checkbox(id=ids.TN_EDITED, persistence=True, persistence_type="local", value=False, className="small",
                      label="also edited lines (typed or corrected, but not confirmed with Enter or ✓)"),
         _field("The pages are", dbc.Select(id=ids.TN_MATERIAL, value="print", size="sm", options=[
             {"label": "printed", "value": "print"}, {"label": "handwritten (a manuscript hand)", "value": "manuscript"}]),
@@ -46,7 +46,7 @@ def _form() -> list[Any]:
                        options=[{"label": "Fine-tune a model", "value": "finetune"},
                                 {"label": "Train from scratch", "value": "scratch"}]),
         _field("Base model", html.Div([
-            dbc.Select(id=ids.TN_BASE, options=[], value=BEST_BASE, size="sm"),
+            dbc.Select(id=ids.TN_BASE, persistence=True, persistence_type="local", options=[], value=BEST_BASE, size="sm"),
             html.Div([dbc.Button("Compare them on these lines", id=ids.TN_COMPARE_BASES, size="sm", color="link",
                                  className="p-0 small"),
                       html.Span(" (the held-out lines read by each model, now)", className="small text-muted")]),
@@ -59,13 +59,13 @@ def _form() -> list[Any]:
                                           options=[{"label": v, "value": k} for k, v in NETWORK_HELP.items()]),
                "From scratch needs thousands of lines and hours; fine-tuning is the usual path.",
                id="train-network-field", style={"display": "none"}),
-        _field("Name of the new model", dbc.Input(id=ids.TN_NAME, value="", placeholder="e.g. vat_gr_1209", size="sm"),
+        _field("Name of the new model", dbc.Input(id=ids.TN_NAME, persistence=True, persistence_type="local", value="", placeholder="e.g. vat_gr_1209", size="sm"),
                "Letters, digits and _: Tesseract uses it as a language code."),
         dbc.Row([
-            dbc.Col(_field("Iterations (at most)", dbc.Input(id=ids.TN_ITERATIONS, type="number", value=100000, min=1, step="any",
+            dbc.Col(_field("Iterations (at most)", dbc.Input(id=ids.TN_ITERATIONS, persistence=True, persistence_type="local", type="number", value=100000, min=1, step="any",
                                                              size="sm"))),
             dbc.Col(_field("Time budget (min)", dbc.Input(id=ids.TN_MINUTES, type="number", value=10, min=0.1, step="any", size="sm"))),
-            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=None, min=0.000001, step="any",
+            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, persistence=True, persistence_type="local", type="number", value=None, min=0.000001, step="any",
                                                       size="sm", placeholder="auto: 0.001 / 0.0005"),
                            "Empty: 0.001 below 150 training lines, 0.0005 above (measured).")),
         ], className="g-2"),
@@ -73,19 +73,19 @@ def _form() -> list[Any]:
                  "would learn the training lines by heart); the model is the checkpoint that read them best.",
                  className="small text-muted mb-2"),
         dbc.Row([
-            dbc.Col(_field("Augmented copies of each line", dbc.Select(id=ids.TN_AUGMENT, value="auto", size="sm", options=[
+            dbc.Col(_field("Augmented copies of each line", dbc.Select(id=ids.TN_AUGMENT, persistence=True, persistence_type="local", value="auto", size="sm", options=[
                 {"label": "by the number of lines", "value": "auto"}, *({"label": str(n), "value": str(n)} for n in (0, 1, 2, 3, 5, 8))]),
                 "Slanted, scaled, thinner or thicker, blurred copies: fewer lines learnt by heart. Held-out lines are "
                 "never augmented.")),
-            dbc.Col(dbc.Checkbox(id=ids.TN_NEW_TOP, value=False, className="small mt-4",
+            dbc.Col(dbc.Checkbox(id=ids.TN_NEW_TOP, persistence=True, persistence_type="local", value=False, className="small mt-4",
                                  label="New top layers (a script unlike the base's; needs more lines and time)")),
         ], className="g-2"),
-        dbc.Checkbox(id=ids.TN_FINAL_PASS, value=False, className="small mb-2",
+        dbc.Checkbox(id=ids.TN_FINAL_PASS, persistence=True, persistence_type="local", value=False, className="small mb-2",
                      label="Then train once more on all lines, the held-out ones too, up to the best iteration found "
                            "(every line is used; the model's own table is then optimistic)"),
         _field("Also compare on (to see what is forgotten)",
-               dcc.Dropdown(id=ids.TN_COMPARE, multi=True, placeholder="other documents with verified lines (optional)")),
-        dbc.Checkbox(id=ids.TN_INTEGER, value=False, label="Also make an integer (fast) copy: smaller and faster, "
+               dcc.Dropdown(id=ids.TN_COMPARE, persistence=True, persistence_type="local", multi=True, placeholder="other documents with verified lines (optional)")),
+        dbc.Checkbox(id=ids.TN_INTEGER, persistence=True, persistence_type="local", value=False, label="Also make an integer (fast) copy: smaller and faster, "
                      "usually a little less accurate", className="small mb-2"),
         html.Div([dbc.Button("Start training", id=ids.TN_START, color="primary", size="sm", className="me-2"),
                   dbc.Button("Stop now, keep best", id=ids.TN_STOP, color="warning", outline=True, size="sm", className="me-2",

@@ -75,6 +75,7 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     page.reload()
     page.get_by_role("tab", name="Train").click()
     expect(page.locator("#train-material")).to_have_value("manuscript")
+    expect(page.locator("#train-script")).to_have_value("greek")  # the form keeps what was chosen
     page.select_option("#train-material", "print")
     expect(page.locator("#train-minutes")).to_have_value("10")
     # resume the left-behind job from the jobs table
