@@ -190,6 +190,8 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
         except (FormatError, OSError, ValueError, ArithmeticError) as exc:
             report.failed.append(str(exc) if isinstance(exc, FormatError) else f"{path.name}: cannot be read ({exc})")
             continue
+        absent: list[str] = []  # page images of this file that are neither in the document nor beside it
+        pages_before = report.pages
         for ip in imported:
             where = f"{path.name}: page image {ip.image_filename!r}"
             pages = store.list_pages(project_id, document_id)
@@ -197,7 +199,7 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
             if page is None:
                 image = _find_image(ip.image_filename, [path.parent, *image_dirs])
                 if image is None:
-                    report.failed.append(f"{where} is not in the document and was not found beside the file")
+                    absent.append(ip.image_filename)
                     continue
                 [result] = import_paths(store, project_id, document_id, [image], limits)
                 if result.status == "failed":
@@ -238,6 +240,11 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 continue
             report.pages += 1
             report.lines += len(added)
+        if absent:  # one message for all of them: a book's whole TSV onto the pages one has is normal
+            shown = ", ".join(absent[:6]) + (f" and {len(absent) - 6} more" if len(absent) > 6 else "")
+            text = (f"{path.name}: {len(absent)} page image(s) not in the document and not found beside the file, "
+                    f"their lines left out: {shown}")
+            (report.messages if report.pages > pages_before else report.failed).append(text)
     if normalised:
         report.messages.append("Written the project's way (Annotate › conventions): " +
                                "; ".join(f"{c} in {n} line(s)" if n > 1 else c for c, n in normalised.items()))

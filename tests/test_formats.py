@@ -182,3 +182,19 @@ def test_missing_image_and_damaged_file_are_reported_the_rest_imported(folio, tm
     assert rep.lines == 2 and len(rep.failed) == 2
     assert "missing.png" in rep.failed[0] and "not found beside the file" in rep.failed[0]
     assert rep.failed[1].startswith("broken.xml:")
+
+
+def test_a_books_tsv_onto_some_of_its_pages_says_once_what_was_left_out(tmp_path: Path, shared_data: Path) -> None:
+    src = shared_data / "gt4histcomment" / "cu31924087948174"
+    rows = (src / "cu31924087948174_training.tsv").read_text(encoding="utf-8").splitlines()
+    names = sorted({r.split("\t", 1)[0] for r in rows})
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    import_paths(store, p.id, d.id, [src / "imgs" / names[0]], ImportLimits())
+    tsv = tmp_path / "book.tsv"  # no images beside it
+    tsv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rep = import_gt(store, p.id, d.id, [tsv])
+    assert rep.pages == 1 and rep.lines == sum(r.startswith(names[0]) for r in rows) and not rep.failed
+    [left] = [m for m in rep.messages if "not in the document" in m]
+    assert f"{len(names) - 1} page image(s)" in left and names[1] in left
