@@ -218,6 +218,13 @@ def summary_view(summary: dict[str, Any], base: str | None, gain: tuple[Any, lis
                        className="mt-1 kalamos-unify"),
             html.Span(" (Annotate › conventions says which way)", className="small"),
         ], color="warning", className="py-1 my-1 kalamos-variants"))
+    spacing = summary.get("spacing") or {}
+    if spacing:
+        text.append(dbc.Alert("Accents or breathings stand alone, as characters of their own: "
+                              + ", ".join(f"{ch} (U+{ord(ch):04X}) × {n}" for ch, n in sorted(spacing.items(), key=lambda kv: -kv[1]))
+                              + ". Usually one that lost its letter (or typed before it): the model would learn them as "
+                              "letters. Check those lines in the Annotate tab.", color="warning",
+                              className="py-1 my-1 kalamos-spacing"))
     if gain is not None:
         text.append(gain_view(gain))
     return html.Div(text, className="text-muted")

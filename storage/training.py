@@ -417,8 +417,13 @@ def preview(store: Store, project_id: str, document_ids: Sequence[str] | None, b
             missing = missing_characters(texts, model_symbols(model_file(store, project_id, base)))
         except (NotFound, TrainingError, ModelFormatError, OSError):
             missing = {}
+    spacing: dict[str, int] = {}
+    for t in texts:  # an accent or breathing standing alone (´ ῾ ¨): usually one that lost its letter
+        for ch in t:
+            if unicodedata.category(ch) == "Sk":
+                spacing[ch] = spacing.get(ch, 0) + 1
     return {"lines": len(texts), "characters": sum(map(len, texts)), "pages": pages, "missing": missing,
-            "variants": variant_forms(texts), "edited": edited, "statuses": list(statuses)}
+            "variants": variant_forms(texts), "edited": edited, "statuses": list(statuses), "spacing": spacing}
 
 
 def curve(store: Store, project_id: str, job_id: str) -> list[Progress]:

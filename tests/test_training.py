@@ -447,3 +447,22 @@ def test_the_base_ranking_prefers_a_model_made_for_polytonic_greek_within_a_marg
     assert "fine-tunes worse" in _rank(store, p.id, rows(60.0), poly)[0]["why"]
     assert _rank(store, p.id, rows(60.0), mono)[0]["model"] == "ell"  # monotonic text: the plain ranking
     assert _rank(store, p.id, rows(65.0 - SCRIPT_MARGIN - 1), poly)[0]["model"] == "ell"  # far better: it wins
+
+
+def test_the_summary_flags_accents_that_stand_alone(tmp_path: Path) -> None:
+    from storage.lines import add_lines
+    from storage.models import Line
+    from storage.training import preview
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    img = tmp_path / "page.png"
+    Image.new("L", (400, 200), 255).save(img)
+    from storage.ingest import ImportLimits, import_paths
+    [r] = import_paths(store, p.id, d.id, [img], ImportLimits())
+    add_lines(store, p.id, d.id, r.page_ids[0], [
+        Line("", "box", [[0, 0], [300, 0], [300, 40], [0, 40]], text="τ´ ἐγὼ ῾Ομηρος", status="verified"),
+        Line("", "box", [[0, 50], [300, 50], [300, 90], [0, 90]], text="ὁ δὲ ἀνήρ", status="verified")])
+    found = preview(store, p.id, None, None)
+    assert found["spacing"] == {"´": 1, "῾": 1} and found["lines"] == 2
