@@ -167,7 +167,9 @@ def register(app: Dash, store: Store, config: Config) -> None:  # noqa: C901 - o
             return data, goto["line"], (draw or 0) + 1, *NO_MESSAGE, None
         # a valid selection is left alone (no_update), so that a reload in flight cannot undo a click made meanwhile
         keep = no_update if selected in ids_ else (ids_[0] if ids_ else None)
-        other_page = (before or {}).get("page") != page_id  # messages about another page go away
+        # messages about another page go away when the person moves from one page to another (not when the
+        # page list is refreshed under them, e.g. by an import whose message must stay)
+        other_page = (before or {}).get("page") not in (None, page_id)
         message = say(note, "warning") if note else (("", "info", False) if other_page else NO_MESSAGE)
         return data, keep, (draw or 0) + 1, *message, no_update
 

@@ -466,3 +466,28 @@ def test_the_summary_flags_accents_that_stand_alone(tmp_path: Path) -> None:
         Line("", "box", [[0, 50], [300, 50], [300, 90], [0, 90]], text="ὁ δὲ ἀνήρ", status="verified")])
     found = preview(store, p.id, None, None)
     assert found["spacing"] == {"´": 1, "῾": 1} and found["lines"] == 2
+
+
+def test_the_gain_estimate_uses_only_comparable_trainings(tmp_path: Path) -> None:
+    """Trainings of another script, or built on a model trained here, are not points of the same curve."""
+    from storage.jsonio import write_json
+    from storage.training import gain_estimate
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+
+    def job(jid: str, lines: int, cer: float, script: str | None = None, base: str = "grc") -> None:
+        folder = store.project_dir(p.id) / "training" / jid
+        folder.mkdir(parents=True)
+        write_json(folder / "job.json", {"id": jid, "status": "done", "created": jid, "spec": {"script": script, "base": base},
+                                         "summary": {"train_lines": lines}, "selected": {"heldout_cer": cer}})
+
+    job("j-000000000001", 50, 40.0)
+    assert gain_estimate(store, p.id, 60, 3)[0] is None  # one training: nothing to fit
+    job("j-000000000002", 100, 30.0, script="greek")  # another set of lines
+    assert gain_estimate(store, p.id, 60, 3)[0] is None
+    job("j-000000000003", 100, 30.0)
+    est, targets = gain_estimate(store, p.id, 120, 4)
+    assert est is not None and [n for n, _ in est.points] == [50, 100] and targets[0] == (1, 135)
+    est, _ = gain_estimate(store, p.id, 120, 4, script="greek")
+    assert est is None  # only one Greek-only training
