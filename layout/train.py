@@ -65,7 +65,7 @@ def _form() -> list[Any]:
             dbc.Col(_field("Iterations (at most)", dbc.Input(id=ids.TN_ITERATIONS, persistence=True, persistence_type="local", type="number", value=100000, min=1, step="any",
                                                              size="sm"))),
             dbc.Col(_field("Time budget (min)", dbc.Input(id=ids.TN_MINUTES, type="number", value=10, min=0.1, step="any", size="sm"))),
-            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, persistence=True, persistence_type="local", type="number", value=None, min=0.000001, step="any",
+            dbc.Col(_field("Learning rate", dbc.Input(id=ids.TN_RATE, type="number", value=None, min=0.000001, step="any",
                                                       size="sm", placeholder="auto: 0.001 / 0.0005"),
                            "Empty: 0.001 below 150 training lines, 0.0005 above (measured).")),
         ], className="g-2"),
