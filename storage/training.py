@@ -552,8 +552,7 @@ def _run_locked(store: Store, project_id: str, job: dict[str, Any],
         if best is None:
             raise TrainingError("lstmtraining wrote no checkpoint (see log.txt)")
         job["selected"] = evaluator.chosen()
-        user_stopped = stop_file.exists() or bool(should_stop and should_stop())
-        if spec.final_pass and job["selected"] and not spec.scratch and not user_stopped:
+        if spec.final_pass and job["selected"] and not spec.scratch and not stop_now():
             best = _final_pass(store, project_id, job, spec, starter, folder, progress, stop_now) or best
         job["status"] = "finishing"
         job = _save(store, project_id, job)
@@ -587,12 +586,8 @@ def _final_pass(store: Store, project_id: str, job: dict[str, Any], spec: TrainS
                                new_top=spec.new_top)
     job["final_pass"] = {"iterations": iterations, "lines": len(names), "status": "training"}
     job.update(_save(store, project_id, job))
-    dummy = _Evaluator(starter, [], folder / "final.eval.txt", None, job, folder / "evaluating-final", out / "unused")
-    try:
-        _train(store, project_id, cmd, folder / "final.log.txt", float(job.get("trained_seconds") or 0) / 60 + spec.max_minutes,
-               job, progress, stop_now, dummy, stop_early=False)
-    finally:
-        dummy.close()
+    _train(store, project_id, cmd, folder / "final.log.txt", float(job.get("trained_seconds") or 0) / 60 + spec.max_minutes,
+           job, progress, stop_now, None, stop_early=False)
     result = out / f"{spec.name}_checkpoint"
     if stop_now() or not result.exists():
         job["final_pass"]["status"] = "not finished: the model is the first pass's chosen checkpoint"
@@ -709,10 +704,10 @@ class _Evaluator:
 
 def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_minutes: float, job: dict[str, Any],
            progress: Callable[[Progress | None, dict[str, Any]], None] | None, should_stop: Callable[[], bool] | None,
-           evaluator: _Evaluator, stop_early: bool = True, patience: int | None = None) -> bool:
+           evaluator: _Evaluator | None, stop_early: bool = True, patience: int | None = None) -> bool:
     """Run lstmtraining, appending its log; stop it when the time budget (counted over resumed runs)
     is spent, on request, or (``stop_early``) when the held-out error has stopped improving. True if
-    stopped early."""
+    stopped early. Without an ``evaluator`` (a final pass: nothing is held out) no checkpoint is measured."""
     started = time.monotonic()
     already = float(job.get("trained_seconds") or 0.0)
     last_saved = started
@@ -735,14 +730,15 @@ def _train(store: Store, project_id: str, cmd: list[str], log_path: Path, max_mi
                     progress(point, job)
                 best = parse_best_checkpoint(line)
                 if best:
-                    evaluator.submit(*best)
+                    if evaluator:
+                        evaluator.submit(*best)
                     _prune(best[0])
                 now = time.monotonic()
                 if now - last_saved > 30:  # the time spent survives a restart
                     job["trained_seconds"] = already + now - started
                     job.update(_save(store, project_id, job))
                     last_saved = now
-                if stop_early and point and evaluator.stalled(point.iteration, patience):
+                if stop_early and evaluator and point and evaluator.stalled(point.iteration, patience):
                     job["stop_reason"] = (f"the error on the held-out lines stopped improving after iteration "
                                           f"{evaluator.best['iteration'] if evaluator.best else '?'}")
                     stopped = True
@@ -901,31 +897,33 @@ def _lacking(store: Store, project_id: str, name: str, texts: Sequence[str]) -> 
 SCRIPT_MARGIN = 10.0
 
 
-def _made_for(store: Store, project_id: str, name: str) -> str:
-    """The language a model was made for: its name's, or for a model trained here its base's."""
+def _own_models(store: Store, project_id: str) -> dict[str, dict[str, Any]]:
     from storage.ocrmodels import list_models
 
-    for m in list_models(store, project_id):
-        if m["name"] == name and m.get("base") and not str(m["base"]).startswith("scratch"):
-            return _made_for(store, project_id, str(m["base"])) if m["base"] != name else name
+    return {m["name"]: m for m in list_models(store, project_id)}
+
+
+def _made_for(own: dict[str, dict[str, Any]], name: str) -> str:
+    """The language a model was made for: its name's, or for a model trained here (``own``) its base's."""
+    base = str((own.get(name) or {}).get("base") or "")
+    if base and not base.startswith("scratch") and base != name:
+        return _made_for(own, base)
     return name.split("_", 1)[0]
 
 
-def _trained_on(store: Store, project_id: str, name: str, groups: set[str]) -> bool:
+def _trained_on(store: Store, project_id: str, model: dict[str, Any] | None, groups: set[str]) -> bool:
     """Whether a model trained here learnt lines of these pages (``groups``): it cannot be compared on them."""
-    from storage.ocrmodels import list_models
-
-    for m in list_models(store, project_id):
-        if m["name"] == name and m.get("job"):
-            try:
-                job = get_job(store, project_id, m["job"])
-            except (NotFound, KalamosError, OSError):
-                return False
-            return bool({job["groups"].get(n) for n in job.get("train", [])} & groups)
-    return False
+    if not (model and model.get("job")):
+        return False
+    try:
+        job = get_job(store, project_id, model["job"])
+    except (NotFound, KalamosError, OSError):
+        return False
+    return bool({job["groups"].get(n) for n in job.get("train", [])} & groups)
 
 
-def _rank(store: Store, project_id: str, rows: list[dict[str, Any]], texts: Sequence[str]) -> list[dict[str, Any]]:
+def _rank(store: Store, project_id: str, rows: list[dict[str, Any]], texts: Sequence[str],
+          own: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Best first: CER plus the characters a model cannot write; models that learnt the held-out lines last;
     for polytonic Greek a base made for it (``grc``…) first unless another reads the lines ``SCRIPT_MARGIN``
     points better."""
@@ -934,7 +932,8 @@ def _rank(store: Store, project_id: str, rows: list[dict[str, Any]], texts: Sequ
 
     rows = sorted(rows, key=key)
     if rows and key(rows[0]) < 1e9 and is_polytonic(texts):
-        made = [r for r in rows if key(r) < 1e9 and _made_for(store, project_id, r["model"]) == "grc"]
+        own = _own_models(store, project_id) if own is None else own
+        made = [r for r in rows if key(r) < 1e9 and _made_for(own, r["model"]) == "grc"]
         if made and made[0] is not rows[0] and key(made[0]) - key(rows[0]) <= SCRIPT_MARGIN:
             made[0]["why"] = (f"made for polytonic Greek; {rows[0]['model']} reads these lines "
                               f"{key(made[0]) - key(rows[0]):.1f} points better but fine-tunes worse on them")
@@ -951,6 +950,7 @@ def _read_with_each(store: Store, project_id: str, images: list[Path], names: Se
     a monotonic model that reads a polytonic hand a point better is not the better start (measured on
     a Byzantine hand: BENCHMARKS.md)."""
     tessdata = project_tessdata(store, project_id)
+    own = _own_models(store, project_id)
     rows = []
     for i, name in enumerate(names, 1):
         if progress:
@@ -965,12 +965,12 @@ def _read_with_each(store: Store, project_id: str, images: list[Path], names: Se
         row = {"model": name, "lines": len(images), "CER %": round(100 * total.cer, 2),
                "CER no diacritics %": round(100 * total.cer_no_diacritics, 2),
                "lacks %": round(lacks, 2), "lacks": "".join(which[:24]), "seconds": round(time.monotonic() - t0, 1)}
-        if held_groups and _trained_on(store, project_id, name, held_groups):
+        if held_groups and _trained_on(store, project_id, own.get(name), held_groups):
             row["excluded"] = "trained on some of these lines: its figure is not comparable, never chosen"
         rows.append(row)
     if progress:
         progress(len(names), len(names), "")
-    return _rank(store, project_id, rows, texts)
+    return _rank(store, project_id, rows, texts, own)
 
 
 def gain_estimate(store: Store, project_id: str, lines_now: int, pages_now: int,
