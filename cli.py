@@ -21,6 +21,7 @@ from config import Config
 from ocr.tesseract import TesseractError
 from storage import KalamosError, NotFound, Store
 from storage.formats import registry
+from storage.records import OcrModel
 
 __all__ = ["main", "build_parser"]
 
@@ -214,8 +215,7 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _ocr(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.ocrmodels import project_tessdata
-    from storage.ocrruns import RunSpec, resume_run, run_ocr
+    from services import transcription
     from services.exports import transcript_files
 
     store = Store(cfg.data_dir)
@@ -226,14 +226,14 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
         print(f"{done}/{total} pages, about {left:.0f} s left", flush=True)
 
     if args.resume:
-        run = resume_run(store, project.id, document.id, args.resume, args.jobs, progress)
+        run = transcription.resume(store, project.id, document.id, args.resume, args.jobs, progress)
     else:
-        spec = RunSpec(args.model, args.psm, args.mode, not args.original, str(project_tessdata(store, project.id)))
-        run = run_ocr(store, project.id, document.id, None, spec, args.jobs, progress)
-    failed = {pid: st["error"] for pid, st in run["pages"].items() if st["status"] == "failed"}
-    for pid, error in failed.items():
-        print(f"FAILED   page {run['order'].index(pid) + 1}: {error}", file=sys.stderr)
-    print(f"run {run['id']}: {len(run['pages']) - len(failed)} of {len(run['pages'])} page(s) read with {run['spec']['model']}")
+        form = transcription.RunForm(tuple(args.model.split("+")), args.psm, args.mode, not args.original)
+        run = transcription.start(store, project.id, document.id, None, form, args.jobs, progress)
+    failed = transcription.failures(run)
+    for number, error in failed:
+        print(f"FAILED   page {number}: {error}", file=sys.stderr)
+    print(f"run {run.id}: {len(run.pages) - len(failed)} of {len(run.pages)} page(s) read with {run.model}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for fmt in args.format or ["txt"]:
@@ -244,9 +244,8 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _train(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.ocrmodels import get_model
     from services import training as training_uc
-    from storage.training import BEST_BASE, TrainSpec, create_job, recipe, run_job
+    from storage.training import BEST_BASE, recipe
 
     store = Store(cfg.data_dir)
     if args.resume:
@@ -273,18 +272,18 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
         if args.material:
             training_uc.set_material(store, project.id, args.material)
         base = BEST_BASE if args.base == "best" else args.base
-        spec = TrainSpec(args.out, "" if args.scratch else base, max_iterations=args.max_iterations,
-                         max_minutes=args.max_minutes if args.max_minutes is not None else recipe(material).max_minutes,
-                         learning_rate=args.learning_rate, eval_share=args.eval_share,
-                         scratch=args.scratch, network=args.network, integer=args.integer, script=args.script,
-                         material=material, augment=args.augment, new_top=args.new_top, patience=args.patience,
-                         stop_early=not args.no_early_stop, final_pass=args.final_pass)
-        job = create_job(store, project.id, spec, args.gt, None if args.gt else docs, compare_gt=args.compare_gt)
-        job_id = job["id"]
-        sm = job["summary"]
-        print(f"job {job_id}: {sm['lines']} lines ({sm['characters']} characters) from {sm['pages']} page(s); "
-              f"{sm['train_lines']} to train on, {sm['eval_lines']} to evaluate")
-        for problem in job["problems"]:
+        form = training_uc.TrainForm(args.out, scratch=args.scratch, base="" if args.scratch else base,
+                                     network=args.network, iterations=args.max_iterations,
+                                     minutes=args.max_minutes if args.max_minutes is not None else recipe(material).max_minutes,
+                                     rate=args.learning_rate, integer=args.integer, script=args.script, material=material,
+                                     augment=args.augment, new_top=args.new_top, final_pass=args.final_pass,
+                                     eval_share=args.eval_share, stop_early=not args.no_early_stop, patience=args.patience)
+        job = training_uc.start(store, project.id, form, docs, gt_folder=args.gt, compare_gt=args.compare_gt)
+        job_id = job.id
+        sm = job.summary
+        print(f"job {job_id}: {sm.lines} lines ({sm.characters} characters) from {sm.pages} page(s); "
+              f"{sm.train_lines} to train on, {sm.eval_lines} to evaluate")
+        for problem in job.problems:
             print(f"SKIPPED  {problem}", file=sys.stderr)
 
     def progress(point, job) -> None:  # type: ignore[no-untyped-def]
@@ -293,62 +292,66 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
         else:
             print(f"iteration {point.iteration}: held-out CER {point.eval_cer:.2f}% (as the final table measures it)", flush=True)
 
-    job = run_job(store, project.id, job_id, progress)
-    if job["status"] == "cancelled":
+    job = training_uc.run(store, project.id, job_id, progress)
+    if job.status == "cancelled":
         print("kalamos: training cancelled; no model registered", file=sys.stderr)
         return 1
-    if job["status"] != "done":
-        print(f"kalamos: training failed: {job['error']}", file=sys.stderr)
+    if job.status != "done":
+        print(f"kalamos: training failed: {job.error}", file=sys.stderr)
         print(f"kalamos: go on with: kalamos train --project {project.id} --resume {job_id}", file=sys.stderr)
         return 1
-    model = get_model(store, project.id, job["model"])
-    missing = job["summary"].get("missing_characters") or {}
-    if missing:
-        print("characters added to the model: " + " ".join(missing))
-    if job.get("stop_reason"):
-        print(f"stopped early: {job['stop_reason']}")
-    if job.get("selected"):
-        print(f"the model is the checkpoint of iteration {job['selected']['iteration']}, the one with the lowest error "
-              f"on the held-out lines ({job['selected']['heldout_cer']} %)")
-    if (job.get("final_pass") or {}).get("status") == "done":
-        fp = job["final_pass"]
-        print(f"final pass on all {fp['lines']} lines for {fp['iterations']} iterations: the table below is optimistic "
-              f"(the model learnt the held-out lines); the held-out CER before it was {job['selected']['heldout_cer']} %")
-    print(f"model {model['name']} ({model['id']}) registered in project {project.name!r}")
-    ev = model["eval"]
-    if ev.get("base") and ev["new"]["CER %"] >= ev["base"]["CER %"]:
-        print(f"kalamos: {model['name']} reads the held-out lines no better than {model['base']} "
-              f"({ev['new']['CER %']} % against {ev['base']['CER %']} %): keep using {model['base']}", file=sys.stderr)
+    done = training_uc.outcome(store, project.id, job)
+    model = done.model
+    if model is None:
+        print("kalamos: the training finished but its model is gone", file=sys.stderr)
+        return 1
+    if job.summary.missing_characters:
+        print("characters added to the model: " + " ".join(job.summary.missing_characters))
+    if job.stop_reason:
+        print(f"stopped early: {job.stop_reason}")
+    if job.selected:
+        print(f"the model is the checkpoint of iteration {job.selected.iteration}, the one with the lowest error "
+              f"on the held-out lines ({job.selected.heldout_cer} %)")
+    if job.final_pass and job.final_pass.done:
+        fp = job.final_pass
+        print(f"final pass on all {fp.lines} lines for {fp.iterations} iterations: the table below is optimistic "
+              f"(the model learnt the held-out lines); the held-out CER before it was {model.heldout_cer} %")
+    print(f"model {model.name} ({model.id}) registered in project {project.name!r}")
+    ev = model.evaluation
+    if done.no_better and ev and ev.new and ev.base:
+        print(f"kalamos: {model.name} reads the held-out lines no better than {model.base} "
+              f"({ev.new.cer} % against {ev.base.cer} %): keep using {model.base}", file=sys.stderr)
     print(evaluation_table(model))
     return 0
 
 
-def evaluation_table(model: dict) -> str:  # type: ignore[type-arg]
+def evaluation_table(model: OcrModel) -> str:
     """Base against new, on the held-out lines (and the second set, if any), as plain text."""
     from ocr.metrics import RATE_COLUMNS
 
-    ev = model["eval"]
-    sets = [("held-out", ev)] + ([("second: " + ev["second"]["label"], ev["second"])] if ev.get("second") else [])
+    ev = model.evaluation
+    if not ev or not ev.new:
+        return f"{model.name}: no evaluation"
+    sets = [("held-out", ev)] + ([("second: " + ev.second.label, ev.second)] if ev.second and ev.second.new else [])
     out = []
     for label, part in sets:
-        out.append(f"{label} lines: {part['lines']}")
-        out.append(f"{'':28}{'base ' + model['base']:>22}{'new':>10}")
+        out.append(f"{label} lines: {part.lines}")
+        out.append(f"{'':28}{'base ' + (model.base or ''):>22}{'new':>10}")
         for key in RATE_COLUMNS:
-            base = part["base"][key] if part.get("base") else "-"
-            out.append(f"{key:28}{base:>22}{part['new'][key]:>10}")
+            base = part.base.as_row()[key] if part.base else "-"
+            out.append(f"{key:28}{base:>22}{part.new.as_row()[key] if part.new else '-':>10}")
     return "\n".join(out)
 
 
 def _models(cfg: Config, args: argparse.Namespace) -> int:
-    from storage import ocrmodels
+    from services import models as models_uc
 
     store = Store(cfg.data_dir)
     project = store.find_project(args.project) if args.project else None
     if args.action == "list":
-        for m in ocrmodels.all_models(store, project.id if project else None):
-            cer = (m.get("eval") or {}).get("new", {}).get("CER %", "")
-            print(f"{m['name']:24} {m['origin']:10} {m['kind']:8} {m['unicharset_size']:>5} chars  "
-                  f"{m.get('base', ''):12} {cer}")
+        for m in models_uc.everything(store, project.id if project else None):
+            cer = "" if m.cer is None else m.cer
+            print(f"{m.name:24} {m.origin:10} {m.kind:8} {m.unicharset_size:>5} chars  {m.base or '':12} {cer}")
         return 0
     if project is None:
         print("kalamos: name the project with --project", file=sys.stderr)
@@ -358,7 +361,7 @@ def _models(cfg: Config, args: argparse.Namespace) -> int:
         if not args.file.is_file():
             print(f"kalamos: {args.file} is not a file", file=sys.stderr)
             return 2
-        m = ocrmodels.import_model(store, project.id, args.file, name, extra={"source": args.file.name})
+        m = models_uc.import_file(store, project.id, args.file, name, note=args.file.name)
     elif args.action == "download":
         source = next((s for s in cfg.model_sources if s["name"] == args.source), None) if args.source else None
         if args.source and source is None:
@@ -375,15 +378,15 @@ def _models(cfg: Config, args: argparse.Namespace) -> int:
         def progress(done: int, total: int | None) -> None:
             print(f"\r{done / 1048576:.1f} MB" + (f" of {total / 1048576:.1f} MB" if total else ""), end="", flush=True)
 
-        m = ocrmodels.download_model(store, project.id, url, name, sha, progress)
+        m = models_uc.download(store, project.id, url, name, sha, progress)
         print()
     elif args.action == "rename":
-        m = ocrmodels.rename_model(store, project.id, args.model, args.new_name)
+        m = models_uc.rename(store, project.id, args.model, args.new_name)
     else:
-        where = ocrmodels.delete_model(store, project.id, args.model)
-        print(f"moved to {where}")
+        gone = models_uc.delete(store, project.id, args.model)
+        print(f"{gone.name} moved to the trash")
         return 0
-    print(f"{m['name']} ({m['id']}): {m['kind']}, {m['unicharset_size']} characters")
+    print(f"{m.name} ({m.id}): {m.kind}, {m.unicharset_size} characters")
     return 0
 
 
@@ -391,7 +394,7 @@ def _resolve_model(store: Store, name: str, project_name: str | None) -> Path | 
     """The tessdata folder where Tesseract finds ``name`` (``a`` or ``a+b``): None when every part
     is installed, else the project tessdata of the (given or first) project that has the others."""
     from ocr.tesseract import languages
-    from storage.ocrmodels import list_models, project_tessdata
+    from services import models as models_uc
 
     installed = set(languages())
     parts = name.split("+")
@@ -399,9 +402,9 @@ def _resolve_model(store: Store, name: str, project_name: str | None) -> Path | 
         return None
     projects = [store.find_project(project_name)] if project_name else store.list_projects()
     for project in projects:
-        own = {m["name"] for m in list_models(store, project.id)}
+        own = {m.name for m in models_uc.own(store, project.id)}
         if all(part in own or part in installed for part in parts):
-            return project_tessdata(store, project.id)
+            return models_uc.tessdata(store, project.id)
     raise NotFound(f"No model named {name!r}: neither installed nor a project's.")
 
 

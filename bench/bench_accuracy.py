@@ -35,9 +35,9 @@ def _cer(images: list[Path], model: str, tessdata: Path) -> float:
 
 def _train(store: Store, project: str, docs: list[str] | None, gt: Path | None, spec: TrainSpec) -> dict[str, Any]:
     t0 = time.monotonic()
-    job = run_job(store, project, create_job(store, project, spec, gt, docs)["id"])
-    return {"status": job["status"], "minutes": round((time.monotonic() - t0) / 60, 1), "train_lines": job["summary"]["train_lines"],
-            "selected": job.get("selected"), "stop": job.get("stop_reason"), "base": job["spec"]["base"]}
+    job = run_job(store, project, create_job(store, project, spec, gt, docs).id)
+    return {"status": job.status, "minutes": round((time.monotonic() - t0) / 60, 1), "train_lines": job.summary.train_lines,
+            "selected": vars(job.selected) if job.selected else None, "stop": job.stop_reason, "base": job.spec["base"]}
 
 
 def barocci(data: Path, root: Path) -> dict[str, Any]:

@@ -80,10 +80,10 @@ def overhead(data: Path, iterations: int = 1500) -> dict[str, object]:
         job = create_job(store, p.id, TrainSpec("over", "grc", max_iterations=iterations, max_minutes=60),
                          data / "gazis-lines" / "train")
         t0 = time.perf_counter()
-        job = run_job(store, p.id, job["id"])
+        job = run_job(store, p.id, job.id)
         kalamos_total = time.perf_counter() - t0
-        assert job["status"] == "done", job["error"]
-        folder = store.project_dir(p.id) / "training" / job["id"]
+        assert job.status == "done", job.error
+        folder = store.project_dir(p.id) / "training" / job.id
         # the same lstmtraining command, bare, from the same starter into fresh checkpoints
         raw_dir = Path(tmp) / "raw"
         raw_dir.mkdir()
@@ -96,7 +96,7 @@ def overhead(data: Path, iterations: int = 1500) -> dict[str, object]:
         t0 = time.perf_counter()
         subprocess.run(base, capture_output=True, check=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         raw = time.perf_counter() - t0
-        trained = float(get_job(store, p.id, job["id"])["trained_seconds"])
+        trained = get_job(store, p.id, job.id).trained_seconds
     return {"iterations": iterations, "raw lstmtraining (s)": round(raw, 1), "lstmtraining under Kalamos (s)": round(trained, 1),
             "overhead %": round(100 * (trained - raw) / raw, 1), "whole Kalamos job incl. data, model, evaluation (s)":
             round(kalamos_total, 1)}

@@ -113,9 +113,9 @@ def page_mode_cer(data: Path) -> dict[str, object]:
             except Exception:  # a model missing here (deu): fall back to grc+eng
                 spec = RunSpec("grc+eng", 3, "page", False)
             run = run_ocr(store, p.id, d.id, None, spec, jobs=2)
-            rows, total = evaluate_run(store, p.id, d.id, run["id"])
+            rows, total = evaluate_run(store, p.id, d.id, run.id)
             line_run = run_ocr(store, p.id, d.id, None, RunSpec(spec.model, 3, "lines", False), jobs=2)
-            _, line_total = evaluate_run(store, p.id, d.id, line_run["id"])
+            _, line_total = evaluate_run(store, p.id, d.id, line_run.id)
             out[commentary] = {"model": spec.model, "pages": len(rows), "page mode": total.as_row(),
                                "line mode (GT boxes)": line_total.as_row()}
     return out

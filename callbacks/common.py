@@ -5,13 +5,27 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from typing import Any
+
+import dash_bootstrap_components as dbc
 from dash import ctx
 
 from config import Config
 from ocr.tesseract import TesseractError, languages
 from storage import KalamosError, Store
 
-__all__ = ["selected_document", "clicked", "page_options", "model_options", "job_slot", "JOB_WAIT_S", "upload_spec"]
+__all__ = ["selected_document", "clicked", "page_options", "model_options", "job_slot", "JOB_WAIT_S", "upload_spec", "alert",
+           "project_of"]
+
+
+def project_of(selection: dict | None) -> str | None:
+    """The project id of the navbar's selection store, or None."""
+    return (selection or {}).get("project")
+
+
+def alert(text: Any, color: str, cls: str = "") -> dbc.Alert:
+    """A compact message box (``cls`` names it for tests and styles)."""
+    return dbc.Alert(text, color=color, className=f"py-2 mb-1 {cls}".strip())
 
 
 def upload_spec(url: str, config: Config, mode: str, fields: dict[str, str]) -> str:
@@ -85,15 +99,7 @@ def model_options(store: Store | None = None, project_id: str | None = None) -> 
     except TesseractError as exc:
         return [{"label": str(exc), "value": "", "disabled": True}]
     if store is not None and project_id:
-        from storage.ocrmodels import list_models
+        from services import models as models_uc
 
-        def label(m: dict) -> str:  # type: ignore[type-arg]
-            if m.get("origin", "trained") == "trained":
-                return f"{m['name']} (trained here, CER {m['eval']['new']['CER %']}%)"
-            return f"{m['name']} ({m['origin']}, {m['kind']})"
-
-        try:
-            options = [{"label": label(m), "value": m["name"]} for m in list_models(store, project_id)] + options
-        except KalamosError:
-            pass
+        options = [{"label": models_uc.picker_label(m), "value": m.name} for m in models_uc.own(store, project_id)] + options
     return options

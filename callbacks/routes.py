@@ -23,59 +23,20 @@ from storage import InvalidInput, KalamosError, NotFound, Store
 from storage.ingest import THUMB, clean_filename, import_stream, receive_stream
 from storage.jsonio import write_bytes_atomic
 from storage.groundtruth import import_gt
-from storage.ocrmodels import import_model
 from storage.lineimages import line_image
 from storage.lines import list_lines
 from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
+from callbacks.wiring import RouteTable
 from services import PageRef, editing, exports
+from services import models as models_uc
 from storage.store import check_id
 from storage.formats import registry
 
-__all__ = ["register", "thumb_url", "image_url", "preview_url", "line_url", "processed_view_url", "export_url", "job_line_url",
-           "transcript_url"]
+__all__ = ["register", "routes"]
 
 log = logging.getLogger(__name__)
 
 MIN_DPI, MAX_DPI = 72, 1200
-
-
-def thumb_url(project_id: str, document_id: str, page_id: str) -> str:
-    return f"/files/{project_id}/{document_id}/{page_id}/{THUMB}"
-
-
-def image_url(project_id: str, document_id: str, page_id: str) -> str:
-    return f"/files/{project_id}/{document_id}/{page_id}/image"
-
-
-def preview_url(project_id: str, document_id: str, page_id: str, name: str) -> str:
-    """URL of a file of the page's preview cache (``base-1600.jpg`` or ``preview-<key>.png|jpg``)."""
-    return f"/files/{project_id}/{document_id}/{page_id}/preview/{name}"
-
-
-def line_url(project_id: str, document_id: str, page_id: str, line_id: str, rev: int, key: str) -> str:
-    """URL of a line's image as the engine sees it (``key``: the processed result it is cut from)."""
-    return f"/files/{project_id}/{document_id}/{page_id}/line/{line_id}.png?rev={rev}&k={key}"
-
-
-def processed_view_url(project_id: str, document_id: str, page_id: str, key: str) -> str:
-    return f"/files/{project_id}/{document_id}/{page_id}/processed.img?k={key}"
-
-
-def job_line_url(project_id: str, job_id: str, name: str) -> str:
-    return f"/jobs/{project_id}/{job_id}/lines/{quote(name)}"
-
-
-def export_url(project_id: str, document_id: str | None, fmt: str) -> str:
-    return f"/export/{project_id}/{document_id or 'all'}/{fmt}.zip"
-
-
-def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | None = None) -> str:
-    return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?page={page_id}" if page_id else "")
-
-
-_EDITOR = re.compile(r"e-[0-9a-z]{6,32}")  #: an editor (browser tab) id, made by assets/editor.js
-_JOB_LINE = re.compile(r"[A-Za-z0-9_.\-]{1,160}\.png")  #: a line image's name in a training job
-_PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))\Z")
 
 
 def _send(store: Store, path: Path, mimetype: str, cache: str) -> Response:
@@ -99,217 +60,241 @@ def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"status": "failed", "message": message}), status
 
 
-def register(server: Flask, store: Store, config: Config) -> None:
-    @server.errorhandler(KalamosError)
-    def kalamos_error(exc: KalamosError):  # type: ignore[no-untyped-def]
-        return _error(404 if isinstance(exc, (NotFound, InvalidInput)) else 409, str(exc))
+_EDITOR = re.compile(r"e-[0-9a-z]{6,32}")  #: an editor (browser tab) id, made by assets/editor.js
+_JOB_LINE = re.compile(r"[A-Za-z0-9_.\-]{1,160}\.png")  #: a line image's name in a training job
+_PREVIEW_NAME = re.compile(r"^(base-\d+\.jpg|preview-[0-9a-f]{16}\.(png|jpg))\Z")
 
-    @server.errorhandler(OSError)
-    def unreadable(exc: OSError):  # type: ignore[no-untyped-def]
-        """A file of the data directory that cannot be read (a damaged image after a bad copy, a full disk):
-        a reason, not a 500; never the file's path."""
-        log.warning("%s %s: %s", request.method, request.path, exc)
-        reason = "it is damaged or cut short" if "truncated" in str(exc) or isinstance(exc, UnidentifiedImageError) \
-            else (exc.strerror or type(exc).__name__)
-        return _error(422, f"A file of this page cannot be read ({reason}). Upload the page again or delete it.")
+routes = RouteTable()
 
-    @server.errorhandler(cv2.error)
-    def image_error(exc: Exception):  # type: ignore[no-untyped-def]
-        log.warning("%s %s: OpenCV: %s", request.method, request.path, str(exc).splitlines()[-1:])
-        return _error(422, "This image could not be processed (it may be damaged or of an unusual size).")
 
-    @server.get(f"/files/<project_id>/<document_id>/<page_id>/{THUMB}")
-    def page_thumb(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
-        page = store.get_page(project_id, document_id, page_id)
-        path = store.inside(store.page_dir(project_id, document_id, page_id) / THUMB)
-        if not path.exists():  # regenerate a thumbnail removed by hand
-            with Image.open(store.page_image_path(project_id, document_id, page)) as img:
-                write_bytes_atomic(path, thumbnail_jpeg(to_page_mode(img)[0]))
-        return _send(store, path, "image/jpeg", "private, max-age=31536000, immutable")
+@routes.errorhandler(KalamosError)
+def kalamos_error(exc: KalamosError):  # type: ignore[no-untyped-def]
+    return _error(404 if isinstance(exc, (NotFound, InvalidInput)) else 409, str(exc))
 
-    @server.get("/files/<project_id>/<document_id>/<page_id>/image")
-    def page_image(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
-        page = store.get_page(project_id, document_id, page_id)
-        path: Path = store.page_image_path(project_id, document_id, page)
-        mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
-        return _send(store, path, mimetype, "private, max-age=3600")
 
-    @server.get("/files/<project_id>/<document_id>/<page_id>/preview/<name>")
-    def page_preview(project_id: str, document_id: str, page_id: str, name: str):  # type: ignore[no-untyped-def]
-        if not _PREVIEW_NAME.match(name):
-            return _error(404, "No such preview.")
-        page = store.get_page(project_id, document_id, page_id)
-        if name == f"base-{PREVIEW_SIDE}.jpg":
-            path = base_preview_jpeg(store, project_id, document_id, page)
-        else:
-            path = store.inside(store.page_dir(project_id, document_id, page_id) / "cache" / name)
-            if not path.exists():
-                return _error(404, "This preview is no longer cached; change a setting to make it again.")
-        return _send(store, path, "image/png" if name.endswith(".png") else "image/jpeg", "private, max-age=86400")
+@routes.errorhandler(OSError)
+def unreadable(exc: OSError):  # type: ignore[no-untyped-def]
+    """A file of the data directory that cannot be read (a damaged image after a bad copy, a full disk):
+    a reason, not a 500; never the file's path."""
+    log.warning("%s %s: %s", request.method, request.path, exc)
+    reason = "it is damaged or cut short" if "truncated" in str(exc) or isinstance(exc, UnidentifiedImageError) \
+        else (exc.strerror or type(exc).__name__)
+    return _error(422, f"A file of this page cannot be read ({reason}). Upload the page again or delete it.")
 
-    @server.get("/files/<project_id>/<document_id>/<page_id>/line/<line_id>.png")
-    def line_png(project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
-        check_id("line", line_id)
-        page = store.get_page(project_id, document_id, page_id)
-        line = next((ln for ln in list_lines(store, project_id, document_id, page_id) if ln.id == line_id), None)
-        if line is None:
-            return _error(404, "No such line (deleted?).")
-        key = (page.processed or {}).get("key", "orig")
-        cached = store.page_dir(project_id, document_id, page_id) / "cache" / f"line-{line_id}-{line.rev}-{key}.png"
-        if not cached.exists():
-            try:
-                img = line_image(store, project_id, document_id, page, line)
-            except (ValueError, cv2.error) as exc:
-                return _error(422, f"This line's image cannot be cut: {str(exc).splitlines()[-1]}")
-            write_bytes_atomic(cached, png_bytes(img))
-            for old in cached.parent.glob(f"line-{line_id}-*.png"):
-                if old != cached:
-                    old.unlink(missing_ok=True)
-        return _send(store, cached, "image/png", "private, max-age=86400")
 
-    @server.get("/files/<project_id>/<document_id>/<page_id>/processed.img")
-    def processed_view(project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
-        page = store.get_page(project_id, document_id, page_id)
-        path = processed_path(store, project_id, document_id, page)
-        if path is None:
-            return _error(404, "This page has not been preprocessed yet (Preprocess tab, Apply).")
-        key = page.processed["key"]  # type: ignore[index]
-        folder = store.page_dir(project_id, document_id, page_id) / "cache"
-        cached = next(iter(folder.glob(f"view-{key}.*")), None)
-        if cached is None:
-            arr = load_array(path)
-            scale = min(1.0, PREVIEW_SIDE / max(arr.shape[:2]))
-            if scale < 1:
-                arr = cv2.resize(arr, (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale))),
-                                 interpolation=cv2.INTER_AREA)  # grey antialiasing reads better than 1-bit here
-            data, suffix = encode_preview(arr)
-            cached = folder / f"view-{key}{suffix}"
-            write_bytes_atomic(cached, data)
-        return _send(store, cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
+@routes.errorhandler(cv2.error)
+def image_error(exc: Exception):  # type: ignore[no-untyped-def]
+    log.warning("%s %s: OpenCV: %s", request.method, request.path, str(exc).splitlines()[-1:])
+    return _error(422, "This image could not be processed (it may be damaged or of an unusual size).")
 
-    @server.get("/jobs/<project_id>/<job_id>/lines/<name>")
-    def job_line(project_id: str, job_id: str, name: str):  # type: ignore[no-untyped-def]
-        """A line image as a training job cut it (what the model learnt from or was measured on)."""
-        check_id("job", job_id)
-        if not _JOB_LINE.fullmatch(name):
-            return _error(404, "No such line image.")
-        folder = store.project_dir(project_id) / "training" / job_id
-        for sub in ("lines", "second"):
-            path = folder / sub / name
-            if path.is_file():
-                return _send(store, path, "image/png", "private, max-age=86400")
-        return _error(404, "This line image is no longer kept (the job was discarded?).")
 
-    @server.get("/export/<project_id>/<document_id>/<fmt>.zip")
-    def export_zip(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
-        if fmt not in {f.key for f in registry.ground_truth_formats()}:
-            return _error(404, f"Unknown export format {fmt!r}.")
-        found = exports.ground_truth_download(store, project_id, None if document_id == "all" else document_id, fmt)
-        if found is None:
-            message = ("Nothing to export: no verified lines yet. Verify lines in the Annotate tab (Enter or ✓) "
-                       "or import ground truth as verified, then export again.")
-            if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
-                return Response(f"<!doctype html><meta charset=utf-8><title>Nothing to export</title><p>{message}</p>"
-                                '<p><a href="/">Back to Kalamos</a></p>', status=404, mimetype="text/html")
-            return _error(404, message)
-        return _download(found)
+@routes.get(f"/files/<project_id>/<document_id>/<page_id>/{THUMB}")
+def page_thumb(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
+    page = store.get_page(project_id, document_id, page_id)
+    path = store.inside(store.page_dir(project_id, document_id, page_id) / THUMB)
+    if not path.exists():  # regenerate a thumbnail removed by hand
+        with Image.open(store.page_image_path(project_id, document_id, page)) as img:
+            write_bytes_atomic(path, thumbnail_jpeg(to_page_mode(img)[0]))
+    return _send(store, path, "image/jpeg", "private, max-age=31536000, immutable")
 
-    @server.get("/transcript/<project_id>/<document_id>/<fmt>")
-    def transcript(project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
-        """One transcript format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page."""
-        page = request.args.get("page")
-        return _download(exports.transcript_download(store, project_id, document_id, fmt,
-                                                     [check_id("page", page)] if page else None))
 
-    @server.post("/api/upload/<project_id>/<document_id>")
-    def upload(project_id: str, document_id: str):  # type: ignore[no-untyped-def]
-        store.get_document(project_id, document_id)  # 404 with a message when it is gone
+@routes.get("/files/<project_id>/<document_id>/<page_id>/image")
+def page_image(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
+    page = store.get_page(project_id, document_id, page_id)
+    path: Path = store.page_image_path(project_id, document_id, page)
+    mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
+    return _send(store, path, mimetype, "private, max-age=3600")
+
+
+@routes.get("/files/<project_id>/<document_id>/<page_id>/preview/<name>")
+def page_preview(store: Store, project_id: str, document_id: str, page_id: str, name: str):  # type: ignore[no-untyped-def]
+    if not _PREVIEW_NAME.match(name):
+        return _error(404, "No such preview.")
+    page = store.get_page(project_id, document_id, page_id)
+    if name == f"base-{PREVIEW_SIDE}.jpg":
+        path = base_preview_jpeg(store, project_id, document_id, page)
+    else:
+        path = store.inside(store.page_dir(project_id, document_id, page_id) / "cache" / name)
+        if not path.exists():
+            return _error(404, "This preview is no longer cached; change a setting to make it again.")
+    return _send(store, path, "image/png" if name.endswith(".png") else "image/jpeg", "private, max-age=86400")
+
+
+@routes.get("/files/<project_id>/<document_id>/<page_id>/line/<line_id>.png")
+def line_png(store: Store, project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
+    check_id("line", line_id)
+    page = store.get_page(project_id, document_id, page_id)
+    line = next((ln for ln in list_lines(store, project_id, document_id, page_id) if ln.id == line_id), None)
+    if line is None:
+        return _error(404, "No such line (deleted?).")
+    key = (page.processed or {}).get("key", "orig")
+    cached = store.page_dir(project_id, document_id, page_id) / "cache" / f"line-{line_id}-{line.rev}-{key}.png"
+    if not cached.exists():
         try:
-            dpi = int(request.args.get("dpi", config.pdf_dpi))
-        except ValueError:
-            return _error(400, "The PDF resolution must be a whole number of dpi.")
-        if not MIN_DPI <= dpi <= MAX_DPI:
-            return _error(400, f"The PDF resolution must be between {MIN_DPI} and {MAX_DPI} dpi.")
-        if "X-Kalamos-Filename" not in request.headers:  # sent by Kalamos' page; a plain form post cannot set it
-            return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
-        filename = unquote(request.headers["X-Kalamos-Filename"]) or "unnamed"
-        limits = config.import_limits(dpi)
-        if request.content_length is not None and request.content_length > limits.max_bytes:  # before reading any of it
-            return jsonify(import_stream(store, project_id, document_id, BytesIO(), filename, limits,
-                                         declared_size=request.content_length).to_dict()), 200
-        result = import_stream(store, project_id, document_id, request.stream, filename, limits,
-                               declared_size=request.content_length)
-        log.info("upload %s: %s", filename, result.message)
-        return jsonify(result.to_dict()), 200
+            img = line_image(store, project_id, document_id, page, line)
+        except (ValueError, cv2.error) as exc:
+            return _error(422, f"This line's image cannot be cut: {str(exc).splitlines()[-1]}")
+        write_bytes_atomic(cached, png_bytes(img))
+        for old in cached.parent.glob(f"line-{line_id}-*.png"):
+            if old != cached:
+                old.unlink(missing_ok=True)
+    return _send(store, cached, "image/png", "private, max-age=86400")
 
-    @server.post("/api/lines/<project_id>/<document_id>/<page_id>/<line_id>")
-    def save_line(project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
-        """The line editor's saves (assets/editor.js): JSON {"text", "rev": the revision the editor
-        showed, "confirm": Enter/✓, "editor": the browser tab, "replace_rev": to replace someone
-        else's version}. Answers ``services.editing.SaveOutcome`` as JSON (a refusal is not an error)."""
-        check_id("line", line_id)
-        store.get_page(project_id, document_id, page_id)
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("rev"), int) or not isinstance(body.get("text"), str):
-            return _error(400, "A save needs JSON with the line's text and the revision it was made from.")
-        editor = body.get("editor")
-        editor = editor if isinstance(editor, str) and _EDITOR.fullmatch(editor) else None
-        replace = body.get("replace_rev")
-        outcome = editing.save_text(store, PageRef(project_id, document_id, page_id), line_id, body["rev"], body["text"],
-                                    confirm=bool(body.get("confirm")), editor=editor,
-                                    replace_rev=replace if isinstance(replace, int) else None)
-        return jsonify(outcome.to_dict()), 200
 
-    @server.post("/api/models/<project_id>/import")
-    def import_model_file(project_id: str):  # type: ignore[no-untyped-def]
-        """A ``.traineddata`` streamed as the raw body (header X-Kalamos-Filename; ``?name=`` the model's name)."""
-        store.get_project(project_id)
-        if "X-Kalamos-Filename" not in request.headers:
-            return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
-        filename = clean_filename(unquote(request.headers["X-Kalamos-Filename"]))[0]
-        name = (request.args.get("name") or "").strip() or filename.split(".")[0]
-        try:
-            with store.staging() as tmp:
-                path = tmp / "upload.traineddata"
-                too_big = request.content_length is not None and request.content_length > config.max_file_bytes
-                receive_stream(BytesIO() if too_big else request.stream, path, config.max_file_bytes, request.content_length)
-                model = import_model(store, project_id, path, name, extra={"source": filename})
-        except KalamosError as exc:
-            return jsonify({"status": "failed", "filename": filename, "message": f"{filename}: {exc}"}), 200
-        return jsonify({"status": "imported", "filename": filename, "model": model["name"],
-                        "message": f"Imported {model['name']}: {model['kind']} model, "
-                                   f"{model['unicharset_size']} characters."}), 200
+@routes.get("/files/<project_id>/<document_id>/<page_id>/processed.img")
+def processed_view(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
+    page = store.get_page(project_id, document_id, page_id)
+    path = processed_path(store, project_id, document_id, page)
+    if path is None:
+        return _error(404, "This page has not been preprocessed yet (Preprocess tab, Apply).")
+    key = page.processed["key"]  # type: ignore[index]
+    folder = store.page_dir(project_id, document_id, page_id) / "cache"
+    cached = next(iter(folder.glob(f"view-{key}.*")), None)
+    if cached is None:
+        arr = load_array(path)
+        scale = min(1.0, PREVIEW_SIDE / max(arr.shape[:2]))
+        if scale < 1:
+            arr = cv2.resize(arr, (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale))),
+                             interpolation=cv2.INTER_AREA)  # grey antialiasing reads better than 1-bit here
+        data, suffix = encode_preview(arr)
+        cached = folder / f"view-{key}{suffix}"
+        write_bytes_atomic(cached, data)
+    return _send(store, cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
 
-    @server.post("/api/import-gt/<project_id>/<document_id>")
-    def import_ground_truth(project_id: str, document_id: str):  # type: ignore[no-untyped-def]
-        """PAGE XML / ALTO / TSV files, with page images they name, as one multipart batch
-        (field ``files``; ``?replace=1`` replaces the lines of pages that have some)."""
-        store.get_document(project_id, document_id)
-        files = request.files.getlist("files")
-        if not files:
-            return _error(400, "No files were sent (multipart field 'files').")
+
+@routes.get("/jobs/<project_id>/<job_id>/lines/<name>")
+def job_line(store: Store, project_id: str, job_id: str, name: str):  # type: ignore[no-untyped-def]
+    """A line image as a training job cut it (what the model learnt from or was measured on)."""
+    check_id("job", job_id)
+    if not _JOB_LINE.fullmatch(name):
+        return _error(404, "No such line image.")
+    folder = store.project_dir(project_id) / "training" / job_id
+    for sub in ("lines", "second"):
+        path = folder / sub / name
+        if path.is_file():
+            return _send(store, path, "image/png", "private, max-age=86400")
+    return _error(404, "This line image is no longer kept (the job was discarded?).")
+
+
+@routes.get("/export/<project_id>/<document_id>/<fmt>.zip")
+def export_zip(store: Store, project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in {f.key for f in registry.ground_truth_formats()}:
+        return _error(404, f"Unknown export format {fmt!r}.")
+    found = exports.ground_truth_download(store, project_id, None if document_id == "all" else document_id, fmt)
+    if found is None:
+        message = ("Nothing to export: no verified lines yet. Verify lines in the Annotate tab (Enter or ✓) "
+                   "or import ground truth as verified, then export again.")
+        if request.accept_mimetypes.accept_html and not request.accept_mimetypes.accept_json:
+            return Response(f"<!doctype html><meta charset=utf-8><title>Nothing to export</title><p>{message}</p>"
+                            '<p><a href="/">Back to Kalamos</a></p>', status=404, mimetype="text/html")
+        return _error(404, message)
+    return _download(found)
+
+
+@routes.get("/transcript/<project_id>/<document_id>/<fmt>")
+def transcript(store: Store, project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
+    """One transcript format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page."""
+    page = request.args.get("page")
+    return _download(exports.transcript_download(store, project_id, document_id, fmt,
+                                                 [check_id("page", page)] if page else None))
+
+
+@routes.post("/api/upload/<project_id>/<document_id>")
+def upload(store: Store, config: Config, project_id: str, document_id: str):  # type: ignore[no-untyped-def]
+    store.get_document(project_id, document_id)  # 404 with a message when it is gone
+    try:
+        dpi = int(request.args.get("dpi", config.pdf_dpi))
+    except ValueError:
+        return _error(400, "The PDF resolution must be a whole number of dpi.")
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        return _error(400, f"The PDF resolution must be between {MIN_DPI} and {MAX_DPI} dpi.")
+    if "X-Kalamos-Filename" not in request.headers:  # sent by Kalamos' page; a plain form post cannot set it
+        return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
+    filename = unquote(request.headers["X-Kalamos-Filename"]) or "unnamed"
+    limits = config.import_limits(dpi)
+    if request.content_length is not None and request.content_length > limits.max_bytes:  # before reading any of it
+        return jsonify(import_stream(store, project_id, document_id, BytesIO(), filename, limits,
+                                     declared_size=request.content_length).to_dict()), 200
+    result = import_stream(store, project_id, document_id, request.stream, filename, limits,
+                           declared_size=request.content_length)
+    log.info("upload %s: %s", filename, result.message)
+    return jsonify(result.to_dict()), 200
+
+
+@routes.post("/api/lines/<project_id>/<document_id>/<page_id>/<line_id>")
+def save_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
+    """The line editor's saves (assets/editor.js): JSON {"text", "rev": the revision the editor
+    showed, "confirm": Enter/✓, "editor": the browser tab, "replace_rev": to replace someone
+    else's version}. Answers ``services.editing.SaveOutcome`` as JSON (a refusal is not an error)."""
+    check_id("line", line_id)
+    store.get_page(project_id, document_id, page_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("rev"), int) or not isinstance(body.get("text"), str):
+        return _error(400, "A save needs JSON with the line's text and the revision it was made from.")
+    editor = body.get("editor")
+    editor = editor if isinstance(editor, str) and _EDITOR.fullmatch(editor) else None
+    replace = body.get("replace_rev")
+    outcome = editing.save_text(store, PageRef(project_id, document_id, page_id), line_id, body["rev"], body["text"],
+                                confirm=bool(body.get("confirm")), editor=editor,
+                                replace_rev=replace if isinstance(replace, int) else None)
+    return jsonify(outcome.to_dict()), 200
+
+
+@routes.post("/api/models/<project_id>/import")
+def import_model_file(store: Store, config: Config, project_id: str):  # type: ignore[no-untyped-def]
+    """A ``.traineddata`` streamed as the raw body (header X-Kalamos-Filename; ``?name=`` the model's name)."""
+    store.get_project(project_id)
+    if "X-Kalamos-Filename" not in request.headers:
+        return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
+    filename = clean_filename(unquote(request.headers["X-Kalamos-Filename"]))[0]
+    name = (request.args.get("name") or "").strip() or filename.split(".")[0]
+    try:
         with store.staging() as tmp:
-            gt_files = []
-            for i, f in enumerate(files):
-                shown = clean_filename(f.filename or f"file{i}")[0]
-                path = tmp / "batch" / shown  # one folder, names kept: an XML file finds the images it names
-                if path.exists():
-                    path = tmp / f"batch-{i}" / shown
-                path.parent.mkdir(exist_ok=True)
-                f.save(path)
-                with open(path, "rb") as fh:
-                    if sniff(fh.read(16)) is None:  # not an image: a ground-truth file
-                        gt_files.append(path)
-            if not gt_files:
-                return jsonify({"status": "failed", "message": f"Among the {len(files)} file(s) there is no PAGE XML, "
-                                "ALTO or TSV file; page images alone are uploaded in the Upload tab."}), 200
-            status = request.args.get("status", "verified")
-            if status not in ("verified", "machine"):
-                return _error(400, "Imported lines are either verified (ground truth) or machine (text to check).")
-            report = import_gt(store, project_id, document_id, gt_files, replace=request.args.get("replace") == "1",
-                               status=status,
-                               limits=config.import_limits(), replace_hint="by ticking “replace existing lines”")
-        return jsonify({"status": "failed" if report.failed and not report.lines else "imported",
-                        "lines": report.lines, "pages": report.pages, "images": report.images_imported,
-                        "messages": report.messages, "failed": report.failed,
-                        "message": f"Imported {report.lines} line(s) on {report.pages} page(s)."}), 200
+            path = tmp / "upload.traineddata"
+            too_big = request.content_length is not None and request.content_length > config.max_file_bytes
+            receive_stream(BytesIO() if too_big else request.stream, path, config.max_file_bytes, request.content_length)
+            model = models_uc.import_file(store, project_id, path, name, note=filename)
+    except KalamosError as exc:
+        return jsonify({"status": "failed", "filename": filename, "message": f"{filename}: {exc}"}), 200
+    return jsonify({"status": "imported", "filename": filename, "model": model.name,
+                    "message": f"Imported {model.name}: {model.kind} model, "
+                               f"{model.unicharset_size} characters."}), 200
+
+
+@routes.post("/api/import-gt/<project_id>/<document_id>")
+def import_ground_truth(store: Store, config: Config, project_id: str, document_id: str):  # type: ignore[no-untyped-def]
+    """PAGE XML / ALTO / TSV files, with page images they name, as one multipart batch
+    (field ``files``; ``?replace=1`` replaces the lines of pages that have some)."""
+    store.get_document(project_id, document_id)
+    files = request.files.getlist("files")
+    if not files:
+        return _error(400, "No files were sent (multipart field 'files').")
+    with store.staging() as tmp:
+        gt_files = []
+        for i, f in enumerate(files):
+            shown = clean_filename(f.filename or f"file{i}")[0]
+            path = tmp / "batch" / shown  # one folder, names kept: an XML file finds the images it names
+            if path.exists():
+                path = tmp / f"batch-{i}" / shown
+            path.parent.mkdir(exist_ok=True)
+            f.save(path)
+            with open(path, "rb") as fh:
+                if sniff(fh.read(16)) is None:  # not an image: a ground-truth file
+                    gt_files.append(path)
+        if not gt_files:
+            return jsonify({"status": "failed", "message": f"Among the {len(files)} file(s) there is no PAGE XML, "
+                            "ALTO or TSV file; page images alone are uploaded in the Upload tab."}), 200
+        status = request.args.get("status", "verified")
+        if status not in ("verified", "machine"):
+            return _error(400, "Imported lines are either verified (ground truth) or machine (text to check).")
+        report = import_gt(store, project_id, document_id, gt_files, replace=request.args.get("replace") == "1",
+                           status=status,
+                           limits=config.import_limits(), replace_hint="by ticking “replace existing lines”")
+    return jsonify({"status": "failed" if report.failed and not report.lines else "imported",
+                    "lines": report.lines, "pages": report.pages, "images": report.images_imported,
+                    "messages": report.messages, "failed": report.failed,
+                    "message": f"Imported {report.lines} line(s) on {report.pages} page(s)."}), 200
+
+
+def register(server: Flask, store: Store, config: Config) -> None:
+    routes.register(server, store, config)

@@ -6,6 +6,8 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
+from callbacks.wiring import Wiring
+from config import Config
 from layout import ids
 from storage import KalamosError, Store
 
@@ -28,176 +30,195 @@ def _pick(current: str | None, options: list[dict[str, str]]) -> str | None:
     return current if current in values else (values[0] if values else None)
 
 
-def register(app: Dash, store: Store) -> None:
-    @app.callback(
-        Output(ids.PROJECT_SELECT, "options"),
-        Output(ids.PROJECT_SELECT, "value"),
-        Input(ids.CATALOG_REV, "data"),
-        State(ids.SELECTION, "data"),
-    )
-    def list_projects(_rev: int, selection: dict | None):
-        options = _options(store.list_projects())
-        return options, _pick((selection or {}).get("project"), options)
+wiring = Wiring()
 
-    @app.callback(
-        Output(ids.DOCUMENT_SELECT, "options"),
-        Output(ids.DOCUMENT_SELECT, "value"),
-        Output(ids.DOCUMENT_SELECT, "disabled"),
-        Input(ids.PROJECT_SELECT, "value"),
-        Input(ids.CATALOG_REV, "data"),
-        State(ids.SELECTION, "data"),
-    )
-    def list_documents(project_id: str | None, _rev: int, selection: dict | None):
-        if not project_id:
-            return [], None, True
-        try:
-            options = _options(store.list_documents(project_id))
-        except KalamosError:
-            return [], None, True
-        return options, _pick((selection or {}).get("document"), options), False
+name_outputs = [
+    Output(ids.NAME_PENDING, "data", allow_duplicate=True),
+    Output(ids.NAME_MODAL, "is_open", allow_duplicate=True),
+    Output(ids.NAME_TITLE, "children", allow_duplicate=True),
+    Output(ids.NAME_INPUT, "value", allow_duplicate=True),
+    Output(ids.NAME_ERROR, "children", allow_duplicate=True),
+]
 
-    @app.callback(
-        Output(ids.SELECTION, "data"),
-        Input(ids.PROJECT_SELECT, "value"),
-        Input(ids.DOCUMENT_SELECT, "value"),
-    )
-    def remember(project_id: str | None, document_id: str | None):
-        return {"project": project_id, "document": document_id}
+confirm_outputs = [
+    Output(ids.CONFIRM_PENDING, "data", allow_duplicate=True),
+    Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
+    Output(ids.CONFIRM_TEXT, "children", allow_duplicate=True),
+]
 
-    # ---- the name dialog: four buttons open it, one OK performs the action
-    def open_name_dialog(action: str, initial: str = ""):
-        return {"action": action}, True, NAME_ACTIONS[action], initial, ""
 
-    name_outputs = [
-        Output(ids.NAME_PENDING, "data", allow_duplicate=True),
-        Output(ids.NAME_MODAL, "is_open", allow_duplicate=True),
-        Output(ids.NAME_TITLE, "children", allow_duplicate=True),
-        Output(ids.NAME_INPUT, "value", allow_duplicate=True),
-        Output(ids.NAME_ERROR, "children", allow_duplicate=True),
-    ]
+@wiring.callback(
+    Output(ids.PROJECT_SELECT, "options"),
+    Output(ids.PROJECT_SELECT, "value"),
+    Input(ids.CATALOG_REV, "data"),
+    State(ids.SELECTION, "data"),
+)
+def list_projects(store: Store, _rev: int, selection: dict | None):
+    options = _options(store.list_projects())
+    return options, _pick((selection or {}).get("project"), options)
 
-    @app.callback(*name_outputs, Input(ids.PROJECT_NEW, "n_clicks"), prevent_initial_call=True)
-    def ask_new_project(_n: int):
-        return open_name_dialog("new-project")
 
-    @app.callback(*name_outputs, Input(ids.PROJECT_RENAME, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
-                  prevent_initial_call=True)
-    def ask_rename_project(_n: int, project_id: str | None):
-        if not project_id:
-            return no_update
-        return open_name_dialog("rename-project", store.get_project(project_id).name)
+@wiring.callback(
+    Output(ids.DOCUMENT_SELECT, "options"),
+    Output(ids.DOCUMENT_SELECT, "value"),
+    Output(ids.DOCUMENT_SELECT, "disabled"),
+    Input(ids.PROJECT_SELECT, "value"),
+    Input(ids.CATALOG_REV, "data"),
+    State(ids.SELECTION, "data"),
+)
+def list_documents(store: Store, project_id: str | None, _rev: int, selection: dict | None):
+    if not project_id:
+        return [], None, True
+    try:
+        options = _options(store.list_documents(project_id))
+    except KalamosError:
+        return [], None, True
+    return options, _pick((selection or {}).get("document"), options), False
 
-    @app.callback(*name_outputs, Input(ids.DOCUMENT_NEW, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
-                  prevent_initial_call=True)
-    def ask_new_document(_n: int, project_id: str | None):
-        if not project_id:
-            return None, True, "Create a project first", "", "A document belongs to a project: create one with Project › New."
-        return open_name_dialog("new-document")
 
-    @app.callback(*name_outputs, Input(ids.DOCUMENT_RENAME, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
-                  State(ids.DOCUMENT_SELECT, "value"), prevent_initial_call=True)
-    def ask_rename_document(_n: int, project_id: str | None, document_id: str | None):
-        if not (project_id and document_id):
-            return no_update
-        return open_name_dialog("rename-document", store.get_document(project_id, document_id).name)
+@wiring.callback(
+    Output(ids.SELECTION, "data"),
+    Input(ids.PROJECT_SELECT, "value"),
+    Input(ids.DOCUMENT_SELECT, "value"),
+)
+def remember(project_id: str | None, document_id: str | None):
+    return {"project": project_id, "document": document_id}
 
-    @app.callback(
-        Output(ids.NAME_MODAL, "is_open", allow_duplicate=True),
-        Output(ids.NAME_ERROR, "children", allow_duplicate=True),
-        Output(ids.CATALOG_REV, "data", allow_duplicate=True),
-        Output(ids.SELECTION, "data", allow_duplicate=True),
-        Input(ids.NAME_OK, "n_clicks"),
-        Input(ids.NAME_INPUT, "n_submit"),
-        State(ids.NAME_PENDING, "data"),
-        State(ids.NAME_INPUT, "value"),
-        State(ids.SELECTION, "data"),
-        State(ids.CATALOG_REV, "data"),
-        prevent_initial_call=True,
-    )
-    def submit_name(_n: int, _s: int, pending: dict | None, name: str | None, selection: dict | None, rev: int):
-        action = (pending or {}).get("action")
-        if action not in NAME_ACTIONS:
-            return False, "", no_update, no_update
-        sel = dict(selection or {})
-        try:
-            if action == "new-project":
-                sel = {"project": store.create_project(name or "").id, "document": None}
-            elif action == "rename-project":
-                store.rename_project(sel.get("project") or "", name or "")
-            elif action == "new-document":
-                sel["document"] = store.create_document(sel.get("project") or "", name or "").id
-            else:
-                store.rename_document(sel.get("project") or "", sel.get("document") or "", name or "")
-        except KalamosError as exc:
-            return True, str(exc), no_update, no_update
-        return False, "", (rev or 0) + 1, sel
 
-    # ---- deletions go through the confirm dialog
-    def open_confirm(pending: dict[str, Any], text: str):
-        return pending, True, text
+# ---- the name dialog: four buttons open it, one OK performs the action
+def open_name_dialog(action: str, initial: str = ""):
+    return {"action": action}, True, NAME_ACTIONS[action], initial, ""
 
-    confirm_outputs = [
-        Output(ids.CONFIRM_PENDING, "data", allow_duplicate=True),
-        Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
-        Output(ids.CONFIRM_TEXT, "children", allow_duplicate=True),
-    ]
 
-    @app.callback(*confirm_outputs, Input(ids.PROJECT_DELETE, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
-                  prevent_initial_call=True)
-    def ask_delete_project(_n: int, project_id: str | None):
-        if not project_id:
-            return no_update
-        project = store.get_project(project_id)
-        docs = store.list_documents(project_id)
-        return open_confirm({"action": "delete-project", "project": project_id},
-                            f"Delete the project “{project.name}” with its {len(docs)} document(s)? "
-                            "It is moved to the trash folder of the data directory, from which it can be restored by hand.")
+@wiring.callback(*name_outputs, Input(ids.PROJECT_NEW, "n_clicks"), prevent_initial_call=True)
+def ask_new_project(_n: int):
+    return open_name_dialog("new-project")
 
-    @app.callback(*confirm_outputs, Input(ids.DOCUMENT_DELETE, "n_clicks"), State(ids.SELECTION, "data"),
-                  prevent_initial_call=True)
-    def ask_delete_document(_n: int, selection: dict | None):
-        sel = selection or {}
-        if not (sel.get("project") and sel.get("document")):
-            return no_update
-        doc = store.get_document(sel["project"], sel["document"])
-        return open_confirm({"action": "delete-document", **sel},
-                            f"Delete the document “{doc.name}” with its {len(doc.page_ids)} page(s)? "
-                            "It is moved to the trash folder of the data directory.")
 
-    @app.callback(
-        Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
-        Input(ids.CONFIRM_CANCEL, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def cancel_confirm(_n: int):
-        return False
+@wiring.callback(*name_outputs, Input(ids.PROJECT_RENAME, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
+                 prevent_initial_call=True)
+def ask_rename_project(store: Store, _n: int, project_id: str | None):
+    if not project_id:
+        return no_update
+    return open_name_dialog("rename-project", store.get_project(project_id).name)
 
-    @app.callback(
-        Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
-        Output(ids.CATALOG_REV, "data", allow_duplicate=True),
-        Output(ids.PAGES_REV, "data", allow_duplicate=True),
-        Output(ids.NOTICE, "children"),
-        Output(ids.NOTICE, "color"),
-        Output(ids.NOTICE, "is_open"),
-        Input(ids.CONFIRM_OK, "n_clicks"),
-        State(ids.CONFIRM_PENDING, "data"),
-        State(ids.CATALOG_REV, "data"),
-        State(ids.PAGES_REV, "data"),
-        prevent_initial_call=True,
-    )
-    def confirm_delete(_n: int, pending: dict | None, catalog_rev: int, pages_rev: int):
-        p = pending or {}
-        deleters = {
-            "delete-project": lambda: store.delete_project(p["project"]),
-            "delete-document": lambda: store.delete_document(p["project"], p["document"]),
-            "delete-page": lambda: store.delete_page(p["project"], p["document"], p["page"]),
-        }
-        if p.get("action") not in deleters:
-            return False, no_update, no_update, no_update, no_update, no_update
-        try:
-            where = deleters[p["action"]]()
-        except KalamosError as exc:
-            return False, no_update, no_update, str(exc), "danger", True
-        what = p["action"].split("-", 1)[1].capitalize()
-        return (False, (catalog_rev or 0) + 1, (pages_rev or 0) + 1,
-                f"{what} moved to {store.shown(where)} in the data directory (move it back to restore it).", "info", True)
+
+@wiring.callback(*name_outputs, Input(ids.DOCUMENT_NEW, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
+                 prevent_initial_call=True)
+def ask_new_document(_n: int, project_id: str | None):
+    if not project_id:
+        return None, True, "Create a project first", "", "A document belongs to a project: create one with Project › New."
+    return open_name_dialog("new-document")
+
+
+@wiring.callback(*name_outputs, Input(ids.DOCUMENT_RENAME, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
+                 State(ids.DOCUMENT_SELECT, "value"), prevent_initial_call=True)
+def ask_rename_document(store: Store, _n: int, project_id: str | None, document_id: str | None):
+    if not (project_id and document_id):
+        return no_update
+    return open_name_dialog("rename-document", store.get_document(project_id, document_id).name)
+
+
+@wiring.callback(
+    Output(ids.NAME_MODAL, "is_open", allow_duplicate=True),
+    Output(ids.NAME_ERROR, "children", allow_duplicate=True),
+    Output(ids.CATALOG_REV, "data", allow_duplicate=True),
+    Output(ids.SELECTION, "data", allow_duplicate=True),
+    Input(ids.NAME_OK, "n_clicks"),
+    Input(ids.NAME_INPUT, "n_submit"),
+    State(ids.NAME_PENDING, "data"),
+    State(ids.NAME_INPUT, "value"),
+    State(ids.SELECTION, "data"),
+    State(ids.CATALOG_REV, "data"),
+    prevent_initial_call=True,
+)
+def submit_name(store: Store, _n: int, _s: int, pending: dict | None, name: str | None, selection: dict | None, rev: int):
+    action = (pending or {}).get("action")
+    if action not in NAME_ACTIONS:
+        return False, "", no_update, no_update
+    sel = dict(selection or {})
+    try:
+        if action == "new-project":
+            sel = {"project": store.create_project(name or "").id, "document": None}
+        elif action == "rename-project":
+            store.rename_project(sel.get("project") or "", name or "")
+        elif action == "new-document":
+            sel["document"] = store.create_document(sel.get("project") or "", name or "").id
+        else:
+            store.rename_document(sel.get("project") or "", sel.get("document") or "", name or "")
+    except KalamosError as exc:
+        return True, str(exc), no_update, no_update
+    return False, "", (rev or 0) + 1, sel
+
+
+# ---- deletions go through the confirm dialog
+def open_confirm(pending: dict[str, Any], text: str):
+    return pending, True, text
+
+
+@wiring.callback(*confirm_outputs, Input(ids.PROJECT_DELETE, "n_clicks"), State(ids.PROJECT_SELECT, "value"),
+                 prevent_initial_call=True)
+def ask_delete_project(store: Store, _n: int, project_id: str | None):
+    if not project_id:
+        return no_update
+    project = store.get_project(project_id)
+    docs = store.list_documents(project_id)
+    return open_confirm({"action": "delete-project", "project": project_id},
+                        f"Delete the project “{project.name}” with its {len(docs)} document(s)? "
+                        "It is moved to the trash folder of the data directory, from which it can be restored by hand.")
+
+
+@wiring.callback(*confirm_outputs, Input(ids.DOCUMENT_DELETE, "n_clicks"), State(ids.SELECTION, "data"),
+                 prevent_initial_call=True)
+def ask_delete_document(store: Store, _n: int, selection: dict | None):
+    sel = selection or {}
+    if not (sel.get("project") and sel.get("document")):
+        return no_update
+    doc = store.get_document(sel["project"], sel["document"])
+    return open_confirm({"action": "delete-document", **sel},
+                        f"Delete the document “{doc.name}” with its {len(doc.page_ids)} page(s)? "
+                        "It is moved to the trash folder of the data directory.")
+
+
+@wiring.callback(
+    Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
+    Input(ids.CONFIRM_CANCEL, "n_clicks"),
+    prevent_initial_call=True,
+)
+def cancel_confirm(_n: int):
+    return False
+
+
+@wiring.callback(
+    Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
+    Output(ids.CATALOG_REV, "data", allow_duplicate=True),
+    Output(ids.PAGES_REV, "data", allow_duplicate=True),
+    Output(ids.NOTICE, "children"),
+    Output(ids.NOTICE, "color"),
+    Output(ids.NOTICE, "is_open"),
+    Input(ids.CONFIRM_OK, "n_clicks"),
+    State(ids.CONFIRM_PENDING, "data"),
+    State(ids.CATALOG_REV, "data"),
+    State(ids.PAGES_REV, "data"),
+    prevent_initial_call=True,
+)
+def confirm_delete(store: Store, _n: int, pending: dict | None, catalog_rev: int, pages_rev: int):
+    p = pending or {}
+    deleters = {
+        "delete-project": lambda: store.delete_project(p["project"]),
+        "delete-document": lambda: store.delete_document(p["project"], p["document"]),
+        "delete-page": lambda: store.delete_page(p["project"], p["document"], p["page"]),
+    }
+    if p.get("action") not in deleters:
+        return False, no_update, no_update, no_update, no_update, no_update
+    try:
+        where = deleters[p["action"]]()
+    except KalamosError as exc:
+        return False, no_update, no_update, str(exc), "danger", True
+    what = p["action"].split("-", 1)[1].capitalize()
+    return (False, (catalog_rev or 0) + 1, (pages_rev or 0) + 1,
+            f"{what} moved to {store.shown(where)} in the data directory (move it back to restore it).", "info", True)
+
+
+def register(app: Dash, store: Store, config: Config) -> None:
+    wiring.register(app, store, config)

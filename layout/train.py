@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layout import ids
+from storage.records import BaseScore, Job, OcrModel, Rates, TrainingPreview
+from services.training import Outcome
 from storage.training import BEST_BASE
 from layout.plotting import plot_text
 from ocr.metrics import RATE_COLUMNS
@@ -196,20 +198,20 @@ def gain_view(found: tuple[Any, list[tuple[int, int]]]) -> Any:
     return html.Div(f"What more pages would buy, held-out CER {source}: " + " · ".join(parts) + ".", className="kalamos-gain")
 
 
-def summary_view(summary: dict[str, Any], base: str | None, gain: tuple[Any, list[tuple[int, int]]] | None = None) -> Any:
-    which = "verified or edited" if "edited" in summary.get("statuses", ()) else "verified"
-    edited = summary.get("edited", 0)
+def summary_view(summary: TrainingPreview, base: str | None, gain: tuple[Any, list[tuple[int, int]]] | None = None) -> Any:
+    which = "verified or edited" if "edited" in summary.statuses else "verified"
+    edited = summary.edited
     waiting = (f" {edited} line(s) are edited but not confirmed: they are left out unless you tick “also edited lines”."
                if edited and which == "verified" else "")
-    if not summary["lines"]:
+    if not summary.lines:
         return dbc.Alert(f"No {which} line in these documents yet: verify lines in the Annotate or Transcribe tab.{waiting}",
                          color="warning", className="py-1 mb-0")
-    missing = summary["missing"]
-    text: list[Any] = [f"{summary['lines']} {which} lines, {summary['characters']:,} characters, {summary['pages']} page(s).{waiting} "]
+    missing = summary.missing
+    text: list[Any] = [f"{summary.lines} {which} lines, {summary.characters:,} characters, {summary.pages} page(s).{waiting} "]
     if base:
         text.append(f"Characters {base} does not know (they will be added): " + " ".join(missing) if missing
                     else f"{base} knows every character of them.")
-    variants = summary.get("variants") or {}
+    variants = summary.variants
     if variants:
         text.append(dbc.Alert([
             html.Div("The same character is written in several forms: the model would learn them as different "
@@ -218,7 +220,7 @@ def summary_view(summary: dict[str, Any], base: str | None, gain: tuple[Any, lis
                        className="mt-1 kalamos-unify"),
             html.Span(" (Annotate › conventions says which way)", className="small"),
         ], color="warning", className="py-1 my-1 kalamos-variants"))
-    spacing = summary.get("spacing") or {}
+    spacing = summary.spacing
     if spacing:
         text.append(dbc.Alert("Accents or breathings stand alone, as characters of their own: "
                               + ", ".join(f"{ch} (U+{ord(ch):04X}) × {n}" for ch, n in sorted(spacing.items(), key=lambda kv: -kv[1]))
@@ -230,47 +232,83 @@ def summary_view(summary: dict[str, Any], base: str | None, gain: tuple[Any, lis
     return html.Div(text, className="text-muted")
 
 
-def _cer(model: dict[str, Any], which: str) -> Any:
-    ev = model.get("eval") or {}
-    part = ev.get(which)
-    return part["CER %"] if part else ""
+def _alert(text: Any, color: str, cls: str) -> dbc.Alert:
+    return dbc.Alert(text, color=color, className=f"py-2 mb-1 {cls}")
 
 
-def models_table(models: list[dict[str, Any]]) -> Any:
+def done_message(outcome: Outcome) -> dbc.Alert:
+    """What a person reads when a training ends: cancelled, failed (why), or the model and its figures."""
+    job, model = outcome.job, outcome.model
+    if job.status == "cancelled":
+        return _alert("Training cancelled: no model was registered.", "secondary", "kalamos-train-cancelled")
+    if job.status != "done":
+        return _alert(f"Training failed: {job.error}", "danger", "kalamos-train-error")
+    if model is None:
+        return _alert("Training done, but its model is gone (deleted meanwhile).", "warning", "kalamos-train-done")
+    ev = model.evaluation
+    added = " ".join(job.summary.missing_characters) or "none"
+    base = f"CER {ev.base.cer}% with {model.base} → " if ev and ev.base else ""
+    new = f"{ev.new.cer}%" if ev and ev.new else "?"
+    body: list[Any] = [html.Strong(f"Model {model.name} is ready"),
+                       f" (trained on {job.summary.train_lines} lines, evaluated on {ev.lines if ev else 0}; characters "
+                       f"added: {added}). {base}{new} with {model.name}."]
+    if ev and ev.second and ev.second.new:
+        body.append(f" Second set: {ev.second.base.cer if ev.second.base else '–'}% → {ev.second.new.cer}%.")
+    if job.stop_reason:
+        body.append(f" Stopped early: {job.stop_reason}.")
+    elif job.stopped_early:
+        body.append(" Stopped before the end.")
+    if job.selected:
+        body.append(f" The model is the checkpoint of iteration {job.selected.iteration}, the one with the lowest "
+                    f"error on the held-out lines ({job.selected.heldout_cer} %).")
+    if outcome.no_better:
+        body.append(html.Div(f"It reads the held-out lines no better than {model.base}: keep using {model.base} "
+                             "(or delete this model), and look at the worst lines below and at the ground truth; more "
+                             "lines, a longer budget or another base may help.", className="fw-bold kalamos-train-worse"))
+        return _alert(body, "warning", "kalamos-train-done")
+    return _alert(body, "success", "kalamos-train-done")
+
+
+def _cer(rates: Rates | None) -> Any:
+    return rates.cer if rates else ""
+
+
+def models_table(models: list[OcrModel]) -> Any:
     """Every model the project can use: its own (trained, imported, downloaded) then the installed ones."""
     head = ["name", "origin", "kind", "charset size", "base", "trained on", "CER base %", "CER new %", "created"]
     rows = []
     for m in models:
-        training = m.get("training") or {}
-        rows.append([m["name"], m["origin"] if m.get("origin") != "trained" else "trained here", m["kind"], m["unicharset_size"],
-                     m.get("base", ""), f"{training['train_lines']} lines" if training else "", _cer(m, "base"), _cer(m, "new"),
-                     (m.get("created") or "")[:16].replace("T", " ")])
+        ev = m.evaluation
+        trained = m.training.get("train_lines")
+        rows.append([m.name, m.origin if m.origin != "trained" else "trained here", m.kind, m.unicharset_size,
+                     m.base or "", f"{trained} lines" if trained else "", _cer(ev.base if ev else None),
+                     _cer(ev.new if ev else None), m.created[:16].replace("T", " ")])
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
                       html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])],
                      size="sm", striped=True, className="small kalamos-models mb-1")
 
 
-def jobs_table(jobs: list[dict[str, Any]], running: set[str], resumable: set[str], shown: str | None) -> Any:
+def jobs_table(jobs: list[Job], running: set[str], resumable: set[str], shown: str | None) -> Any:
     if not jobs:
         return html.Div("No training job yet.", className="text-muted small")
     rows = []
     for j in jobs[:8]:
-        status = "running" if j["id"] in running else j["status"]
-        actions = [dbc.Button("curve", id=ids.tn_show(j["id"]), size="sm", color="link", className="p-0 me-2")]
-        if j["id"] in running:
-            actions.append(dbc.Button("Stop, keep best", id=ids.tn_stop_job(j["id"]), size="sm", color="warning",
+        status = "running" if j.id in running else j.status
+        actions = [dbc.Button("curve", id=ids.tn_show(j.id), size="sm", color="link", className="p-0 me-2")]
+        if j.id in running:
+            actions.append(dbc.Button("Stop, keep best", id=ids.tn_stop_job(j.id), size="sm", color="warning",
                                       outline=True, className="py-0"))
-        if j["id"] in resumable:
-            actions.append(dbc.Button("Resume", id=ids.tn_resume(j["id"]), size="sm", color="primary", outline=True,
+        if j.id in resumable:
+            actions.append(dbc.Button("Resume", id=ids.tn_resume(j.id), size="sm", color="primary", outline=True,
                                       className="py-0 me-1 kalamos-resume"))
-        if j["id"] not in running:
-            actions.append(dbc.Button("Discard", id=ids.tn_discard(j["id"]), size="sm", color="secondary", outline=True,
+        if j.id not in running:
+            actions.append(dbc.Button("Discard", id=ids.tn_discard(j.id), size="sm", color="secondary", outline=True,
                                       className="py-0 kalamos-discard", title="Move the job's folder to the trash "
                                       "(a model it made stays)"))
-        note = j.get("error") or ""
-        rows.append(html.Tr([html.Td(j["spec"]["name"]), html.Td(status), html.Td(f"{j['summary']['lines']} lines"),
-                             html.Td(j["created"][:16].replace("T", " ")), html.Td(note[:120], className="text-muted"),
-                             html.Td(actions)], className="table-active" if j["id"] == shown else ""))
+        note = j.error or ""
+        rows.append(html.Tr([html.Td(j.name), html.Td(status), html.Td(f"{j.summary.lines} lines"),
+                             html.Td(j.created[:16].replace("T", " ")), html.Td(note[:120], className="text-muted"),
+                             html.Td(actions)], className="table-active" if j.id == shown else ""))
     head = html.Thead(html.Tr([html.Th(h) for h in ("job", "status", "data", "started", "note", "")]))
     return dbc.Table([head, html.Tbody(rows)], size="sm", className="small kalamos-jobs mb-1")
 
@@ -303,28 +341,30 @@ def _worst_line(r: dict[str, Any], image: str | None, source: dict[str, Any] | N
     return parts
 
 
-def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: int = 12,
+def evaluation_view(model: OcrModel, rows: list[dict[str, Any]], worst: int = 12,
                     images: dict[str, str] | None = None, sources: dict[str, Any] | None = None) -> Any:
     """Base against new (held-out lines, second set), then the worst lines with their images, where they
     come from, and a character diff. ``images``: line name → URL; ``sources``: line name → its page."""
-    ev = model.get("eval")
-    if not ev:
-        return html.Div(f"{model['name']} was {model.get('origin', 'imported')}: it has no evaluation here. "
+    ev = model.evaluation
+    if not ev or not ev.new:
+        return html.Div(f"{model.name} was {model.origin}: it has no evaluation here. "
                         "Read a page with it in the Transcribe tab, or evaluate it: kalamos eval --model "
-                        f"{model['name']} --gt FOLDER.", className="text-muted")
-    sets = [("held-out lines", ev)] + ([(f"second set: {ev['second']['label']}", ev["second"])] if ev.get("second") else [])
-    head = html.Thead(html.Tr([html.Th("")] + [html.Th(f"{label} ({part['lines']} lines)", colSpan=2) for label, part in sets]))
-    sub = html.Tr([html.Th("")] + [c for _ in sets for c in (html.Th(f"base {model.get('base', '')}"), html.Th(model["name"]))])
+                        f"{model.name} --gt FOLDER.", className="text-muted")
+    sets = [("held-out lines", ev)] + ([(f"second set: {ev.second.label}", ev.second)] if ev.second and ev.second.new else [])
+    head = html.Thead(html.Tr([html.Th("")] + [html.Th(f"{label} ({part.lines} lines)", colSpan=2) for label, part in sets]))
+    sub = html.Tr([html.Th("")] + [c for _ in sets for c in (html.Th(f"base {model.base or ''}"), html.Th(model.name))])
     body = [html.Tr([html.Td(k)] + [c for _, part in sets for c in
-                                    (html.Td(part["base"][k] if part.get("base") else "–"), html.Td(part["new"][k]))])
+                                    (html.Td(part.base.as_row()[k] if part.base else "–"),
+                                     html.Td(part.new.as_row()[k] if part.new else "–"))])
             for k in RATE_COLUMNS]
     table = dbc.Table([head, html.Tbody([sub, *body])], size="sm", bordered=True, className="kalamos-eval-table")
-    final = model.get("final_pass") or {}
-    if final.get("status") == "done":
+    final = model.final_pass
+    if final and final.done:
         table = html.Div([dbc.Alert(
-            f"This model had a final pass on all {final['lines']} lines, the held-out ones too ({final['iterations']} "
+            f"This model had a final pass on all {final.lines} lines, the held-out ones too ({final.iterations} "
             f"iterations): the table is optimistic. Before it, the chosen checkpoint read the held-out lines at "
-            f"{model.get('heldout_cer', '?')} % CER.", color="warning", className="py-1 small kalamos-final-pass"), table])
+            f"{model.heldout_cer if model.heldout_cer is not None else '?'} % CER.", color="warning",
+            className="py-1 small kalamos-final-pass"), table])
     bad = sorted((r for r in rows if r.get("set") != "second" and r["new_errors"]), key=lambda r: -r["new_errors"])[:worst]
     if not bad:
         return html.Div([table, html.Div("No error left on the held-out lines.", className="text-muted")])
@@ -338,22 +378,22 @@ def evaluation_view(model: dict[str, Any], rows: list[dict[str, Any]], worst: in
     return html.Div([table, html.Div("The worst held-out lines:", className="fw-bold"), worst_table])
 
 
-def base_table(rows: list[dict[str, Any]]) -> Any:
+def base_table(rows: list[BaseScore]) -> Any:
     """How each model reads the held-out lines, best first."""
     if not rows:
         return ""
-    def lacks(r: dict[str, Any]) -> Any:
-        if not r.get("lacks %"):
-            return "–" if "CER %" not in r else "0"
-        return html.Span(f"{r['lacks %']:g} %", title="characters of the ground truth it cannot write: " + " ".join(r.get("lacks", "")))
 
-    body = [html.Tr([html.Td(r["model"]), html.Td(r.get("CER %", "–")), html.Td(r.get("CER no diacritics %", "–")),
-                     html.Td(lacks(r)),
-                     html.Td(r.get("error") or r.get("excluded") or r.get("why") or f"{r.get('seconds', '')} s",
-                             className="text-muted")],
-                    className="table-success" if i == 0 and "CER %" in r else "")
+    def lacks(r: BaseScore) -> Any:
+        if not r.lacks:
+            return "–" if r.cer is None else "0"
+        return html.Span(f"{r.lacks:g} %", title="characters of the ground truth it cannot write: " + " ".join(r.lacking))
+
+    body = [html.Tr([html.Td(r.model), html.Td("–" if r.cer is None else r.cer),
+                     html.Td("–" if r.cer_no_diacritics is None else r.cer_no_diacritics), html.Td(lacks(r)),
+                     html.Td(r.error or r.excluded or r.why or f"{r.seconds} s", className="text-muted")],
+                    className="table-success" if i == 0 and r.cer is not None else "")
             for i, r in enumerate(rows)]
-    head = html.Thead(html.Tr([html.Th(f"model ({rows[0]['lines']} held-out lines)"), html.Th("CER %"),
+    head = html.Thead(html.Tr([html.Th(f"model ({rows[0].lines} held-out lines)"), html.Th("CER %"),
                                html.Th("CER no diacritics %"), html.Th("characters it lacks"), html.Th("note / time")]))
     note = html.Div("Best first: CER plus the share of the text's characters a model cannot write at all (those it "
                     "would have to learn from nothing); for polytonic Greek a model made for it unless another reads "

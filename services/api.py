@@ -9,7 +9,7 @@ for researchers who work in notebooks.
     for line in doc.page(1).lines:
         print(line.number, line.status, line.conf, line.text)
     model = kb.project("Barocci").train("hand1", base="best", material="manuscript", minutes=15)
-    print(model.heldout_cer, model.evaluation)
+    print(model.heldout_cer, model.evaluation.new.cer)
 
 Every call goes through the functions the app's callbacks and the CLI call (``services``,
 ``storage``): what a notebook does, the app shows, and the reverse. Nothing is kept in memory
@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services import exports
+from services import exports, transcription
+from services import models as models_uc
 from services import training as training_uc
 from storage import NotFound, Store
 from storage import lines as line_store
 from storage.ingest import ImportLimits, ImportResult, import_paths
 from storage.models import Line
+from storage.records import BaseScore, Evaluation, Job, OcrModel, OcrRun
 
 __all__ = ["Workbench", "ProjectHandle", "DocumentHandle", "PageLinesView", "LineView", "TrainedModel"]
 
@@ -62,8 +64,8 @@ class TrainedModel:
     name: str
     id: str
     heldout_cer: float | None  #: % on the held-out lines, of the checkpoint that became the model
-    evaluation: dict[str, Any]  #: base against new on the held-out lines (CER, WER, ...)
-    job: dict[str, Any]
+    evaluation: Evaluation | None  #: base against new on the held-out lines (``.new.cer``, ``.base.cer``, WER...)
+    job: Job
 
 
 class Workbench:
@@ -106,37 +108,32 @@ class ProjectHandle:
             d = self.store.create_document(self.id, name)
         return DocumentHandle(self.store, self.id, d.id)
 
-    def models(self) -> list[dict[str, Any]]:
-        """The project's own models (trained, imported, downloaded) with their evaluation records."""
-        from storage.ocrmodels import list_models
+    def models(self) -> list[OcrModel]:
+        """The project's own models (trained, imported, downloaded) with their evaluations."""
+        return models_uc.own(self.store, self.id)
 
-        return list_models(self.store, self.id)
-
-    def compare_bases(self, documents: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def compare_bases(self, documents: Sequence[str] | None = None) -> list[BaseScore]:
         """How each candidate base reads the lines a training would hold out (best first)."""
-        from storage.training import TrainSpec, compare_bases
-
-        return compare_bases(self.store, self.id, self._document_ids(documents), TrainSpec("probe"))
+        return training_uc.compare(self.store, self.id, self._document_ids(documents), None, False)
 
     def train(self, name: str, base: str = "best", documents: Sequence[str] | None = None,
               material: str | None = None, minutes: float | None = None, **options: Any) -> TrainedModel:
         """Fine-tune ``base`` ("best": the base that reads the held-out lines best) on the verified lines
-        of ``documents`` (all by default) and register the model; ``options`` are ``TrainSpec`` fields."""
-        from storage.ocrmodels import get_model
-        from storage.training import BEST_BASE, TrainSpec, create_job, run_job
-
+        of ``documents`` (all by default) and register the model; ``options`` are ``TrainForm`` fields
+        (``iterations``, ``rate``, ``script``, ``augment``…)."""
         if material:
             training_uc.set_material(self.store, self.id, material)
         kind = training_uc.material(self.store, self.id)
-        spec = TrainSpec(name, BEST_BASE if base == "best" else base, material=kind,
-                         max_minutes=minutes if minutes is not None else training_uc.defaults(self.store, self.id).max_minutes,
-                         max_iterations=options.pop("max_iterations", 100_000), **options)
-        job = create_job(self.store, self.id, spec, None, self._document_ids(documents))
-        job = run_job(self.store, self.id, job["id"])
-        if job["status"] != "done":
-            raise RuntimeError(f"training {job['status']}: {job.get('error')}")
-        model = get_model(self.store, self.id, job["model"])
-        return TrainedModel(model["name"], model["id"], (job.get("selected") or {}).get("heldout_cer"), model["eval"], job)
+        form = training_uc.TrainForm(name, base=training_uc.BEST_BASE if base == "best" else base, material=kind,
+                                     minutes=minutes if minutes is not None else training_uc.defaults(self.store, self.id).max_minutes,
+                                     **options)
+        job = training_uc.start(self.store, self.id, form, self._document_ids(documents))
+        job = training_uc.run(self.store, self.id, job.id)
+        done = training_uc.outcome(self.store, self.id, job)
+        if done.model is None:
+            raise RuntimeError(f"training {job.status}: {job.error}")
+        return TrainedModel(done.model.name, done.model.id, job.selected.heldout_cer if job.selected else None,
+                            done.model.evaluation, job)
 
     def _document_ids(self, names: Sequence[str] | None) -> list[str] | None:
         return [self.store.find_document(self.id, n).id for n in names] if names else None
@@ -171,14 +168,11 @@ class DocumentHandle:
         return PageLinesView(number, page.id, page.source.filename, page.width, page.height,
                              [_view(i, ln) for i, ln in enumerate(lines, 1)])
 
-    def ocr(self, model: str = "grc", mode: str = "page", psm: int = 3, jobs: int | None = None) -> dict[str, Any]:
+    def ocr(self, model: str = "grc", mode: str = "page", psm: int = 3, jobs: int | None = None) -> OcrRun:
         """Read every page (``mode`` "lines": only the lines drawn, one by one); machine text is stored
-        on lines nobody typed or verified. Returns the run record (pages done and failed)."""
-        from storage.ocrmodels import project_tessdata
-        from storage.ocrruns import RunSpec, run_ocr
-
-        spec = RunSpec(model, psm, mode, True, str(project_tessdata(self.store, self.project_id)))  # type: ignore[arg-type]
-        return run_ocr(self.store, self.project_id, self.id, None, spec, jobs)
+        on lines nobody typed or verified. Returns the run (``.pages``: each page done or failed, and why)."""
+        form = transcription.RunForm(tuple(model.split("+")), psm, mode, True)
+        return transcription.start(self.store, self.project_id, self.id, None, form, jobs)
 
     def export(self, fmt: str = "txt") -> dict[str, bytes]:
         """The transcription in a format of the registry (txt, hocr, alto, page, pdf): file name → bytes."""

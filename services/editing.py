@@ -28,7 +28,7 @@ from storage.models import Line
 from storage.store import Store
 
 __all__ = ["SaveOutcome", "BulkOutcome", "policy", "set_policy", "prepare_text", "save_text", "verify_lines",
-           "delete_line", "move_line", "add_drawn_lines", "reshape_line", "set_band", "undo", "UndoRecord",
+           "delete_line", "page_lines", "move_line", "add_drawn_lines", "reshape_line", "set_band", "undo", "UndoRecord",
            "status_counts", "unify", "UnifyReport"]
 
 OutcomeStatus = Literal["saved", "unchanged", "conflict", "gone", "refused"]
@@ -187,6 +187,11 @@ def delete_line(store: Store, ref: PageRef, line_id: str, base_rev: int, editor:
     except LineConflict as exc:
         return _refusal(exc, number, "it was not deleted")
     return SaveOutcome("saved", line=gone, number=number, message=f"Line {number} deleted (↶ Undo brings it back).")
+
+
+def page_lines(store: Store, ref: PageRef) -> list[Line]:
+    """The page's lines in reading order, as they are on disk now."""
+    return line_store.list_lines(store, *ref)
 
 
 def move_line(store: Store, ref: PageRef, line_id: str, index: int) -> list[str]:

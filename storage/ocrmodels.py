@@ -23,6 +23,7 @@ from typing import Any
 from ocr.tessmodel import ModelFormatError, describe_model
 from storage.errors import InvalidInput, NotFound
 from storage.jsonio import read_json, write_json
+from storage.records import OcrModel
 from storage.store import Store, new_id, now_iso
 
 __all__ = ["MODEL_NAME_RULE", "check_model_name", "system_models", "list_models", "all_models", "get_model", "model_path",
@@ -53,9 +54,9 @@ def system_model_path(name: str) -> Path:
     raise NotFound(f"Tesseract has no installed model named {name!r}.")
 
 
-def system_models() -> list[dict[str, Any]]:
+def system_models() -> list[OcrModel]:
     """Installed models with what their files say (kind, unicharset size); ``osd`` is left out."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, OcrModel] = {}
     for folder in _tessdata_folders():
         for path in sorted(folder.glob("*.traineddata")):
             name = path.name[: -len(".traineddata")]
@@ -65,32 +66,32 @@ def system_models() -> list[dict[str, Any]]:
                 d = describe_model(path)
             except (ModelFormatError, OSError):
                 continue
-            seen[name] = {"id": name, "name": name, "origin": "system", "kind": d.kind, "unicharset_size": d.unicharset_size,
-                          "size_bytes": d.size_bytes, "version": d.version, "path": str(path)}
-    return sorted(seen.values(), key=lambda m: m["name"])
+            seen[name] = OcrModel(id=name, name=name, origin="system", kind=d.kind, unicharset_size=d.unicharset_size,
+                                  size_bytes=d.size_bytes, version=d.version, path=str(path))
+    return sorted(seen.values(), key=lambda m: m.name)
 
 
-def list_models(store: Store, project_id: str) -> list[dict[str, Any]]:
+def list_models(store: Store, project_id: str) -> list[OcrModel]:
     """The project's own models, newest first."""
     folder = _models_dir(store, project_id)
-    models = [read_json(p) for p in folder.glob("m-*/model.json")] if folder.exists() else []
-    return sorted(models, key=lambda m: (m["created"], m["name"]), reverse=True)
+    models = [OcrModel.from_dict(read_json(p)) for p in folder.glob("m-*/model.json")] if folder.exists() else []
+    return sorted(models, key=lambda m: (m.created, m.name), reverse=True)
 
 
-def all_models(store: Store, project_id: str | None) -> list[dict[str, Any]]:
+def all_models(store: Store, project_id: str | None) -> list[OcrModel]:
     """The project's models first, then the installed ones."""
     return (list_models(store, project_id) if project_id else []) + system_models()
 
 
-def get_model(store: Store, project_id: str, name_or_id: str) -> dict[str, Any]:
+def get_model(store: Store, project_id: str, name_or_id: str) -> OcrModel:
     for m in list_models(store, project_id):
-        if name_or_id in (m["id"], m["name"]):
+        if name_or_id in (m.id, m.name):
             return m
     raise NotFound(f"No model named {name_or_id!r} in this project.")
 
 
-def model_path(store: Store, project_id: str, model: dict[str, Any]) -> Path:
-    return _models_dir(store, project_id) / model["id"] / f"{model['name']}.traineddata"
+def model_path(store: Store, project_id: str, model: OcrModel) -> Path:
+    return _models_dir(store, project_id) / model.id / f"{model.name}.traineddata"
 
 
 def model_file(store: Store, project_id: str | None, name: str) -> Path:
@@ -111,14 +112,14 @@ def check_model_name(store: Store, project_id: str, name: str, ignore_id: str | 
     name = (name or "").strip()
     if not _NAME.match(name):
         raise InvalidInput(f"the model name {name!r} is not valid: use {MODEL_NAME_RULE}")
-    if any(m["name"] == name and m["id"] != ignore_id for m in list_models(store, project_id)):
+    if any(m.name == name and m.id != ignore_id for m in list_models(store, project_id)):
         raise InvalidInput(f"the project has a model named {name} already: choose another name")
-    if any(m["name"] == name for m in system_models()):
+    if any(m.name == name for m in system_models()):
         raise InvalidInput(f"{name} is the name of an installed Tesseract model: choose another name")
     return name
 
 
-def register_model(store: Store, project_id: str, staging: Path, record: dict[str, Any]) -> dict[str, Any]:
+def register_model(store: Store, project_id: str, staging: Path, record: dict[str, Any]) -> OcrModel:
     """Complete ``record`` from the model file in ``staging`` and move the folder into place."""
     path = staging / f"{record['name']}.traineddata"
     try:
@@ -131,7 +132,7 @@ def register_model(store: Store, project_id: str, staging: Path, record: dict[st
               "version": d.version}
     write_json(staging / "model.json", record)
     os.replace(staging, _models_dir(store, project_id) / record["id"])
-    return record
+    return OcrModel.from_dict(record)
 
 
 def _staging(store: Store, project_id: str) -> tuple[str, Path]:
@@ -143,7 +144,7 @@ def _staging(store: Store, project_id: str) -> tuple[str, Path]:
 
 
 def import_model(store: Store, project_id: str, source: Path, name: str, origin: str = "imported",
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                 extra: dict[str, Any] | None = None) -> OcrModel:
     """Copy a ``.traineddata`` into the project's models (checked: a readable LSTM model)."""
     name = check_model_name(store, project_id, name)
     model_id, staging = _staging(store, project_id)
@@ -157,7 +158,7 @@ def import_model(store: Store, project_id: str, source: Path, name: str, origin:
 
 
 def download_model(store: Store, project_id: str, url: str, name: str, sha256: str | None = None,
-                   progress: Callable[[int, int | None], None] | None = None, timeout: float = 60) -> dict[str, Any]:
+                   progress: Callable[[int, int | None], None] | None = None, timeout: float = 60) -> OcrModel:
     """Download a ``.traineddata`` (http/https), check its SHA-256 when one is given, and import it.
     ``progress(bytes_done, bytes_total_or_None)`` is called as it arrives."""
     name = check_model_name(store, project_id, name)
@@ -196,27 +197,27 @@ def download_model(store: Store, project_id: str, url: str, name: str, sha256: s
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def rename_model(store: Store, project_id: str, model_id: str, new_name: str) -> dict[str, Any]:
+def rename_model(store: Store, project_id: str, model_id: str, new_name: str) -> OcrModel:
     model = get_model(store, project_id, model_id)
-    new_name = check_model_name(store, project_id, new_name, ignore_id=model["id"])
-    if new_name == model["name"]:
+    new_name = check_model_name(store, project_id, new_name, ignore_id=model.id)
+    if new_name == model.name:
         return model
     old_path = model_path(store, project_id, model)
     new_path = old_path.with_name(f"{new_name}.traineddata")
     os.replace(old_path, new_path)
     try:
-        record = {**model, "name": new_name, "renamed_from": model["name"]}
+        record = {**{k: v for k, v in model.raw.items() if k != "schema_version"}, "name": new_name, "renamed_from": model.name}
         write_json(new_path.parent / "model.json", record)
     except BaseException:
         os.replace(new_path, old_path)
         raise
-    return record
+    return OcrModel.from_dict(record)
 
 
 def delete_model(store: Store, project_id: str, model_id: str) -> Path:
     """Move a project model to the store's trash; returns where it went."""
     model = get_model(store, project_id, model_id)
-    return store._to_trash("model", model["id"], model_path(store, project_id, model).parent)
+    return store._to_trash("model", model.id, model_path(store, project_id, model).parent)
 
 
 def project_tessdata(store: Store, project_id: str) -> Path:
@@ -232,7 +233,7 @@ def project_tessdata(store: Store, project_id: str) -> Path:
             if (folder_ / sub).is_dir():
                 wanted[sub] = folder_ / sub
     for model in list_models(store, project_id):
-        wanted[f"{model['name']}.traineddata"] = model_path(store, project_id, model)
+        wanted[f"{model.name}.traineddata"] = model_path(store, project_id, model)
     for link in folder.iterdir():
         if link.name not in wanted or not link.exists() or (link.is_symlink() and link.resolve() != wanted[link.name].resolve()):
             link.unlink()

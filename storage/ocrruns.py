@@ -34,6 +34,7 @@ from storage.lineimages import cut_line, page_band, work_image
 from storage.lines import LineConflict
 from storage.models import Line, Page
 from storage.processing import processed_path
+from storage.records import OcrRun
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["RunSpec", "run_ocr", "resume_run", "run_state", "list_runs", "get_run", "page_result", "evaluate_run", "PageEval",
@@ -77,14 +78,19 @@ def _result_path(store: Store, project_id: str, document_id: str, page_id: str, 
     return store.page_dir(project_id, document_id, page_id) / "ocr" / f"{check_id('run', run_id)}.json"
 
 
-def get_run(store: Store, project_id: str, document_id: str, run_id: str) -> dict[str, Any]:
+def get_run(store: Store, project_id: str, document_id: str, run_id: str) -> OcrRun:
+    record = _read_run(store, project_id, document_id, run_id)
+    return OcrRun.from_dict(record, run_state(store, project_id, document_id, record))
+
+
+def _read_run(store: Store, project_id: str, document_id: str, run_id: str) -> dict[str, Any]:
     try:
         return read_json(_runs_dir(store, project_id, document_id) / f"{check_id('run', run_id)}.json")
     except FileNotFoundError:
         raise NotFound(f"No OCR run {run_id}.") from None
 
 
-def list_runs(store: Store, project_id: str, document_id: str) -> list[dict[str, Any]]:
+def list_runs(store: Store, project_id: str, document_id: str) -> list[OcrRun]:
     """The document's runs, newest first."""
     folder = _runs_dir(store, project_id, document_id)
     runs = []
@@ -93,9 +99,8 @@ def list_runs(store: Store, project_id: str, document_id: str) -> list[dict[str,
             record = read_json(path)
         except (KalamosError, OSError):
             continue
-        record["state"] = run_state(store, project_id, document_id, record)
-        runs.append(record)
-    return sorted(runs, key=lambda r: r.get("started", ""), reverse=True)
+        runs.append(OcrRun.from_dict(record, run_state(store, project_id, document_id, record)))
+    return sorted(runs, key=lambda r: r.started, reverse=True)
 
 
 def page_result(store: Store, project_id: str, document_id: str, page_id: str, run_id: str) -> dict[str, Any] | None:
@@ -191,7 +196,7 @@ def run_state(store: Store, project_id: str, document_id: str, record: dict[str,
 
 
 def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[str] | None, spec: RunSpec,
-            jobs: int | None = None, progress: Callable[[int, int, float], None] | None = None) -> dict[str, Any]:
+            jobs: int | None = None, progress: Callable[[int, int, float], None] | None = None) -> OcrRun:
     """OCR the pages (all when None) with ``jobs`` Tesseract processes at once; returns the run record.
 
     ``progress(done, total, seconds_left)`` is called after each page. A page that fails is recorded
@@ -218,10 +223,10 @@ def run_ocr(store: Store, project_id: str, document_id: str, page_ids: Sequence[
 
 
 def resume_run(store: Store, project_id: str, document_id: str, run_id: str, jobs: int | None = None,
-               progress: Callable[[int, int, float], None] | None = None) -> dict[str, Any]:
+               progress: Callable[[int, int, float], None] | None = None) -> OcrRun:
     """Read the pages an interrupted run had not read yet (with the run's own settings); returns
     the record. Refused while another process is reading the run, and for a finished run."""
-    record = get_run(store, project_id, document_id, run_id)
+    _read_run(store, project_id, document_id, run_id)  # NotFound for a run that does not exist
     folder = _runs_dir(store, project_id, document_id)
     running = _running_lock(folder, run_id)
     try:
@@ -229,7 +234,7 @@ def resume_run(store: Store, project_id: str, document_id: str, run_id: str, job
     except Timeout:
         raise Busy("This OCR run is being read right now (in another window or process).") from None
     try:
-        record = get_run(store, project_id, document_id, run_id)
+        record = _read_run(store, project_id, document_id, run_id)
         if record.get("finished"):
             raise InvalidInput("This OCR run is finished; there is nothing to resume.")
         spec = RunSpec(**{k: v for k, v in record["spec"].items() if k in RunSpec.__dataclass_fields__}).check()
@@ -245,14 +250,14 @@ def resume_run(store: Store, project_id: str, document_id: str, run_id: str, job
                 record["finished"] = now_iso()
             write_json(folder / f"{run_id}.json", {k: v for k, v in record.items() if k != "schema_version"})
         if not pages:
-            return record
+            return OcrRun.from_dict(record, "finished")
         return _read_pages(store, project_id, document_id, run_id, pages, spec, jobs, progress)
     finally:
         running.release()
 
 
 def _read_pages(store: Store, project_id: str, document_id: str, run_id: str, pages: list[Page], spec: RunSpec,
-                jobs: int | None, progress: Callable[[int, int, float], None] | None) -> dict[str, Any]:
+                jobs: int | None, progress: Callable[[int, int, float], None] | None) -> OcrRun:
     """Read ``pages`` for the run (whose running lock the caller holds), recording each as it ends."""
     folder = _runs_dir(store, project_id, document_id)
     lock = FileLock(str(folder / f".{run_id}.lock"))
@@ -272,7 +277,7 @@ def _read_pages(store: Store, project_id: str, document_id: str, run_id: str, pa
 
     started = time.perf_counter()
     done = 0
-    record = get_run(store, project_id, document_id, run_id)
+    record = _read_run(store, project_id, document_id, run_id)
     with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as pool:
         futures = [pool.submit(one, p) for p in pages]
         for fut in as_completed(futures):
@@ -287,7 +292,7 @@ def _read_pages(store: Store, project_id: str, document_id: str, run_id: str, pa
             if progress:
                 elapsed = time.perf_counter() - started
                 progress(done, len(pages), elapsed / done * (len(pages) - done))
-    return record
+    return OcrRun.from_dict(record, "finished" if record.get("finished") else "interrupted")
 
 
 @dataclass
@@ -302,7 +307,7 @@ class PageEval:
 
 def evaluate_run(store: Store, project_id: str, document_id: str, run_id: str) -> tuple[list[PageEval], Score]:
     """Score a run where the pages have verified lines (their current text is the reference)."""
-    get_run(store, project_id, document_id, run_id)  # NotFound for a run that does not exist
+    _read_run(store, project_id, document_id, run_id)  # NotFound for a run that does not exist
     rows: list[PageEval] = []
     total = Score()
     for number, page in enumerate(store.list_pages(project_id, document_id), 1):

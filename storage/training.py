@@ -38,6 +38,7 @@ from storage.errors import InvalidInput, KalamosError, NotFound
 from storage.groundtruth import export_tesstrain
 from storage.jsonio import read_json, write_json
 from storage.ocrmodels import check_model_name, model_file, project_tessdata, register_model
+from storage.records import BaseScore, Job, OcrModel, TrainingPreview
 from storage.store import Store, check_id, new_id, now_iso
 
 __all__ = ["TrainSpec", "NETWORKS", "create_job", "run_job", "request_stop", "get_job", "list_jobs", "interrupted_jobs",
@@ -171,17 +172,22 @@ def _job_dir(store: Store, project_id: str, job_id: str) -> Path:
     return _jobs_dir(store, project_id) / check_id("job", job_id)
 
 
-def get_job(store: Store, project_id: str, job_id: str) -> dict[str, Any]:
+def _read_job(store: Store, project_id: str, job_id: str) -> dict[str, Any]:
     try:
         return read_json(_job_dir(store, project_id, job_id) / "job.json")
     except FileNotFoundError:
         raise NotFound(f"No training job {job_id}.") from None
 
 
-def list_jobs(store: Store, project_id: str) -> list[dict[str, Any]]:
+def get_job(store: Store, project_id: str, job_id: str) -> Job:
+    return Job.from_dict(_read_job(store, project_id, job_id))
+
+
+def list_jobs(store: Store, project_id: str) -> list[Job]:
+    """The project's training jobs, newest first."""
     folder = _jobs_dir(store, project_id)
-    jobs = [read_json(p) for p in folder.glob("j-*/job.json")] if folder.exists() else []
-    return sorted(jobs, key=lambda j: j["created"], reverse=True)
+    jobs = [Job.from_dict(read_json(p)) for p in folder.glob("j-*/job.json")] if folder.exists() else []
+    return sorted(jobs, key=lambda j: j.created, reverse=True)
 
 
 def _lock(store: Store, project_id: str, job_id: str) -> FileLock:
@@ -199,10 +205,9 @@ def is_running(store: Store, project_id: str, job_id: str) -> bool:
     return False
 
 
-def interrupted_jobs(store: Store, project_id: str) -> list[dict[str, Any]]:
+def interrupted_jobs(store: Store, project_id: str) -> list[Job]:
     """Jobs that were started (or prepared) but that nothing runs now: a restart stopped them."""
-    return [j for j in list_jobs(store, project_id)
-            if j["status"] in RESUMABLE and not is_running(store, project_id, j["id"])]
+    return [j for j in list_jobs(store, project_id) if j.status in RESUMABLE and not is_running(store, project_id, j.id)]
 
 
 def _save(store: Store, project_id: str, job: dict[str, Any]) -> dict[str, Any]:
@@ -327,7 +332,7 @@ def _collect(store: Store, project_id: str, gt_folder: Path | None, document_ids
 
 def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path | None = None,
                document_ids: Sequence[str] | None = None, compare_gt: Path | None = None,
-               compare_documents: Sequence[str] | None = None) -> dict[str, Any]:
+               compare_documents: Sequence[str] | None = None) -> Job:
     """Gather and check the ground truth, split it, and describe the job (nothing is trained yet).
 
     ``compare_gt``/``compare_documents`` name a second set of lines on which base and new model are
@@ -391,11 +396,11 @@ def create_job(store: Store, project_id: str, spec: TrainSpec, gt_folder: Path |
            "augmented": len(augmented),
            "groups": {s.image.name: s.group for s in samples + augmented}, "problems": problems, "error": None, "model": None,
            "trained_seconds": 0.0, "sources": sources}
-    return _save(store, project_id, job)
+    return Job.from_dict(_save(store, project_id, job))
 
 
 def preview(store: Store, project_id: str, document_ids: Sequence[str] | None, base: str | None,
-            script: str | None = None, statuses: Sequence[str] = ("verified",)) -> dict[str, Any]:
+            script: str | None = None, statuses: Sequence[str] = ("verified",)) -> TrainingPreview:
     """What training on these documents' lines of ``statuses`` (of ``script``, if given) would use,
     before anything is cut: lines, characters, pages, the characters ``base`` cannot write yet, the
     characters written in several forms (``variants``, see ocr.greek.variant_forms), and how many
@@ -422,8 +427,14 @@ def preview(store: Store, project_id: str, document_ids: Sequence[str] | None, b
         for ch in t:
             if unicodedata.category(ch) == "Sk":
                 spacing[ch] = spacing.get(ch, 0) + 1
-    return {"lines": len(texts), "characters": sum(map(len, texts)), "pages": pages, "missing": missing,
-            "variants": variant_forms(texts), "edited": edited, "statuses": list(statuses), "spacing": spacing}
+    return TrainingPreview(lines=len(texts), characters=sum(map(len, texts)), pages=pages, missing=missing,
+                           variants=variant_forms(texts), edited=edited, statuses=tuple(statuses), spacing=spacing)
+
+
+def curve_bytes(store: Store, project_id: str, job_id: str) -> int:
+    """How much the job has written to its curve files: a change means new points to draw."""
+    folder = _job_dir(store, project_id, job_id)
+    return sum(p.stat().st_size for p in (folder / "log.txt", folder / "eval.txt") if p.exists())
 
 
 def curve(store: Store, project_id: str, job_id: str) -> list[Progress]:
@@ -467,16 +478,17 @@ def discard_job(store: Store, project_id: str, job_id: str) -> Path:
 def request_stop(store: Store, project_id: str, job_id: str, keep: bool = True) -> None:
     """Ask a running job to stop; with ``keep`` its best checkpoint becomes the model, without it
     the job is cancelled and registers nothing (another process may be running it)."""
-    get_job(store, project_id, job_id)
+    _read_job(store, project_id, job_id)
     (_job_dir(store, project_id, job_id) / "STOP").write_text("keep\n" if keep else "cancel\n")
 
 
-def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Progress | None, dict[str, Any]], None] | None = None,
-            should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Progress | None, Job], None] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> Job:
     """Train (or go on training) and register the best model; returns the job record.
-    Raises JobBusy when another process runs the job already."""
+    ``progress(point_or_None, job)`` is called as the curve grows. Raises JobBusy when another process
+    runs the job already."""
     job = get_job(store, project_id, job_id)
-    if job["status"] in ("done", "cancelled"):
+    if job.status in ("done", "cancelled"):
         return job
     lock = _lock(store, project_id, job_id)
     try:
@@ -484,7 +496,8 @@ def run_job(store: Store, project_id: str, job_id: str, progress: Callable[[Prog
     except Timeout:
         raise JobBusy("this training job is running already (in another window or process)") from None
     try:
-        return _run_locked(store, project_id, get_job(store, project_id, job_id), progress, should_stop)
+        told = (lambda point, state: progress(point, Job.from_dict(state))) if progress else None
+        return Job.from_dict(_run_locked(store, project_id, _read_job(store, project_id, job_id), told, should_stop))
     finally:
         lock.release()
 
@@ -856,17 +869,17 @@ def candidate_bases(store: Store, project_id: str) -> list[str]:
     """Models a fine-tune can start from: the project's own and the installed LSTM models."""
     from storage.ocrmodels import list_models, system_models
 
-    names = [m["name"] for m in list_models(store, project_id) if m.get("kind") in ("float", "integer")]
-    names += [m["name"] for m in system_models() if m.get("kind") in ("float", "integer") and m["name"] not in names]
+    names = [m.name for m in list_models(store, project_id) if m.trainable]
+    names += [m.name for m in system_models() if m.trainable and m.name not in names]
     return names
 
 
 def compare_bases(store: Store, project_id: str, document_ids: Sequence[str] | None, spec: TrainSpec,
                   candidates: Sequence[str] | None = None, max_lines: int = 80,
-                  progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+                  progress: Callable[[int, int, str], None] | None = None) -> list[BaseScore]:
     """How well each candidate base reads the lines a training with ``spec`` would hold out (the same
-    split), before anything is trained: one row per model, best first ({"model", "lines", "CER %",
-    "CER no diacritics %", "seconds"}). The best is where a fine-tune should start."""
+    split), before anything is trained: one row per model, best first. The best is where a fine-tune
+    should start."""
     import tempfile
 
     names = list(candidates) if candidates else candidate_bases(store, project_id)
@@ -875,8 +888,9 @@ def compare_bases(store: Store, project_id: str, document_ids: Sequence[str] | N
         if len(samples) < 2:
             raise InvalidInput("there are not enough confirmed lines to compare models on: verify some lines first")
         _, held_out = split_by_group(samples, spec.eval_share, spec.seed)
-        return _read_with_each(store, project_id, [s.image for s in held_out[:max_lines]], names,
+        rows = _read_with_each(store, project_id, [s.image for s in held_out[:max_lines]], names,
                                [s.text for s in samples], progress, {s.group for s in held_out})
+        return [BaseScore.from_dict(r) for r in rows]
 
 
 def _lacking(store: Store, project_id: str, name: str, texts: Sequence[str]) -> tuple[float, list[str]]:
@@ -897,33 +911,34 @@ def _lacking(store: Store, project_id: str, name: str, texts: Sequence[str]) -> 
 SCRIPT_MARGIN = 10.0
 
 
-def _own_models(store: Store, project_id: str) -> dict[str, dict[str, Any]]:
+def _own_models(store: Store, project_id: str) -> dict[str, OcrModel]:
     from storage.ocrmodels import list_models
 
-    return {m["name"]: m for m in list_models(store, project_id)}
+    return {m.name: m for m in list_models(store, project_id)}
 
 
-def _made_for(own: dict[str, dict[str, Any]], name: str) -> str:
+def _made_for(own: dict[str, OcrModel], name: str) -> str:
     """The language a model was made for: its name's, or for a model trained here (``own``) its base's."""
-    base = str((own.get(name) or {}).get("base") or "")
+    model = own.get(name)
+    base = str(model.base or "") if model else ""
     if base and not base.startswith("scratch") and base != name:
         return _made_for(own, base)
     return name.split("_", 1)[0]
 
 
-def _trained_on(store: Store, project_id: str, model: dict[str, Any] | None, groups: set[str]) -> bool:
+def _trained_on(store: Store, project_id: str, model: OcrModel | None, groups: set[str]) -> bool:
     """Whether a model trained here learnt lines of these pages (``groups``): it cannot be compared on them."""
-    if not (model and model.get("job")):
+    if not (model and model.job_id):
         return False
     try:
-        job = get_job(store, project_id, model["job"])
+        job = get_job(store, project_id, model.job_id)
     except (NotFound, KalamosError, OSError):
         return False
-    return bool({job["groups"].get(n) for n in job.get("train", [])} & groups)
+    return bool({job.groups.get(n) for n in job.train} & groups)
 
 
 def _rank(store: Store, project_id: str, rows: list[dict[str, Any]], texts: Sequence[str],
-          own: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+          own: dict[str, OcrModel] | None = None) -> list[dict[str, Any]]:
     """Best first: CER plus the characters a model cannot write; models that learnt the held-out lines last;
     for polytonic Greek a base made for it (``grc``…) first unless another reads the lines ``SCRIPT_MARGIN``
     points better."""
@@ -980,17 +995,15 @@ def gain_estimate(store: Store, project_id: str, lines_now: int, pages_now: int,
     trainings on different amounts of lines exist) and the (pages, lines) it was read at."""
     from storage.ocrmodels import list_models
 
-    trained_here = {m["name"] for m in list_models(store, project_id) if m.get("origin") == "trained"}
+    trained_here = {m.name for m in list_models(store, project_id) if m.origin == "trained"}
     points = []
     for job in list_jobs(store, project_id):
-        chosen, summary = job.get("selected") or {}, job.get("summary") or {}
-        spec = job.get("spec") or {}
-        if (spec.get("script") or None) != script or spec.get("scratch"):
+        if (job.spec.get("script") or None) != script or job.spec.get("scratch"):
             continue  # another set of lines, or another kind of training: not the same curve
-        if str(spec.get("base", "")) in trained_here:
+        if job.base in trained_here:
             continue  # built on an earlier model of the project: it has seen more lines than it says
-        if job.get("status") == "done" and chosen.get("heldout_cer") is not None and summary.get("train_lines"):
-            points.append((int(summary["train_lines"]), float(chosen["heldout_cer"])))
+        if job.status == "done" and job.selected and job.summary.train_lines:
+            points.append((job.summary.train_lines, job.selected.heldout_cer))
     per_page = 0.9 * lines_now / pages_now if lines_now and pages_now else 25.0  # ~90 % of a page's lines are trained on
     base_lines = max(int(0.9 * lines_now), max((n for n, _ in points), default=0))
     targets = [(k, int(base_lines + k * per_page)) for k in more_pages]

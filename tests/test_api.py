@@ -33,7 +33,7 @@ def test_the_readme_notebook_session_runs(tmp_path: Path, shared_data: Path) -> 
     code = (_session().replace('"~/kalamos-data"', repr(str(tmp_path / "data")))
             .replace('["p0083.png", "p0084.png", "p0085.png"]', repr([str(pages / n) for n in names]))
             .replace('["campbell.tsv"]', repr([str(tsv)]))
-            .replace("minutes=10", "minutes=1, max_iterations=200"))
+            .replace("minutes=10", "minutes=1, iterations=200"))
     namespace: dict[str, object] = {}
     exec(compile(code, "README session", "exec"), namespace)  # noqa: S102 - the README's own example
     store = Store(tmp_path / "data")
@@ -44,8 +44,9 @@ def test_the_readme_notebook_session_runs(tmp_path: Path, shared_data: Path) -> 
     lines = [ln for p in stored for ln in line_store.list_lines(store, project.id, doc.id, p.id)]
     assert sum(ln.status == "verified" for ln in lines) == len(rows)  # the ground truth, untouched by the OCR
     model = namespace["model"]
-    assert model.name == "campbell" and model.evaluation["lines"] > 0  # type: ignore[attr-defined]
-    assert model.job["spec"]["base"] != "@best"  # type: ignore[attr-defined]
+    assert model.name == "campbell" and model.evaluation.lines > 0  # type: ignore[attr-defined]
+    assert model.job.base not in ("", "@best") and model.evaluation.new.cer >= 0  # type: ignore[attr-defined]
+    assert namespace["run"].count("done") == len(names)  # type: ignore[attr-defined]
     page = namespace["page"]
     assert page.lines and page.lines[0].number == 1 and page.text  # type: ignore[attr-defined]
     assert any(n.endswith(".txt") for n in namespace["doc"].export("txt"))  # type: ignore[attr-defined]

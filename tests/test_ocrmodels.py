@@ -30,17 +30,17 @@ def test_describe_reads_kind_and_charset_from_the_file(tmp_path: Path) -> None:
     junk.write_bytes(b"GIF89a" + bytes(100))
     with pytest.raises(ModelFormatError, match="not a Tesseract"):
         describe_model(junk)
-    system = {m["name"]: m for m in system_models()}
-    assert system["grc"]["kind"] == "integer" and "osd" not in system
+    system = {m.name: m for m in system_models()}
+    assert system["grc"].kind == "integer" and "osd" not in system
 
 
 def test_import_rename_delete(tmp_path: Path, shared_data: Path) -> None:
     store = Store(tmp_path / "data")
     p = store.create_project("P")
     m = import_model(store, p.id, GRC, "mygrc")
-    assert (m["kind"], m["origin"], m["unicharset_size"]) == ("integer", "imported", 219)
-    assert m["sha256"] == hashlib.sha256(GRC.read_bytes()).hexdigest()
-    assert [x["name"] for x in all_models(store, p.id)][0] == "mygrc"
+    assert (m.kind, m.origin, m.unicharset_size) == ("integer", "imported", 219)
+    assert m.sha256 == hashlib.sha256(GRC.read_bytes()).hexdigest()
+    assert [x.name for x in all_models(store, p.id)][0] == "mygrc"
     assert (project_tessdata(store, p.id) / "mygrc.traineddata").exists()
     for bad, why in (("grc", "installed"), ("mygrc", "already"), ("no way", "not valid")):
         with pytest.raises(InvalidInput, match=why):
@@ -51,10 +51,10 @@ def test_import_rename_delete(tmp_path: Path, shared_data: Path) -> None:
         import_model(store, p.id, junk, "junk")
     with pytest.raises(InvalidInput, match="legacy"):
         import_model(store, p.id, Path("/usr/share/tesseract-ocr/5/tessdata/osd.traineddata"), "osd2")
-    assert [x["name"] for x in list_models(store, p.id)] == ["mygrc"]  # nothing half-registered
+    assert [x.name for x in list_models(store, p.id)] == ["mygrc"]  # nothing half-registered
     assert not [d for d in (store.project_dir(p.id) / "models").iterdir() if d.name.endswith(".tmp")]
     renamed = rename_model(store, p.id, "mygrc", "greek2")
-    assert model_file(store, p.id, "greek2").exists() and renamed["renamed_from"] == "mygrc"
+    assert model_file(store, p.id, "greek2").exists() and renamed.raw["renamed_from"] == "mygrc"
     tessdata = project_tessdata(store, p.id)
     assert (tessdata / "greek2.traineddata").exists() and not (tessdata / "mygrc.traineddata").exists()
     text = subprocess.run(["tesseract", "--tessdata-dir", str(tessdata), str(sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[0]),
@@ -63,7 +63,7 @@ def test_import_rename_delete(tmp_path: Path, shared_data: Path) -> None:
     # the project's model reads a line where the UI's tools read (Preprocess try-OCR, Annotate pre-fill)
     line = np.array(Image.open(sorted((shared_data / "gazis-lines" / "test").glob("*.jpg"))[0]).convert("L"))
     assert len(recognize(line, "greek2", psm=7, tessdata_dir=tessdata)) > 10
-    where = delete_model(store, p.id, renamed["id"])
+    where = delete_model(store, p.id, renamed.id)
     assert where.is_dir() and "trash" in str(where) and list_models(store, p.id) == []
     with pytest.raises(NotFound):
         model_file(store, p.id, "greek2")
@@ -75,7 +75,7 @@ def test_download_good_bad_checksum_404_and_cut_off(tmp_path: Path, model_server
     seen: list[tuple[int, int | None]] = []
     digest = hashlib.sha256(GRC.read_bytes()).hexdigest()
     m = download_model(store, p.id, f"{model_server}/grc.traineddata", "grc_dl", digest, lambda d, t: seen.append((d, t)))
-    assert m["origin"] == "downloaded" and m["kind"] == "integer" and m["sha256"] == digest
+    assert m.origin == "downloaded" and m.kind == "integer" and m.sha256 == digest
     assert seen[-1] == (GRC.stat().st_size, GRC.stat().st_size)
     with pytest.raises(InvalidInput, match="checksum does not match"):
         download_model(store, p.id, f"{model_server}/grc.traineddata", "grc_bad", "0" * 64)
@@ -87,7 +87,7 @@ def test_download_good_bad_checksum_404_and_cut_off(tmp_path: Path, model_server
         download_model(store, p.id, f"{model_server}/junk.traineddata", "junk")
     with pytest.raises(InvalidInput, match="cannot be reached"):
         download_model(store, p.id, "http://127.0.0.1:9/none.traineddata", "none")
-    assert [x["name"] for x in list_models(store, p.id)] == ["grc_dl"]
+    assert [x.name for x in list_models(store, p.id)] == ["grc_dl"]
     assert not [d for d in (store.project_dir(p.id) / "models").iterdir() if d.name.endswith(".tmp")]
 
 

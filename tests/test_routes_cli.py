@@ -118,3 +118,31 @@ def test_cli_import_gt_then_export_gt(tmp_path: Path, shared_data: Path) -> None
     assert r.returncode == 1 and "bad.xml: not well-formed XML" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("export-gt", "--project", "Nobody", "--out", str(tmp_path / "x"), data_dir=data)
     assert r.returncode == 2 and "No project named 'Nobody'" in r.stderr
+
+
+def test_the_cli_and_the_app_export_the_same_ground_truth(tmp_path: Path, shared_data: Path) -> None:
+    """``kalamos export-gt`` and the Annotate tab's export links go through one use case: same files, same bytes
+    (but for the moment each was written)."""
+    import io
+    import re
+    import zipfile
+
+    data = tmp_path / "data"
+    tsv = shared_data / "gt4histcomment" / "cu31924087948174" / "cu31924087948174_training.tsv"
+    assert run_cli("import-gt", "--project", "Campbell", "--document", "Ajax", str(tsv), data_dir=data).returncode == 0
+    store = Store(data)
+    [project] = store.list_projects()
+    [document] = store.list_documents(project.id)
+    client = create_app(Config(data_dir=data)).server.test_client()
+    stamp = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
+    for fmt in ("page", "alto"):
+        out = tmp_path / f"cli-{fmt}"
+        r = run_cli("export-gt", "--project", "Campbell", "--document", "Ajax", "--format", fmt, "--out", str(out),
+                    data_dir=data)
+        assert r.returncode == 0, r.stderr
+        answer = client.get(f"/export/{project.id}/{document.id}/{fmt}.zip")
+        assert answer.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(answer.data)) as z:
+            from_app = {Path(n).name: stamp.sub(b"T", z.read(n)) for n in z.namelist() if n.endswith(".xml")}
+        from_cli = {p.name: stamp.sub(b"T", p.read_bytes()) for p in out.glob("*.xml")}
+        assert len(from_cli) == 7 and from_cli == from_app, fmt

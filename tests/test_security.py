@@ -532,17 +532,17 @@ run_ocr(s, {p.id!r}, {d.id!r}, None, RunSpec('grc', 6), 1, lambda done, total, l
 """
     assert subprocess.run([sys.executable, "-c", script], cwd=REPO, timeout=300).returncode == 9
     [run] = list_runs(store, p.id, d.id)
-    assert run["state"] == "interrupted"
-    assert sorted(st["status"] for st in run["pages"].values()) == ["done", "waiting"]
-    record = resume_run(store, p.id, d.id, run["id"], 1)
-    assert record["finished"] and all(st["status"] == "done" for st in record["pages"].values())
-    assert all(page_result(store, p.id, d.id, pid, run["id"]) for pid in record["order"])
+    assert run.state == "interrupted"
+    assert sorted(st.status for st in run.pages.values()) == ["done", "waiting"]
+    record = resume_run(store, p.id, d.id, run.id, 1)
+    assert record.finished and all(st.status == "done" for st in record.pages.values())
+    assert all(page_result(store, p.id, d.id, pid, run.id) for pid in record.order)
     [run] = list_runs(store, p.id, d.id)
-    assert run["state"] == "finished"
+    assert run.state == "finished"
     from storage.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="finished"):
-        resume_run(store, p.id, d.id, run["id"])
+        resume_run(store, p.id, d.id, run.id)
     del RunSpec, run_ocr
 
 

@@ -93,26 +93,26 @@ def test_short_fine_tune_registers_a_model_tesseract_uses(tmp_path: Path, gt_fol
         shutil.copy(img, second / img.name)
         shutil.copy(img.with_suffix(".gt.txt"), second / img.with_suffix(".gt.txt").name)
     job = create_job(store, p.id, TrainSpec("gazis", "grc", max_iterations=100, integer=True), gt_folder, compare_gt=second)
-    assert job["summary"]["lines"] == 40 and job["summary"]["pages"] == 5 and len(job["second"]["lines"]) == 6
-    assert {job["groups"][n] for n in job["train"]}.isdisjoint({job["groups"][n] for n in job["eval"]})
+    assert job.summary.lines == 40 and job.summary.pages == 5 and len(job.second["lines"]) == 6
+    assert {job.groups[n] for n in job.train}.isdisjoint({job.groups[n] for n in job.held_out})
     points = []
-    job = run_job(store, p.id, job["id"], lambda point, _job: points.append(point))
-    assert job["status"] == "done", job["error"]
+    job = run_job(store, p.id, job.id, lambda point, _job: points.append(point))
+    assert job.status == "done", job.error
     assert points and max(pt.iteration for pt in points) == 100
-    drawn = curve(store, p.id, job["id"])
+    drawn = curve(store, p.id, job.id)
     assert any(pt.train_cer is not None for pt in drawn) and any(pt.eval_cer is not None for pt in drawn)  # both curves
-    checkpoints = store.project_dir(p.id) / "training" / job["id"] / "checkpoints"
+    checkpoints = store.project_dir(p.id) / "training" / job.id / "checkpoints"
     assert len(list(checkpoints.glob("*.checkpoint"))) == 1  # only the chosen one is kept (10 MB each)
-    lines = store.project_dir(p.id) / "training" / job["id"] / "lines"
+    lines = store.project_dir(p.id) / "training" / job.id / "lines"
     assert not list(lines.glob("*.lstmf")) and list(lines.glob("*.png"))  # tidied: what only training needed is gone
-    by_name = {m["name"]: m for m in list_models(store, p.id)}
+    by_name = {m.name: m for m in list_models(store, p.id)}
     fast, model = by_name["gazis_fast"], by_name["gazis"]
-    assert model["name"] == "gazis" and model["eval"]["lines"] == len(job["eval"]) and model["kind"] == "float"
-    assert 0 <= model["eval"]["new"]["CER %"] < 60 and model["eval"]["base"]["CER %"] > 0
-    assert model["eval"]["second"]["lines"] == 6 and model["eval"]["second"]["base"]["CER %"] > 0
-    assert (fast["name"], fast["kind"], fast["integer_of"]) == ("gazis_fast", "integer", model["id"])
+    assert model.name == "gazis" and model.evaluation.lines == len(job.held_out) and model.kind == "float"
+    assert 0 <= model.evaluation.new.cer < 60 and model.evaluation.base.cer > 0
+    assert model.evaluation.second.lines == 6 and model.evaluation.second.base.cer > 0
+    assert (fast.name, fast.kind, fast.integer_of) == ("gazis_fast", "integer", model.id)
     rows = read_json(model_path(store, p.id, model).parent / "eval.json")["rows"]
-    assert len(rows) == len(job["eval"]) + 6 and sum(r.get("set") == "second" for r in rows) == 6
+    assert len(rows) == len(job.held_out) + 6 and sum(r.get("set") == "second" for r in rows) == 6
     row = max(rows, key=lambda r: r["new_errors"])
     assert "".join(d[1] for d in row["diff"]) == row["truth"] and "".join(d[2] for d in row["diff"]) == row["new"]
     path = model_path(store, p.id, model)
@@ -133,23 +133,23 @@ def test_stop_now_keeps_the_best_and_a_restart_resumes(tmp_path: Path, gt_folder
     store = Store(tmp_path / "data")
     p = store.create_project("Gazis")
     job = create_job(store, p.id, TrainSpec("stopper", "grc", max_iterations=400), gt_folder)
-    job = run_job(store, p.id, job["id"], should_stop=lambda: True)  # "stop now, keep best" at the first line
-    if job["status"] == "failed":  # stopped before any checkpoint: said so, and no model left behind
-        assert "no checkpoint" in job["error"] and list_models(store, p.id) == []
+    job = run_job(store, p.id, job.id, should_stop=lambda: True)  # "stop now, keep best" at the first line
+    if job.status == "failed":  # stopped before any checkpoint: said so, and no model left behind
+        assert "no checkpoint" in job.error and list_models(store, p.id) == []
     else:
-        assert job["status"] == "done" and job["stopped_early"]
+        assert job.status == "done" and job.stopped_early
     # job.json set back to "training" after the end, as a crash while registering would leave it
     job = create_job(store, p.id, TrainSpec("resumed", "grc", max_iterations=100), gt_folder)
-    job = run_job(store, p.id, job["id"])
-    assert job["status"] == "done"
-    record = read_json(store.project_dir(p.id) / "training" / job["id"] / "job.json")
+    job = run_job(store, p.id, job.id)
+    assert job.status == "done"
+    record = read_json(store.project_dir(p.id) / "training" / job.id / "job.json")
     record.update(status="training", spec={**record["spec"], "max_iterations": 150})
     models = store.project_dir(p.id) / "models"
     shutil.rmtree(models / record["model"])
-    write_json(store.project_dir(p.id) / "training" / job["id"] / "job.json", {k: v for k, v in record.items() if k != "schema_version"})
-    again = run_job(store, p.id, job["id"])
-    assert again["status"] == "done"
-    log = (store.project_dir(p.id) / "training" / job["id"] / "log.txt").read_text()
+    write_json(store.project_dir(p.id) / "training" / job.id / "job.json", {k: v for k, v in record.items() if k != "schema_version"})
+    again = run_job(store, p.id, job.id)
+    assert again.status == "done"
+    log = (store.project_dir(p.id) / "training" / job.id / "log.txt").read_text()
     # the finished job was tidied (no latest checkpoint, no .lstmf): the rerun remade its data and trained again;
     # resuming an interrupted job from its checkpoint is tested with a killed lstmtraining below
     assert log.count("Finished!") == 2
@@ -172,25 +172,25 @@ def test_bad_ground_truth_is_reported(tmp_path: Path, gt_folder: Path) -> None:
     first[1].write_text("λόγος " * 200, encoding="utf-8")
     sorted(odd.glob("*.jpg"))[2].write_bytes(b"\xff\xd8\xff broken")
     job = create_job(store, p.id, TrainSpec("odd"), odd)
-    problems = "\n".join(job["problems"])
+    problems = "\n".join(job.problems)
     assert "empty transcription" in problems and "far too long" in problems and "cannot be read" in problems
-    assert job["summary"]["lines"] == 37
+    assert job.summary.lines == 37
     with pytest.raises(InvalidInput, match="language code"):
         create_job(store, p.id, TrainSpec("bad name!"), odd)
     with pytest.raises(Exception, match="not installed"):
         create_job(store, p.id, TrainSpec("x", base="klingon"), odd)
     taken = create_job(store, p.id, TrainSpec("taken"), odd)
     import_model(store, p.id, Path("/usr/share/tesseract-ocr/5/tessdata/grc.traineddata"), "taken")  # meanwhile
-    failed = run_job(store, p.id, taken["id"])
-    assert failed["status"] == "failed" and "already" in failed["error"]
+    failed = run_job(store, p.id, taken.id)
+    assert failed.status == "failed" and "already" in failed.error
     mixed = tmp_path / "mixed"
     shutil.copytree(gt_folder, mixed)
     for gt in sorted(mixed.glob("*.gt.txt"))[:12]:
         gt.write_text("Quod autem dicit, hoc est alterum", encoding="utf-8")
     greek = create_job(store, p.id, TrainSpec("greek_only", script="greek"), mixed)
-    assert greek["summary"]["lines"] == 28 and any("another script" in x for x in greek["problems"])
+    assert greek.summary.lines == 28 and any("another script" in x for x in greek.problems)
     latin = create_job(store, p.id, TrainSpec("latin_only", base="lat", script="latin"), mixed)
-    assert latin["summary"]["lines"] == 12
+    assert latin.summary.lines == 12
     with pytest.raises(InvalidInput, match="no LSTM network"):
         create_job(store, p.id, TrainSpec("x", base="osd"), odd)
     with pytest.raises(InvalidInput, match="name of an installed"):
@@ -204,12 +204,12 @@ def test_from_scratch_makes_a_new_network(tmp_path: Path, gt_folder: Path) -> No
     store = Store(tmp_path / "data")
     p = store.create_project("P")
     job = create_job(store, p.id, TrainSpec("fresh", scratch=True, network="small", max_iterations=100), gt_folder)
-    job = run_job(store, p.id, job["id"])
-    assert job["status"] == "done", job["error"]
+    job = run_job(store, p.id, job.id)
+    assert job.status == "done", job.error
     [model] = list_models(store, p.id)
-    assert model["base"] == "scratch (small)" and model["kind"] == "float" and model["eval"]["base"] is None
-    assert 40 < model["unicharset_size"] < 120  # the ground truth's characters only
-    log = (store.project_dir(p.id) / "training" / job["id"] / "log.txt").read_text()
+    assert model.base == "scratch (small)" and model.kind == "float" and model.evaluation.base is None
+    assert 40 < model.unicharset_size < 120  # the ground truth's characters only
+    log = (store.project_dir(p.id) / "training" / job.id / "log.txt").read_text()
     assert "Lfx128" in log or "Built network" in log
 
 
@@ -227,36 +227,36 @@ def test_cancel_kill_resume_busy_and_full_disk(tmp_path: Path, gt_folder: Path, 
     p = store.create_project("P")
     # cancel: nothing registered
     job = create_job(store, p.id, TrainSpec("cancelled", max_iterations=2000), gt_folder)
-    threading.Thread(target=lambda: (_wait_for_training(store, p.id, job["id"]), request_stop(store, p.id, job["id"], keep=False)),
+    threading.Thread(target=lambda: (_wait_for_training(store, p.id, job.id), request_stop(store, p.id, job.id, keep=False)),
                      daemon=True).start()
-    assert run_job(store, p.id, job["id"])["status"] == "cancelled" and list_models(store, p.id) == []
+    assert run_job(store, p.id, job.id).status == "cancelled" and list_models(store, p.id) == []
     # lstmtraining killed: a clear failure, no model, the job is listed as interrupted and resumes
     job = create_job(store, p.id, TrainSpec("killed", max_iterations=200), gt_folder)
-    folder = store.project_dir(p.id) / "training" / job["id"]
+    folder = store.project_dir(p.id) / "training" / job.id
 
     def kill() -> None:
-        _wait_for_training(store, p.id, job["id"])
+        _wait_for_training(store, p.id, job.id)
         os.kill(int((folder / PID_FILE).read_text()), signal.SIGKILL)  # by its process id
 
     threading.Thread(target=kill, daemon=True).start()
-    failed = run_job(store, p.id, job["id"])
-    assert failed["status"] == "failed" and "killed" in failed["error"] and "resumed" in failed["error"]
-    assert list_models(store, p.id) == [] and not is_running(store, p.id, job["id"])
-    assert job["id"] in [j["id"] for j in interrupted_jobs(store, p.id)]
+    failed = run_job(store, p.id, job.id)
+    assert failed.status == "failed" and "killed" in failed.error and "resumed" in failed.error
+    assert list_models(store, p.id) == [] and not is_running(store, p.id, job.id)
+    assert job.id in [j.id for j in interrupted_jobs(store, p.id)]
     # another process running the job: refused, not run twice, not discarded
     with FileLock(str(folder / "job.lock")):
-        assert is_running(store, p.id, job["id"])
+        assert is_running(store, p.id, job.id)
         with pytest.raises(JobBusy):
-            run_job(store, p.id, job["id"])
+            run_job(store, p.id, job.id)
         with pytest.raises(InvalidInput, match="running"):
-            discard_job(store, p.id, job["id"])
-    again = run_job(store, p.id, job["id"])
-    assert again["status"] == "done", again["error"]
+            discard_job(store, p.id, job.id)
+    again = run_job(store, p.id, job.id)
+    assert again.status == "done", again.error
     assert "Successfully restored trainer" in (folder / "log.txt").read_text()
-    assert [m["name"] for m in list_models(store, p.id)] == ["killed"]
-    cancelled = [j for j in interrupted_jobs(store, p.id) + list_jobs(store, p.id) if j["status"] == "cancelled"][0]
-    assert "trash" in str(discard_job(store, p.id, cancelled["id"]))
-    assert cancelled["id"] not in [j["id"] for j in list_jobs(store, p.id)]
+    assert [m.name for m in list_models(store, p.id)] == ["killed"]
+    cancelled = [j for j in interrupted_jobs(store, p.id) + list_jobs(store, p.id) if j.status == "cancelled"][0]
+    assert "trash" in str(discard_job(store, p.id, cancelled.id))
+    assert cancelled.id not in [j.id for j in list_jobs(store, p.id)]
     # a full disk: refused before starting, and a resumed job says so
     import storage.training as training
 
@@ -265,7 +265,7 @@ def test_cancel_kill_resume_busy_and_full_disk(tmp_path: Path, gt_folder: Path, 
         create_job(store, p.id, TrainSpec("full"), gt_folder)
     record = read_json(folder / "job.json")
     write_json(folder / "job.json", {**{k: v for k, v in record.items() if k != "schema_version"}, "status": "training"})
-    assert "free disk" in run_job(store, p.id, job["id"])["error"]
+    assert "free disk" in run_job(store, p.id, job.id).error
 
 
 def test_ctrl_c_in_the_cli_stops_lstmtraining_and_leaves_a_resumable_job(tmp_path: Path, gt_folder: Path) -> None:
@@ -290,7 +290,7 @@ def test_ctrl_c_in_the_cli_stops_lstmtraining_and_leaves_a_resumable_job(tmp_pat
     store = Store(data)
     [project] = store.list_projects()
     [job] = interrupted_jobs(store, project.id)
-    assert job["status"] == "training" and list_models(store, project.id) == []
+    assert job.status == "training" and list_models(store, project.id) == []
 
 
 def test_the_model_is_the_checkpoint_with_the_lowest_held_out_error(tmp_path: Path, gt_folder: Path,
@@ -314,14 +314,14 @@ def test_the_model_is_the_checkpoint_with_the_lowest_held_out_error(tmp_path: Pa
     store = Store(tmp_path / "data")
     p = store.create_project("P")
     job = create_job(store, p.id, TrainSpec("opt", max_iterations=3000, max_minutes=4, patience=150), gt_folder)
-    job = run_job(store, p.id, job["id"])
-    assert job["status"] == "done", job["error"]
+    job = run_job(store, p.id, job.id)
+    assert job.status == "done", job.error
     best = min(measured, key=lambda it: abs(it - 120))
-    assert job["selected"]["iteration"] == best, (job["selected"], measured)
+    assert job.selected.iteration == best, (job.selected, measured)
     assert max(measured) > best + 100  # the run went on past the optimum...
-    assert "stopped improving" in job.get("stop_reason", "") and max(measured) < 3000  # ...and stopped on its own
+    assert "stopped improving" in (job.stop_reason or "") and max(measured) < 3000  # ...and stopped on its own
     [model] = list_models(store, p.id)
-    assert model["checkpoint"] == training.HELDOUT_BEST
+    assert model.raw["checkpoint"] == training.HELDOUT_BEST
 
 
 def test_the_best_base_is_chosen_on_the_held_out_lines(tmp_path: Path, shared_data: Path) -> None:
@@ -340,19 +340,19 @@ def test_the_best_base_is_chosen_on_the_held_out_lines(tmp_path: Path, shared_da
                                                    text=img.with_suffix(".gt.txt").read_text(encoding="utf-8").strip(),
                                                    status="verified")])
     rows = compare_bases(store, p.id, None, TrainSpec("x"), candidates=["eng", "grc", "lat"])
-    assert [r["model"] for r in rows][0] == "grc" and rows[0]["CER %"] < rows[-1]["CER %"], rows
-    lacks = {r["model"]: r["lacks %"] for r in rows}
-    assert lacks["grc"] < 2 and lacks["eng"] > 50 and "α" in next(r["lacks"] for r in rows if r["model"] == "eng")
-    assert rows[0]["lines"] == len(create_job(store, p.id, TrainSpec("probe"), None, [d.id])["eval"])
+    assert [r.model for r in rows][0] == "grc" and rows[0].cer < rows[-1].cer, rows
+    lacks = {r.model: r.lacks for r in rows}
+    assert lacks["grc"] < 2 and lacks["eng"] > 50 and "α" in next(r.lacking for r in rows if r.model == "eng")
+    assert rows[0].lines == len(create_job(store, p.id, TrainSpec("probe"), None, [d.id]).held_out)
     job = create_job(store, p.id, TrainSpec("best", BEST_BASE, max_iterations=50), None, [d.id])
-    job = run_job(store, p.id, job["id"])
-    assert job["status"] == "done", job["error"]
-    assert job["spec"]["base"] in {r["model"] for r in job["base_comparison"]}
-    assert job["spec"]["base"] == job["base_comparison"][0]["model"] and job["spec"]["base"] != BEST_BASE
+    job = run_job(store, p.id, job.id)
+    assert job.status == "done", job.error
+    assert job.spec["base"] in {r.model for r in job.base_comparison}
+    assert job.spec["base"] == job.base_comparison[0].model and job.spec["base"] != BEST_BASE
     # another split holds out pages "best" was trained on: it is listed, flagged, never chosen
     again = compare_bases(store, p.id, None, TrainSpec("x", seed=7, eval_share=0.5), candidates=["grc", "best"])
-    flagged = {r["model"]: r.get("excluded") for r in again}
-    assert flagged["best"] and not flagged["grc"] and again[0]["model"] == "grc", again
+    flagged = {r.model: r.excluded for r in again}
+    assert flagged["best"] and not flagged["grc"] and again[0].model == "grc", again
 
 
 def test_augmented_copies_are_training_lines_only_and_reproducible(tmp_path: Path, gt_folder: Path) -> None:
@@ -369,11 +369,11 @@ def test_augmented_copies_are_training_lines_only_and_reproducible(tmp_path: Pat
     store = Store(tmp_path / "data")
     p = store.create_project("P")
     job = create_job(store, p.id, TrainSpec("aug", augment=2), gt_folder)
-    real = [n for n in job["train"] if "_aug" not in n]
-    assert job["augmented"] == 2 * len(real) and len(job["train"]) == 3 * len(real)
-    assert not any("_aug" in n for n in job["eval"])  # held-out lines are never augmented
-    folder = store.project_dir(p.id) / "training" / job["id"] / "lines"
-    for name in job["train"][:6]:
+    real = [n for n in job.train if "_aug" not in n]
+    assert job.augmented == 2 * len(real) and len(job.train) == 3 * len(real)
+    assert not any("_aug" in n for n in job.held_out)  # held-out lines are never augmented
+    folder = store.project_dir(p.id) / "training" / job.id / "lines"
+    for name in job.train[:6]:
         stem = name.split("_aug")[0].removesuffix(".png")
         assert (folder / name).with_suffix("").with_suffix(".gt.txt").read_text() == (folder / f"{stem}.gt.txt").read_text()
     assert TrainSpec("x").copies(50) == 5 and TrainSpec("x").copies(5000) == 0 and TrainSpec("x", augment=0).copies(50) == 0
@@ -413,17 +413,17 @@ def test_a_final_pass_trains_on_every_line_up_to_the_chosen_iteration(tmp_path: 
     store = Store(tmp_path / "data")
     p = store.create_project("P")
     job = create_job(store, p.id, TrainSpec("fp", max_iterations=200, augment=1, final_pass=True), gt_folder)
-    job = run_job(store, p.id, job["id"])
-    assert job["status"] == "done", job["error"]
-    folder = store.project_dir(p.id) / "training" / job["id"]
-    fp = job["final_pass"]
+    job = run_job(store, p.id, job.id)
+    assert job.status == "done", job.error
+    folder = store.project_dir(p.id) / "training" / job.id
+    fp = job.final_pass
     names = (folder / "list.all").read_text().split()
-    assert fp["status"] == "done" and fp["lines"] == len(names) == len(job["train"]) + 2 * len(job["eval"])
-    assert all(any(Path(n).stem == Path(e).stem for n in names) for e in job["eval"])  # the held-out lines are in it
-    assert fp["iterations"] == max(100, round(job["selected"]["iteration"] * len(names) / len(job["train"])))
+    assert fp.status == "done" and fp.lines == len(names) == len(job.train) + 2 * len(job.held_out)
+    assert all(any(Path(n).stem == Path(e).stem for n in names) for e in job.held_out)  # the held-out lines are in it
+    assert fp.iterations == max(100, round(job.selected.iteration * len(names) / len(job.train)))
     [model] = list_models(store, p.id)
-    assert model["checkpoint"] == "fp_checkpoint" and model["final_pass"]["status"] == "done"
-    assert model["heldout_cer"] == job["selected"]["heldout_cer"]
+    assert model.raw["checkpoint"] == "fp_checkpoint" and model.final_pass.done
+    assert model.heldout_cer == job.selected.heldout_cer
     assert (folder / "checkpoints" / "heldout_best.checkpoint").exists() and list((folder / "final").iterdir()) == [
         folder / "final" / "fp_checkpoint"]
 
@@ -465,7 +465,7 @@ def test_the_summary_flags_accents_that_stand_alone(tmp_path: Path) -> None:
         Line("", "box", [[0, 0], [300, 0], [300, 40], [0, 40]], text="τ´ ἐγὼ ῾Ομηρος", status="verified"),
         Line("", "box", [[0, 50], [300, 50], [300, 90], [0, 90]], text="ὁ δὲ ἀνήρ", status="verified")])
     found = preview(store, p.id, None, None)
-    assert found["spacing"] == {"´": 1, "῾": 1} and found["lines"] == 2
+    assert found.spacing == {"´": 1, "῾": 1} and found.lines == 2
 
 
 def test_the_gain_estimate_uses_only_comparable_trainings(tmp_path: Path) -> None:

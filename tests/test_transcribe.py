@@ -43,14 +43,14 @@ def test_line_mode_run_scores_against_verified_lines_and_keeps_them(campbell) ->
     store, p, d = campbell
     seen = []
     run = run_ocr(store, p, d, None, RunSpec("grc+eng", mode="lines"), jobs=2, progress=lambda *a: seen.append(a))
-    assert [s["status"] for s in run["pages"].values()] == ["done", "done"] and run["finished"]
+    assert [s.status for s in run.pages.values()] == ["done", "done"] and run.finished
     assert [a[:2] for a in seen] == [(1, 2), (2, 2)]
-    rows, total = evaluate_run(store, p, d, run["id"])
+    rows, total = evaluate_run(store, p, d, run.id)
     assert len(rows) == 2 and total.chars > 1000 and 0 < total.cer < 0.15
     # verified lines keep the person's text
     page = store.list_pages(p, d)[0]
     assert all(ln.status == "verified" for ln in line_store.list_lines(store, p, d, page.id))
-    assert list_runs(store, p, d)[0]["id"] == run["id"]
+    assert list_runs(store, p, d)[0].id == run.id
 
 
 def test_page_mode_on_a_page_without_lines_makes_reviewable_lines(campbell) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_page_mode_on_a_page_without_lines_makes_reviewable_lines(campbell) -> N
     page = store.list_pages(p, d)[0]
     line_store.replace_lines(store, p, d, page.id, [])
     run = run_ocr(store, p, d, [page.id], RunSpec("grc+eng", psm=3, mode="page"), jobs=1)
-    result = page_result(store, p, d, page.id, run["id"])
+    result = page_result(store, p, d, page.id, run.id)
     assert result and len(result["lines"]) > 20 and result["lines_added"] == len(line_store.list_lines(store, p, d, page.id))
     lines = line_store.list_lines(store, p, d, page.id)
     assert all(ln.status == "machine" and ln.conf is not None and ln.kind == "baseline" for ln in lines)
@@ -71,9 +71,9 @@ def test_a_broken_page_is_reported_and_the_others_finish(campbell) -> None:  # t
     image = store.page_image_path(p, d, first)
     image.write_bytes(b"\x89PNG\r\n\x1a\n broken")
     run = run_ocr(store, p, d, None, RunSpec("grc+eng", mode="page"), jobs=2)
-    assert run["pages"][first.id]["status"] == "failed" and run["pages"][first.id]["error"]
-    assert run["pages"][second.id]["status"] == "done"
-    assert page_result(store, p, d, second.id, run["id"]) is not None
+    assert run.pages[first.id].status == "failed" and run.pages[first.id].error
+    assert run.pages[second.id].status == "done"
+    assert page_result(store, p, d, second.id, run.id) is not None
 
 
 def schema(name: str) -> etree.XMLSchema:
@@ -144,7 +144,7 @@ def test_runs_through_the_project_tessdata_folder(campbell) -> None:  # type: ig
     folder = project_tessdata(store, p)
     assert (folder / "grc.traineddata").exists() and (folder / "configs").exists()
     run = run_ocr(store, p, d, [page.id], RunSpec("grc+eng", mode="page", tessdata=str(folder)), jobs=1)
-    assert run["pages"][page.id]["status"] == "done"
+    assert run.pages[page.id].status == "done"
     assert len(line_store.list_lines(store, p, d, page.id)) > 20
 
 

@@ -109,7 +109,7 @@ def test_first_hour(page, server, shared_data: Path, tmp_path: Path) -> None:  #
     page.click("#train-start")
     expect(page.locator(".kalamos-train-done")).to_contain_text("Model journey is ready", timeout=300_000)
     [job] = list_jobs(store, p.id)
-    assert job["summary"]["lines"] == 17
+    assert job.summary.lines == 17
 
     # the worst held-out lines show their image and open in the Annotate tab
     page.select_option("#train-eval-model", label="journey")

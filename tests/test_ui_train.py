@@ -94,7 +94,7 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     expect(done).to_contain_text("Stopped before the end")
     expect(page.locator(".kalamos-models")).to_contain_text("gazis")
     [model, _] = list_models(store, p.id)
-    assert model["name"] == "gazis" and model["eval"]["lines"] > 0
+    assert model.name == "gazis" and model.evaluation.lines > 0
 
     page.select_option("#train-eval-model", label="gazis")
     expect(page.locator(".kalamos-eval-table")).to_contain_text("CER no diacritics %")
@@ -126,7 +126,7 @@ def test_train_evaluate_resume_and_manage_models(page, server, shared_data: Path
     page.fill("#train-import-name", "junk")
     page.locator("#train-import input[type=file]").set_input_files(str(junk))
     expect(page.locator(".kalamos-model-error")).to_contain_text("not a Tesseract model")
-    assert {m["name"] for m in list_models(store, p.id)} == {"leftover", "synaxarion", "lab_grc", "my_grc"}
+    assert {m.name for m in list_models(store, p.id)} == {"leftover", "synaxarion", "lab_grc", "my_grc"}
 
     page.locator(".kalamos-jobs tr", has_text="leftover").get_by_role("button", name="Discard").click()
     expect(page.locator(".kalamos-jobs")).not_to_contain_text("leftover", timeout=10_000)

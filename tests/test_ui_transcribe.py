@@ -98,5 +98,5 @@ def test_an_interrupted_run_is_listed_and_resumed(page, server, shared_data: Pat
     from storage.ocrruns import list_runs
 
     [run] = list_runs(store, p.id, d.id)
-    assert run["state"] == "finished" and [st["status"] for st in run["pages"].values()] == ["done", "done"]
+    assert run.state == "finished" and [st.status for st in run.pages.values()] == ["done", "done"]
     expect(page.locator("#transcribe-resume")).to_be_hidden()

@@ -1,0 +1,170 @@
+"""Annotate tab, line operations: verify a page's lines at once, delete, move in the reading order,
+the band around a baseline, shapes drawn/erased/dragged on the page, undo. Each callback is a
+module-level function; the rules are ``services.editing`` and ``services.annotation``."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, Patch, State, no_update
+
+from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_lines
+from callbacks.common import selected_document
+from callbacks.wiring import Wiring
+from config import Config
+from layout import ids
+from services import PageRef, annotation, editing
+from storage import KalamosError, Store
+from storage.models import Line
+
+__all__ = ["register", "wiring", "LINE_CHANGED"]
+
+#: What a line operation changes: the page's lines, the full redraw counter, the undo record, the message.
+LINE_CHANGED = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
+                Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE]
+
+wiring = Wiring()
+
+
+def current(data: dict | None, selected: str | None) -> Line | None:
+    return next((ln for ln in lines_of(data) if ln.id == selected), None)
+
+
+def fresh(store: Store, where: PageRef, data: dict) -> dict:
+    """The page's lines as they are now on disk."""
+    return with_lines(data, editing.page_lines(store, where))
+
+
+@wiring.callback(*LINE_CHANGED, Input(f"{ids.AN_VERIFY_ALL}-confirm", "submit_n_clicks"), State(ids.AN_LINES, "data"),
+                 State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
+                 prevent_initial_call=True)
+def verify_all(store: Store, _n: int, data: dict | None, selection: dict | None, editor: str | None, draw: int):
+    where = page_ref(selection, data)
+    if not (where and data):
+        return no_update, no_update, no_update, *say("Choose a page first.", "warning")
+    todo = {ln.id: ln.rev for ln in lines_of(data) if ln.text and ln.status in ("machine", "edited")}
+    if not todo:
+        return no_update, no_update, no_update, *say("No line of this page waits for verification.", "secondary")
+    before = {ln.id: ln for ln in lines_of(data)}
+    result = editing.verify_lines(store, where, todo, editor)
+    text = f"Verified {len(result.done)} line(s) (↶ Undo takes it back)."
+    if result.skipped:
+        text += " Left as they were: " + "; ".join(result.skipped[:8])
+    undo = editing.UndoRecord("bulk", data["page"], lines=tuple(
+        (before[ln.id].to_dict(), ln.rev) for ln in result.done)).to_dict() if result.done else None
+    return fresh(store, where, data), (draw or 0) + 1, undo, *say(text, "warning" if result.skipped else "success")
+
+
+@wiring.callback(*LINE_CHANGED, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+                 Input(ids.AN_DELETE, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
+                 State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
+                 prevent_initial_call=True)
+def delete(store: Store, _n: int, selected: str | None, data: dict | None, selection: dict | None, editor: str | None, draw: int):
+    where, line = page_ref(selection, data), current(data, selected)
+    if not (where and line and data):
+        return no_update, no_update, no_update, *say("Select a line first.", "warning"), no_update
+    index = [ln.id for ln in lines_of(data)].index(line.id)
+    outcome = editing.delete_line(store, where, line.id, line.rev, editor)
+    if outcome.status != "saved":
+        return fresh(store, where, data), (draw or 0) + 1, no_update, *say(outcome.message, "danger"), no_update
+    rest = [ln for ln in lines_of(data) if ln.id != line.id]
+    nxt = rest[min(index, len(rest) - 1)].id if rest else None
+    undo = editing.UndoRecord("delete", data["page"], line=(outcome.line or line).to_dict(), index=index).to_dict()
+    return with_lines(data, rest), (draw or 0) + 1, undo, *say(outcome.message, "info"), nxt
+
+
+def move(store: Store, step: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
+    """Move the selected line one place up (``step`` -1) or down (+1) in the reading order."""
+    where, line = page_ref(selection, data), current(data, selected)
+    if not (where and line and data):
+        return no_update, no_update, no_update, *NO_MESSAGE
+    order = [ln.id for ln in lines_of(data)]
+    try:
+        new_order = editing.move_line(store, where, line.id, order.index(line.id) + step)
+    except KalamosError as exc:
+        return no_update, no_update, no_update, *say(str(exc), "danger")
+    by_id = {ln.id: ln for ln in lines_of(data)}
+    return with_lines(data, [by_id[i] for i in new_order if i in by_id]), (draw or 0) + 1, no_update, *NO_MESSAGE
+
+
+@wiring.callback(*LINE_CHANGED, Input(ids.AN_UP, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
+                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+def move_up(store: Store, _n: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
+    return move(store, -1, selected, data, selection, draw)
+
+
+@wiring.callback(*LINE_CHANGED, Input(ids.AN_DOWN, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
+                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+def move_down(store: Store, _n: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
+    return move(store, 1, selected, data, selection, draw)
+
+
+@wiring.callback(Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
+                 Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True), *MESSAGE,
+                 Input(ids.AN_ABOVE, "value"), Input(ids.AN_BELOW, "value"),
+                 State(ids.AN_EDITING, "data"), State(ids.AN_CURRENT, "data"), State(ids.AN_ORDER, "data"),
+                 State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
+                 prevent_initial_call=True)
+def band(store: Store, above: float | None, below: float | None, editing_now: dict | None, current_line: dict | None,
+         order: list[str] | None, selection: dict | None, editor: str | None, draw: int):
+    """The band around a baseline, typed: only the line changed travels (a Patch of the page's lines)."""
+    line = (current_line or {}).get("line") or {}
+    where = selected_document(selection)
+    if not (where and line and current_line) or line.get("id") != (editing_now or {}).get("line") \
+            or line.get("kind") != "baseline" or above is None or below is None:
+        return no_update, no_update, no_update, *NO_MESSAGE
+    default = current_line.get("band") or {}
+    if (line.get("above") or default.get("above")) == above and (line.get("below") or default.get("below")) == below:
+        return no_update, no_update, no_update, *NO_MESSAGE  # set by selecting the line, not typed
+    ref_ = PageRef(where[0], where[1], current_line["page"])
+    before = next((ln for ln in editing.page_lines(store, ref_) if ln.id == line["id"]), None)
+    outcome = editing.set_band(store, ref_, line["id"], line["rev"], above, below, editor)
+    if outcome.status != "saved" or outcome.line is None or before is None or line["id"] not in (order or []):
+        return no_update, (draw or 0) + 1, no_update, *say(outcome.message or "The line is gone.", "danger")
+    lines = Patch()
+    lines["lines"][(order or []).index(line["id"])] = outcome.line.to_dict()
+    return lines, (draw or 0) + 1, undo_of(before, outcome.line, current_line["page"]), *NO_MESSAGE
+
+
+@wiring.callback(*LINE_CHANGED, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+                 Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
+                 State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+def shapes_changed(store: Store, relayout: dict | None, data: dict | None, selection: dict | None, editor: str | None,
+                   draw: int):
+    """Shapes drawn, erased or dragged with the figure's tools: lines added, deleted or reshaped."""
+    where = page_ref(selection, data)
+    if not (where and data and relayout):
+        return no_update, no_update, no_update, *NO_MESSAGE, no_update
+    redraw = (draw or 0) + 1
+    if "shapes" in relayout:  # drawn or erased
+        drawn = annotation.apply_drawing(store, where, lines_of(data), relayout["shapes"] or [], data["matrix"], editor)
+        message = say(" ".join(drawn.problems), "danger") if drawn.problems else NO_MESSAGE
+        undo = drawn.undo.to_dict() if drawn.undo else no_update
+        return fresh(store, where, data), redraw, undo, *message, (drawn.added[-1].id if drawn.added else no_update)
+    edited = annotation.reshape_changes(relayout)
+    if not edited:
+        return no_update, no_update, no_update, *NO_MESSAGE, no_update
+    outcome = annotation.apply_reshapes(store, where, lines_of(data), edited, data["matrix"], editor)
+    if outcome.refused:
+        return fresh(store, where, data), redraw, no_update, *say(outcome.refused, "danger"), no_update
+    return fresh(store, where, data), redraw, outcome.undo.to_dict() if outcome.undo else no_update, *NO_MESSAGE, no_update
+
+
+@wiring.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
+                 *MESSAGE, Input(ids.AN_UNDO, "n_clicks"), State(ids.AN_UNDO_STORE, "data"),
+                 State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_REV, "data"),
+                 prevent_initial_call=True)
+def undo(store: Store, _n: int, last: dict | None, selection: dict | None, editor: str | None, rev: int):
+    where = selected_document(selection)
+    if not (where and last):
+        return no_update, no_update, *say("Nothing to undo.", "secondary")
+    record = editing.UndoRecord.from_dict(last)
+    try:
+        outcome = editing.undo(store, PageRef(where[0], where[1], record.page), record, editor)
+    except KalamosError as exc:
+        return no_update, None, *say(f"Cannot undo: {exc}", "danger")
+    if outcome.status != "saved":
+        return (rev or 0) + 1, None, *say(f"Cannot undo: {outcome.message}", "danger")
+    return (rev or 0) + 1, None, *say(outcome.message or "Undone.", "info")
+
+
+def register(app: Dash, store: Store, config: Config) -> None:
+    wiring.register(app, store, config)
