@@ -21,6 +21,7 @@ from config import Config
 from ocr.tesseract import TesseractError
 from storage import KalamosError, NotFound, Store
 from storage.formats import registry
+from services.context import DocumentRef
 from storage.records import OcrModel
 
 __all__ = ["main", "build_parser"]
@@ -167,11 +168,11 @@ def _project_and_document(store: Store, project_name: str, document_name: str): 
 
 
 def _import(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.ingest import import_paths
+    from services import documents
 
     store = Store(cfg.data_dir)
     project, document = _project_and_document(store, args.project, args.document)
-    results = import_paths(store, project.id, document.id, args.files, cfg.import_limits())
+    results = documents.import_files(store, DocumentRef(project.id, document.id), args.files, cfg.import_limits())
     for r in results:
         stream = sys.stderr if r.status == "failed" else sys.stdout
         print(f"{r.status.upper():8} {r.message}", file=stream)
@@ -200,11 +201,12 @@ def _export_gt(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
-    from storage.groundtruth import import_gt
+    from services import documents
 
     store = Store(cfg.data_dir)
     project, document = _project_and_document(store, args.project, args.document)
-    report = import_gt(store, project.id, document.id, args.files, args.images, args.status, args.replace, cfg.import_limits())
+    report = documents.import_ground_truth(store, DocumentRef(project.id, document.id), args.files, args.images, args.status, args.replace,
+                                           cfg.import_limits())
     for m in report.messages:
         print(f"NOTE     {m}")
     for f in report.failed:
@@ -226,10 +228,10 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
         print(f"{done}/{total} pages, about {left:.0f} s left", flush=True)
 
     if args.resume:
-        run = transcription.resume(store, project.id, document.id, args.resume, args.jobs, progress)
+        run = transcription.resume(store, DocumentRef(project.id, document.id), args.resume, args.jobs, progress)
     else:
         form = transcription.RunForm(tuple(args.model.split("+")), args.psm, args.mode, not args.original)
-        run = transcription.start(store, project.id, document.id, None, form, args.jobs, progress)
+        run = transcription.start(store, DocumentRef(project.id, document.id), None, form, args.jobs, progress)
     failed = transcription.failures(run)
     for number, error in failed:
         print(f"FAILED   page {number}: {error}", file=sys.stderr)

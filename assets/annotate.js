@@ -133,6 +133,11 @@
       if (i < 0) { return [nu(), nu()]; }
       var before = data.lines[i];
       var lines = data.lines.slice();
+      var ids = data.lines.map(function (l) { return l.id; });
+      (saved.recent || []).forEach(function (r) {  // earlier saves whose news Dash folded into this one
+        var k = r.page === data.page && r.line ? ids.indexOf(r.line.id) : -1;
+        if (k >= 0 && k !== i && r.line.rev > lines[k].rev) { lines[k] = Object.assign({}, lines[k], r.line); }
+      });
       lines[i] = Object.assign({}, before, line);  // keeps what the tab added (number, outline)
       var out = Object.assign({}, data, {lines: lines});
       if (outcome.status !== "saved") { return [out, nu()]; }

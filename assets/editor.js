@@ -18,6 +18,7 @@
  * the store "shell-editor"), so the server can tell one's own changes from someone else's.
  */
 (function () {
+  var RECENT_MS = 4000;  // how long a save is repeated to the tab with the later ones (see answered)
   "use strict";
 
   var AUTOSAVE_MS = 700;
@@ -202,8 +203,15 @@
       }
       if (this.conflictFor === req.line) { this.hideBox(); }
       if (outcome.status === "saved") {  // Dash hears of it once the editor has gone on (its updates take a while)
-        var store = this.state.saved_store, page = this.state.page;
-        afterPaint(function () { setProps(store, {data: {outcome: outcome, page: page, at: Date.now()}}); });
+        var store = this.state.saved_store, page = this.state.page, now = Date.now();
+        // the saves of the last seconds go along: when two answers come close together Dash may pass on only the
+        // last value of the store, and the tab must not keep an old revision of the other line
+        var ln = outcome.line;
+        this.recent = (this.recent || []).filter(function (r) { return now - r.at < RECENT_MS && (!ln || r.line.id !== ln.id); })
+          .slice(-5);  // one entry a line, the newest; only what a person can have left in the last seconds
+        if (ln) { this.recent.push({page: page, at: now, line: {id: ln.id, rev: ln.rev, text: ln.text, status: ln.status}}); }
+        var recent = this.recent.slice();
+        afterPaint(function () { setProps(store, {data: {outcome: outcome, page: page, at: now, recent: recent}}); });
       }
       if (outcome.normalised && outcome.normalised.length) {
         this.showBox({status: "note", message: "Stored the project's way: " + outcome.normalised.join("; ") + "."}, req.line);

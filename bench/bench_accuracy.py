@@ -26,7 +26,8 @@ from ocr.training import estimate_gain
 from storage import Store
 from storage.groundtruth import export_tesstrain, import_gt
 from storage.ocrmodels import import_model, project_tessdata
-from storage.training import TrainSpec, _total, create_job, evaluate_lines, run_job
+from storage.bases import _total, evaluate_lines
+from storage.training import TrainSpec, create_job, run_job
 
 
 def _cer(images: list[Path], model: str, tessdata: Path) -> float:

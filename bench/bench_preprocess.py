@@ -23,7 +23,9 @@ from ocr import pipeline
 from ocr.pipeline import Step, default_pipeline
 from storage import Store
 from storage.ingest import ImportLimits, import_stream
-from storage.processing import apply_to_page, render_preview, set_document_pipeline
+from services import PageRef
+from services.preprocessing import save_and_render
+from storage.processing import apply_to_page, render_preview
 
 
 def _with_k(k: float) -> list[Step]:
@@ -57,8 +59,7 @@ def preview_and_apply(data: Path) -> dict[str, object]:
         for i in range(25):  # every update a new Sauvola k: never a cache hit
             steps = _with_k(0.1 + 0.01 * i)
             t0 = time.perf_counter()
-            set_document_pipeline(store, p.id, d.id, steps)
-            pv = render_preview(store, p.id, d.id, page, steps)
+            _, pv = save_and_render(store, PageRef(p.id, d.id, page.id), steps, page_scope=False)  # the callback's use case
             fig_json = figure({"page": page.id, "width": page.width, "height": page.height, "before": "/b.jpg",
                                "after": f"/files/x/y/z/preview/{pv.path.name}", "after_width": page.width,
                                "after_height": page.height}).to_json()

@@ -28,7 +28,7 @@ from config import Config
 from layout import ids
 from layout.annotate import STATUS_BADGES, line_rows, page_figure, selection_patch, status_patch
 from ocr.greek import check_line
-from services import PageRef, annotation, editing
+from services import DocumentRef, PageRef, annotation, editing
 from storage import KalamosError, Store
 from storage.lineimages import Band
 from storage.models import Line
@@ -72,9 +72,9 @@ def view_lines(data: dict) -> list[dict[str, Any]]:
             for n, (ln, (points, outline)) in enumerate(zip(lines, shapes), 1)]
 
 
-def load_page(store: Store, where: tuple[str, str], page_id: str, view: str) -> tuple[dict, str | None]:
+def load_page(store: Store, where: DocumentRef, page_id: str, view: str) -> tuple[dict, str | None]:
     """What the tab holds of a page: its lines, the view (original or preprocessed) and its matrix."""
-    shown = annotation.open_page(store, *where, page_id, view == "processed")
+    shown = annotation.open_page(store, PageRef(*where, page_id), view == "processed")
     url = processed_view_url(*where, page_id, shown.key) if shown.processed else base_preview_url(*where, page_id)
     return ({"page": page_id, "view": view, "key": shown.key, "url": url, "matrix": shown.matrix, "width": shown.width,
              "height": shown.height, "band": {"above": shown.band.above, "below": shown.band.below},
@@ -194,7 +194,7 @@ def others_changes(store: Store, _n: int, digest: str | None, selection: dict | 
     if not (where and digest and ":" in digest):
         return no_update
     try:
-        now = annotation.page_digest(store, *where, digest.split(":", 1)[0])
+        now = annotation.page_digest(store, where.page(digest.split(":", 1)[0]))
     except KalamosError:
         return no_update
     return no_update if now == digest else (rev or 0) + 1
@@ -219,13 +219,19 @@ def show_selection(selected: str | None, shown: str | None, order: list[str] | N
                  Input(ids.AN_SAVED, "data"), State(ids.AN_ORDER, "data"), prevent_initial_call=True)
 def show_save(saved: dict | None, order: list[str] | None):
     """A line's text or status changed: its colour and hover text on the page (a Patch)."""
-    line = ((saved or {}).get("outcome") or {}).get("line")
+    saved = saved or {}
+    line = (saved.get("outcome") or {}).get("line")
     order = order or []
     if not line or line["id"] not in order:
         return no_update
-    index = order.index(line["id"])
     fig = Patch()
-    status_patch(fig, index, {**line, "number": index + 1})
+    # earlier saves Dash folded into this one (two answers close together) are shown too
+    earlier = [r["line"] for r in saved.get("recent") or [] if isinstance(r, dict) and r.get("page") == saved.get("page")
+               and isinstance(r.get("line"), dict) and r["line"].get("id") in order and r["line"]["id"] != line["id"]
+               and isinstance(r["line"].get("text"), str) and isinstance(r["line"].get("status"), str)]
+    for ln in [*earlier, line]:
+        index = order.index(ln["id"])
+        status_patch(fig, index, {**ln, "number": index + 1})
     return fig
 
 

@@ -12,6 +12,7 @@ from dash import ctx
 
 from config import Config
 from ocr.tesseract import TesseractError, languages
+from services.context import DocumentRef
 from storage import KalamosError, Store
 
 __all__ = ["selected_document", "clicked", "page_options", "model_options", "job_slot", "JOB_WAIT_S", "upload_spec", "alert",
@@ -64,10 +65,10 @@ def job_slot(store: Store, config: Config, kind: str = "job", waiting: Callable[
         place.__exit__(None, None, None)
 
 
-def selected_document(selection: dict | None) -> tuple[str, str] | None:
-    """(project id, document id) from the navbar's selection store, or None."""
+def selected_document(selection: dict | None) -> DocumentRef | None:
+    """The document chosen in the navbar (its selection store), or None."""
     s = selection or {}
-    return (s["project"], s["document"]) if s.get("project") and s.get("document") else None
+    return DocumentRef(s["project"], s["document"]) if s.get("project") and s.get("document") else None
 
 
 def clicked() -> bool:

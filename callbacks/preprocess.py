@@ -215,7 +215,7 @@ def save_and_preview(store: Store, pipe: dict | None, selection: dict | None):
     if not (pipe and pipe.get("page") and where):
         return figure(None), "", ""
     try:
-        page, pv = preprocessing.save_and_render(store, *where, pipe["page"], validate(pipe["steps"]), pipe["scope"] == "page")
+        page, pv = preprocessing.save_and_render(store, where.page(pipe["page"]), validate(pipe["steps"]), pipe["scope"] == "page")
     except (PipelineError, KalamosError) as exc:
         return no_update, no_update, str(exc)
     except (OSError, ValueError, cv2.error) as exc:
@@ -255,7 +255,7 @@ def drawn(store: Store, relayout: dict | None, pipe: dict | None, selection: dic
             steps = preprocessing.with_crop(pipe["steps"], preprocessing.crop_step(page, rect))
             return {**pipe, "steps": steps}, (rev or 0) + 1, no_update
         # drawn on the result: what does Tesseract read there?
-        text = preprocessing.try_ocr(store, *where, page, validate(pipe["steps"]), rect, lang or "grc")
+        text = preprocessing.try_ocr(store, where.page(page.id), validate(pipe["steps"]), rect, lang or "grc")
     except (TesseractError, PipelineError, KalamosError) as exc:
         return no_update, no_update, str(exc)
     return no_update, no_update, text or "(Tesseract found no text here)"
@@ -279,7 +279,7 @@ def apply_document(store: Store, config: Config, set_progress, _n: int, selectio
         return dbc.Alert("Choose a document first.", color="warning"), no_update
     try:
         with job_slot(store, config, "job", lambda text: set_progress((0, 1, text))):
-            report = preprocessing.apply(store, *where, lambda i, n: set_progress((i, max(1, n), f"{i} / {n}")))
+            report = preprocessing.apply(store, where, lambda i, n: set_progress((i, max(1, n), f"{i} / {n}")))
     except KalamosError as exc:
         return dbc.Alert(str(exc), color="danger"), no_update
     done = f"Applied to {report.done} of {report.total} page(s)."

@@ -15,19 +15,13 @@ from urllib.parse import quote, unquote
 import cv2
 
 from flask import Flask, Response, jsonify, request, send_file
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from config import Config
-from ocr.images import encode_preview, load_array, png_bytes, sniff, thumbnail_jpeg, to_page_mode
 from storage import InvalidInput, KalamosError, NotFound, Store
-from storage.ingest import THUMB, clean_filename, import_stream, receive_stream
-from storage.jsonio import write_bytes_atomic
-from storage.groundtruth import import_gt
-from storage.lineimages import line_image
-from storage.lines import list_lines
-from storage.processing import PREVIEW_SIDE, base_preview_jpeg, processed_path
+from callbacks.urls import THUMB
 from callbacks.wiring import RouteTable
-from services import PageRef, editing, exports
+from services import DocumentRef, PageRef, documents, editing, exports
 from services import models as models_uc
 from storage.store import check_id
 from storage.formats import registry
@@ -90,18 +84,13 @@ def image_error(exc: Exception):  # type: ignore[no-untyped-def]
 
 @routes.get(f"/files/<project_id>/<document_id>/<page_id>/{THUMB}")
 def page_thumb(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
-    page = store.get_page(project_id, document_id, page_id)
-    path = store.inside(store.page_dir(project_id, document_id, page_id) / THUMB)
-    if not path.exists():  # regenerate a thumbnail removed by hand
-        with Image.open(store.page_image_path(project_id, document_id, page)) as img:
-            write_bytes_atomic(path, thumbnail_jpeg(to_page_mode(img)[0]))
-    return _send(store, path, "image/jpeg", "private, max-age=31536000, immutable")
+    return _send(store, documents.thumbnail(store, PageRef(project_id, document_id, page_id)), "image/jpeg",
+                 "private, max-age=31536000, immutable")
 
 
 @routes.get("/files/<project_id>/<document_id>/<page_id>/image")
 def page_image(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
-    page = store.get_page(project_id, document_id, page_id)
-    path: Path = store.page_image_path(project_id, document_id, page)
+    path = documents.original(store, PageRef(project_id, document_id, page_id))
     mimetype = {".jpg": "image/jpeg", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
     return _send(store, path, mimetype, "private, max-age=3600")
 
@@ -110,70 +99,32 @@ def page_image(store: Store, project_id: str, document_id: str, page_id: str):  
 def page_preview(store: Store, project_id: str, document_id: str, page_id: str, name: str):  # type: ignore[no-untyped-def]
     if not _PREVIEW_NAME.match(name):
         return _error(404, "No such preview.")
-    page = store.get_page(project_id, document_id, page_id)
-    if name == f"base-{PREVIEW_SIDE}.jpg":
-        path = base_preview_jpeg(store, project_id, document_id, page)
-    else:
-        path = store.inside(store.page_dir(project_id, document_id, page_id) / "cache" / name)
-        if not path.exists():
-            return _error(404, "This preview is no longer cached; change a setting to make it again.")
+    path = documents.preview(store, PageRef(project_id, document_id, page_id), name)
     return _send(store, path, "image/png" if name.endswith(".png") else "image/jpeg", "private, max-age=86400")
 
 
 @routes.get("/files/<project_id>/<document_id>/<page_id>/line/<line_id>.png")
 def line_png(store: Store, project_id: str, document_id: str, page_id: str, line_id: str):  # type: ignore[no-untyped-def]
-    check_id("line", line_id)
-    page = store.get_page(project_id, document_id, page_id)
-    line = next((ln for ln in list_lines(store, project_id, document_id, page_id) if ln.id == line_id), None)
-    if line is None:
-        return _error(404, "No such line (deleted?).")
-    key = (page.processed or {}).get("key", "orig")
-    cached = store.page_dir(project_id, document_id, page_id) / "cache" / f"line-{line_id}-{line.rev}-{key}.png"
-    if not cached.exists():
-        try:
-            img = line_image(store, project_id, document_id, page, line)
-        except (ValueError, cv2.error) as exc:
-            return _error(422, f"This line's image cannot be cut: {str(exc).splitlines()[-1]}")
-        write_bytes_atomic(cached, png_bytes(img))
-        for old in cached.parent.glob(f"line-{line_id}-*.png"):
-            if old != cached:
-                old.unlink(missing_ok=True)
-    return _send(store, cached, "image/png", "private, max-age=86400")
+    check_id("line", line_id)  # a bad id is a 404 like the others; a line that cannot be cut is a 422
+    try:
+        path = documents.line_picture(store, PageRef(project_id, document_id, page_id), line_id)
+    except InvalidInput as exc:
+        return _error(422, str(exc))
+    return _send(store, path, "image/png", "private, max-age=86400")
 
 
 @routes.get("/files/<project_id>/<document_id>/<page_id>/processed.img")
 def processed_view(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
-    page = store.get_page(project_id, document_id, page_id)
-    path = processed_path(store, project_id, document_id, page)
-    if path is None:
-        return _error(404, "This page has not been preprocessed yet (Preprocess tab, Apply).")
-    key = page.processed["key"]  # type: ignore[index]
-    folder = store.page_dir(project_id, document_id, page_id) / "cache"
-    cached = next(iter(folder.glob(f"view-{key}.*")), None)
-    if cached is None:
-        arr = load_array(path)
-        scale = min(1.0, PREVIEW_SIDE / max(arr.shape[:2]))
-        if scale < 1:
-            arr = cv2.resize(arr, (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale))),
-                             interpolation=cv2.INTER_AREA)  # grey antialiasing reads better than 1-bit here
-        data, suffix = encode_preview(arr)
-        cached = folder / f"view-{key}{suffix}"
-        write_bytes_atomic(cached, data)
-    return _send(store, cached, "image/png" if cached.suffix == ".png" else "image/jpeg", "private, max-age=86400")
+    path = documents.processed_view(store, PageRef(project_id, document_id, page_id))
+    return _send(store, path, "image/png" if path.suffix == ".png" else "image/jpeg", "private, max-age=86400")
 
 
 @routes.get("/jobs/<project_id>/<job_id>/lines/<name>")
 def job_line(store: Store, project_id: str, job_id: str, name: str):  # type: ignore[no-untyped-def]
     """A line image as a training job cut it (what the model learnt from or was measured on)."""
-    check_id("job", job_id)
     if not _JOB_LINE.fullmatch(name):
         return _error(404, "No such line image.")
-    folder = store.project_dir(project_id) / "training" / job_id
-    for sub in ("lines", "second"):
-        path = folder / sub / name
-        if path.is_file():
-            return _send(store, path, "image/png", "private, max-age=86400")
-    return _error(404, "This line image is no longer kept (the job was discarded?).")
+    return _send(store, documents.job_line_picture(store, project_id, job_id, name), "image/png", "private, max-age=86400")
 
 
 @routes.get("/export/<project_id>/<document_id>/<fmt>.zip")
@@ -212,11 +163,9 @@ def upload(store: Store, config: Config, project_id: str, document_id: str):  # 
         return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
     filename = unquote(request.headers["X-Kalamos-Filename"]) or "unnamed"
     limits = config.import_limits(dpi)
-    if request.content_length is not None and request.content_length > limits.max_bytes:  # before reading any of it
-        return jsonify(import_stream(store, project_id, document_id, BytesIO(), filename, limits,
-                                     declared_size=request.content_length).to_dict()), 200
-    result = import_stream(store, project_id, document_id, request.stream, filename, limits,
-                           declared_size=request.content_length)
+    too_big = request.content_length is not None and request.content_length > limits.max_bytes  # refused unread
+    result = documents.import_upload(store, DocumentRef(project_id, document_id), BytesIO() if too_big else request.stream, filename,
+                                     limits, declared_size=request.content_length)
     log.info("upload %s: %s", filename, result.message)
     return jsonify(result.to_dict()), 200
 
@@ -246,14 +195,12 @@ def import_model_file(store: Store, config: Config, project_id: str):  # type: i
     store.get_project(project_id)
     if "X-Kalamos-Filename" not in request.headers:
         return _error(400, "An upload needs the X-Kalamos-Filename header (the file's name).")
-    filename = clean_filename(unquote(request.headers["X-Kalamos-Filename"]))[0]
+    filename = documents.clean_filename(unquote(request.headers["X-Kalamos-Filename"]))[0]
     name = (request.args.get("name") or "").strip() or filename.split(".")[0]
+    too_big = request.content_length is not None and request.content_length > config.max_file_bytes  # refused unread
     try:
-        with store.staging() as tmp:
-            path = tmp / "upload.traineddata"
-            too_big = request.content_length is not None and request.content_length > config.max_file_bytes
-            receive_stream(BytesIO() if too_big else request.stream, path, config.max_file_bytes, request.content_length)
-            model = models_uc.import_file(store, project_id, path, name, note=filename)
+        model = models_uc.import_upload(store, project_id, BytesIO() if too_big else request.stream, filename, name,
+                                        config.max_file_bytes, request.content_length)
     except KalamosError as exc:
         return jsonify({"status": "failed", "filename": filename, "message": f"{filename}: {exc}"}), 200
     return jsonify({"status": "imported", "filename": filename, "model": model.name,
@@ -272,24 +219,24 @@ def import_ground_truth(store: Store, config: Config, project_id: str, document_
     with store.staging() as tmp:
         gt_files = []
         for i, f in enumerate(files):
-            shown = clean_filename(f.filename or f"file{i}")[0]
+            shown = documents.clean_filename(f.filename or f"file{i}")[0]
             path = tmp / "batch" / shown  # one folder, names kept: an XML file finds the images it names
             if path.exists():
                 path = tmp / f"batch-{i}" / shown
             path.parent.mkdir(exist_ok=True)
             f.save(path)
-            with open(path, "rb") as fh:
-                if sniff(fh.read(16)) is None:  # not an image: a ground-truth file
-                    gt_files.append(path)
+            if not documents.is_image(path):  # a ground-truth file
+                gt_files.append(path)
         if not gt_files:
             return jsonify({"status": "failed", "message": f"Among the {len(files)} file(s) there is no PAGE XML, "
                             "ALTO or TSV file; page images alone are uploaded in the Upload tab."}), 200
-        status = request.args.get("status", "verified")
-        if status not in ("verified", "machine"):
-            return _error(400, "Imported lines are either verified (ground truth) or machine (text to check).")
-        report = import_gt(store, project_id, document_id, gt_files, replace=request.args.get("replace") == "1",
-                           status=status,
-                           limits=config.import_limits(), replace_hint="by ticking “replace existing lines”")
+        try:
+            report = documents.import_ground_truth(store, DocumentRef(project_id, document_id), gt_files,
+                                                   status=request.args.get("status", "verified"),
+                                                   replace=request.args.get("replace") == "1", limits=config.import_limits(),
+                                                   replace_hint="by ticking “replace existing lines”")
+        except InvalidInput as exc:
+            return _error(400, str(exc))
     return jsonify({"status": "failed" if report.failed and not report.lines else "imported",
                     "lines": report.lines, "pages": report.pages, "images": report.images_imported,
                     "messages": report.messages, "failed": report.failed,

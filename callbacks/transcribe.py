@@ -15,7 +15,7 @@ from config import Config
 from layout import ids
 from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
 from ocr.tesseract import TesseractError
-from services import transcription
+from services import DocumentRef, transcription
 from services.transcription import RunForm, fold
 from storage import KalamosError, Store
 from storage.formats import registry
@@ -32,9 +32,9 @@ def run_label(run: OcrRun) -> str:
     return label
 
 
-def page_data(store: Store, where: tuple[str, str], page_id: str) -> dict[str, Any]:
+def page_data(store: Store, where: DocumentRef, page_id: str) -> dict[str, Any]:
     """The page and its lines as the browser's review keeps them (``transcribe-lines`` store)."""
-    page, lines = transcription.review_lines(store, *where, page_id)
+    page, lines = transcription.review_lines(store, where.page(page_id))
     key = page.processed["key"] if page.processed else "orig"
     return {"page": page_id, "width": page.width, "height": page.height, "key": key, "url": base_preview_url(*where, page_id),
             "lines": [{**r.line.to_dict(), "number": r.number, "outline": r.outline} for r in lines]}
@@ -98,10 +98,10 @@ def run(store: Store, config: Config, set_progress, _n: int, _resume: int, selec
     try:
         with job_slot(store, config, "job", lambda text: set_progress((0, 1, text))):
             if resume:
-                record = transcription.resume(store, *where, run_id or "", None, report)
+                record = transcription.resume(store, where, run_id or "", None, report)
             else:
                 form = RunForm(tuple(model or ()), int(psm or 3), mode or "page", bool(preprocessed))
-                record = transcription.start(store, *where, page_ids, form, None, report)
+                record = transcription.start(store, where, page_ids, form, None, report)
     except (KalamosError, TesseractError, ValueError) as exc:
         return dbc.Alert(str(exc), color="danger"), (rev or 0) + 1
     failed = transcription.failures(record)
@@ -175,7 +175,7 @@ def search(store: Store, query: str | None, selection: dict | None):
     if not (where and fold(query or "").strip()):
         return ""
     try:
-        found = transcription.search(store, *where, query or "")
+        found = transcription.search(store, where, query or "")
     except KalamosError as exc:
         return str(exc)
     hits = [html.Button(f"p. {h.page_number}, line {h.line_number}: {h.line.text}", id=ids.tr_hit(h.page_id, h.line.id),
@@ -202,7 +202,7 @@ def runs(store: Store, selection: dict | None, _rev: int):
     where = selected_document(selection)
     if not where:
         return [], None
-    options = [{"label": run_label(r), "value": r.id} for r in transcription.runs(store, *where)]
+    options = [{"label": run_label(r), "value": r.id} for r in transcription.runs(store, where)]
     return options, options[0]["value"] if options else None
 
 
@@ -220,8 +220,8 @@ def run_text(store: Store, run_id: str | None, other: str | None, page_id: str |
         return ""
     labels = {o["value"]: o["label"] for o in options or []}
     try:
-        first = transcription.page_text(store, *where, page_id, run_id)
-        second = transcription.page_text(store, *where, page_id, other) if other else None
+        first = transcription.page_text(store, where.page(page_id), run_id)
+        second = transcription.page_text(store, where.page(page_id), other) if other else None
     except KalamosError as exc:
         return str(exc)
     if first is None:
@@ -244,7 +244,7 @@ def evaluation(store: Store, run_id: str | None, _data: dict | None, selection: 
     if not (where and run_id):
         return html.Div("No OCR run yet.", className="text-muted")
     try:
-        rows, total = transcription.evaluate(store, *where, run_id)
+        rows, total = transcription.evaluate(store, where, run_id)
     except KalamosError as exc:
         return str(exc)
     scored = [r for r in rows if r.score is not None]
@@ -266,7 +266,7 @@ def register(app: Dash, store: Store, config: Config) -> None:
     wiring.register(app, store, config)
 
 
-def export_links(where: tuple[str, str], page_id: str | None) -> list[Any]:
+def export_links(where: DocumentRef, page_id: str | None) -> list[Any]:
     """Links to every transcript format of the registry, for the page shown and for the document."""
     def links(page: str | None, prefix: str) -> list[Any]:
         return [html.A(f.label, href=transcript_url(*where, f.key, page), className="me-2", id=f"{prefix}-{f.key}")

@@ -6,6 +6,6 @@ a new line goes) and leave persistence to ``storage`` and computation to ``ocr``
 of Dash or Flask, take typed arguments and return typed results, and are unit-tested directly.
 """
 
-from services.context import PageRef
+from services.context import DocumentRef, PageRef
 
-__all__ = ["PageRef"]
+__all__ = ["PageRef", "DocumentRef"]

@@ -69,10 +69,10 @@ class AnnotationPage:
         return self.page.processed["key"] if self.page.processed else "orig"
 
 
-def open_page(store: Store, project_id: str, document_id: str, page_id: str, processed: bool) -> AnnotationPage:
-    page = store.get_page(project_id, document_id, page_id)
-    band = page_band(store, project_id, document_id, page)
-    lines = line_store.list_lines(store, project_id, document_id, page_id)
+def open_page(store: Store, ref: PageRef, processed: bool) -> AnnotationPage:
+    page = store.get_page(*ref)
+    band = page_band(store, ref.project, ref.document, page)
+    lines = line_store.list_lines(store, *ref)
     if processed and page.processed and page.processed.get("matrix"):
         return AnnotationPage(page, lines, band, True, page.processed["matrix"], page.processed["width"],
                               page.processed["height"])
@@ -169,8 +169,8 @@ def digest(page_id: str, lines: Sequence[Line]) -> str:
     return page_id + ":" + ",".join(f"{ln.id[-6:]}.{ln.rev}" for ln in lines)
 
 
-def page_digest(store: Store, project_id: str, document_id: str, page_id: str) -> str:
-    return digest(page_id, line_store.list_lines(store, project_id, document_id, page_id))
+def page_digest(store: Store, ref: PageRef) -> str:
+    return digest(ref.page, line_store.list_lines(store, *ref))
 
 
 def find(store: Store, ref: PageRef, method: str = "projection", lang: str = "grc") -> list[Line]:

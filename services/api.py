@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services import exports, transcription
+from services import documents, exports, transcription
+from services.context import DocumentRef
 from services import models as models_uc
 from services import training as training_uc
 from storage import NotFound, Store
 from storage import lines as line_store
-from storage.ingest import ImportLimits, ImportResult, import_paths
+from storage.ingest import ImportLimits, ImportResult
 from storage.models import Line
 from storage.records import BaseScore, Evaluation, Job, OcrModel, OcrRun
 
@@ -142,17 +143,16 @@ class ProjectHandle:
 class DocumentHandle:
     def __init__(self, store: Store, project_id: str, document_id: str) -> None:
         self.store, self.project_id, self.id = store, project_id, document_id
+        self.ref = DocumentRef(project_id, document_id)
 
     def import_files(self, paths: Iterable[str | Path], limits: ImportLimits = ImportLimits()) -> list[ImportResult]:
         """Images and PDFs as pages (each result says imported, duplicate or failed, and why)."""
-        return import_paths(self.store, self.project_id, self.id, [Path(p).expanduser() for p in paths], limits)
+        return documents.import_files(self.store, self.ref, [Path(p).expanduser() for p in paths], limits)
 
     def import_ground_truth(self, files: Iterable[str | Path], status: str = "verified", replace: bool = False) -> Any:
         """PAGE XML, ALTO or GT4HistComment TSV files onto the document's pages."""
-        from storage.groundtruth import import_gt
-
-        return import_gt(self.store, self.project_id, self.id, [Path(f).expanduser() for f in files], status=status,
-                         replace=replace)
+        return documents.import_ground_truth(self.store, self.ref, [Path(f).expanduser() for f in files],
+                                             status=status, replace=replace)
 
     @property
     def pages(self) -> int:
@@ -172,7 +172,7 @@ class DocumentHandle:
         """Read every page (``mode`` "lines": only the lines drawn, one by one); machine text is stored
         on lines nobody typed or verified. Returns the run (``.pages``: each page done or failed, and why)."""
         form = transcription.RunForm(tuple(model.split("+")), psm, mode, True)
-        return transcription.start(self.store, self.project_id, self.id, None, form, jobs)
+        return transcription.start(self.store, self.ref, None, form, jobs)
 
     def export(self, fmt: str = "txt") -> dict[str, bytes]:
         """The transcription in a format of the registry (txt, hocr, alto, page, pdf): file name → bytes."""

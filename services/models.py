@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from storage import KalamosError, Store
 from storage import ocrmodels as store_models
+from storage.ingest import receive_stream
 from storage.jsonio import read_json
 from storage.records import OcrModel
 from storage.training import get_job
 
-__all__ = ["own", "installed", "everything", "get", "rename", "delete", "import_file", "download", "evaluation",
+__all__ = ["own", "installed", "everything", "get", "rename", "delete", "import_file", "import_upload", "download", "evaluation",
            "ModelEvaluation", "file_of", "tessdata", "picker_label"]
 
 
@@ -69,6 +70,16 @@ def import_file(store: Store, project_id: str, source: Path, name: str, note: st
 def download(store: Store, project_id: str, url: str, name: str, sha256: str | None = None,
              progress: Callable[[int, int | None], None] | None = None) -> OcrModel:
     return store_models.download_model(store, project_id, url, name, sha256, progress)
+
+
+def import_upload(store: Store, project_id: str, stream: BinaryIO, filename: str, name: str, max_bytes: int,
+                  declared_size: int | None = None) -> OcrModel:
+    """A ``.traineddata`` sent by a browser: received (at most ``max_bytes``), checked, registered."""
+    store.get_project(project_id)
+    with store.staging() as tmp:
+        path = tmp / "upload.traineddata"
+        receive_stream(stream, path, max_bytes, declared_size)
+        return import_file(store, project_id, path, name, note=filename)
 
 
 @dataclass(frozen=True)

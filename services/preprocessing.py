@@ -11,6 +11,7 @@ from typing import Any
 from ocr.pipeline import Step, new_step, to_json
 from ocr.tesseract import recognize
 from services import models as models_uc
+from services.context import DocumentRef, PageRef
 from storage import InvalidInput, Store
 from storage.models import Page
 from storage.processing import (PREVIEW_SIDE, ApplyReport, Preview, apply_to_document, document_pipeline, full_result,
@@ -56,31 +57,28 @@ def with_crop(steps: list[dict[str, Any]], crop: dict[str, Any]) -> list[dict[st
     return [crop, *[s for s in steps if s["op"] != "crop"]]
 
 
-def try_ocr(store: Store, project_id: str, document_id: str, page: Page, steps: list[Step], rect: Rect,
-            lang: str = "grc") -> str:
+def try_ocr(store: Store, ref: PageRef, steps: list[Step], rect: Rect, lang: str = "grc") -> str:
     """What Tesseract reads in a rectangle drawn on the full-resolution result of ``steps``."""
-    result = full_result(store, project_id, document_id, page, steps)
+    result = full_result(store, ref.project, ref.document, store.get_page(*ref), steps)
     h, w = result.shape[:2]
     r0, r1 = max(0, int(rect.y0)), min(h, int(rect.y1) + 1)
     c0, c1 = max(0, int(rect.x0)), min(w, int(rect.x1) + 1)
     if r1 - r0 < 8 or c1 - c0 < 8:
         raise InvalidInput("Draw a larger rectangle over some text.")
-    return recognize(result[r0:r1, c0:c1], lang, psm=6, tessdata_dir=models_uc.tessdata(store, project_id))
+    return recognize(result[r0:r1, c0:c1], lang, psm=6, tessdata_dir=models_uc.tessdata(store, ref.project))
 
 
-def save_and_render(store: Store, project_id: str, document_id: str, page_id: str, steps: list[Step],
-                    page_scope: bool) -> tuple[Page, Preview]:
+def save_and_render(store: Store, ref: PageRef, steps: list[Step], page_scope: bool) -> tuple[Page, Preview]:
     """Keep the pipeline (the page's own, or the document's) when it changed, and render its preview."""
-    page = store.get_page(project_id, document_id, page_id)
+    page = store.get_page(*ref)
     if page_scope:
         if page.pipeline != to_json(steps):
-            set_page_pipeline(store, project_id, document_id, page.id, steps)
-    elif store.get_document(project_id, document_id).settings.get("pipeline") != to_json(steps):
-        set_document_pipeline(store, project_id, document_id, steps)
-    return page, render_preview(store, project_id, document_id, page, steps)
+            set_page_pipeline(store, *ref, steps)
+    elif store.get_document(ref.project, ref.document).settings.get("pipeline") != to_json(steps):
+        set_document_pipeline(store, ref.project, ref.document, steps)
+    return page, render_preview(store, ref.project, ref.document, page, steps)
 
 
-def apply(store: Store, project_id: str, document_id: str,
-          progress: Callable[[int, int], None] | None = None) -> ApplyReport:
+def apply(store: Store, doc: DocumentRef, progress: Callable[[int, int], None] | None = None) -> ApplyReport:
     """Every page's pipeline at full resolution; a page that fails is reported, the others go on."""
-    return apply_to_document(store, project_id, document_id, progress)
+    return apply_to_document(store, *doc, progress)

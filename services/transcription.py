@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ocr.metrics import Score, strip_diacritics
 from services import models as models_uc
+from services.context import DocumentRef, PageRef
 from storage import Store
 from storage import lines as line_store
 from storage import ocrruns
@@ -30,32 +31,33 @@ class RunForm:
     preprocessed: bool = True
 
 
-def start(store: Store, project_id: str, document_id: str, page_ids: Sequence[str] | None, form: RunForm,
+def start(store: Store, doc: DocumentRef, page_ids: Sequence[str] | None, form: RunForm,
           jobs: int | None = None, progress: Callable[[int, int, float], None] | None = None) -> OcrRun:
     """Read the pages (all when None) with the form's models, the project's own models included."""
     spec = RunSpec("+".join(form.models), int(form.psm), form.mode, bool(form.preprocessed),  # type: ignore[arg-type]
-                   str(models_uc.tessdata(store, project_id)))
-    return ocrruns.run_ocr(store, project_id, document_id, page_ids or None, spec, jobs, progress)
+                   str(models_uc.tessdata(store, doc.project)))
+    return ocrruns.run_ocr(store, *doc, page_ids or None, spec, jobs, progress)
 
 
-def resume(store: Store, project_id: str, document_id: str, run_id: str, jobs: int | None = None,
+def resume(store: Store, doc: DocumentRef, run_id: str, jobs: int | None = None,
            progress: Callable[[int, int, float], None] | None = None) -> OcrRun:
-    return ocrruns.resume_run(store, project_id, document_id, run_id, jobs, progress)
+    """Read the pages an interrupted run had not read yet, with the run's own settings."""
+    return ocrruns.resume_run(store, *doc, run_id, jobs, progress)
 
 
-def runs(store: Store, project_id: str, document_id: str) -> list[OcrRun]:
+def runs(store: Store, doc: DocumentRef) -> list[OcrRun]:
     """The document's runs, newest first."""
-    return ocrruns.list_runs(store, project_id, document_id)
+    return ocrruns.list_runs(store, *doc)
 
 
-def page_text(store: Store, project_id: str, document_id: str, page_id: str, run_id: str) -> list[str] | None:
+def page_text(store: Store, ref: PageRef, run_id: str) -> list[str] | None:
     """The lines a run read on a page (None: the run did not read it)."""
-    return ocrruns.run_page_text(store, project_id, document_id, page_id, run_id)
+    return ocrruns.run_page_text(store, *ref, run_id)
 
 
-def evaluate(store: Store, project_id: str, document_id: str, run_id: str) -> tuple[list[PageEval], Score]:
+def evaluate(store: Store, doc: DocumentRef, run_id: str) -> tuple[list[PageEval], Score]:
     """The run against the document's verified lines, page by page and in all."""
-    return ocrruns.evaluate_run(store, project_id, document_id, run_id)
+    return ocrruns.evaluate_run(store, *doc, run_id)
 
 
 def failures(run: OcrRun) -> list[tuple[int, str]]:
@@ -77,14 +79,14 @@ class SearchHit:
     line: Line
 
 
-def search(store: Store, project_id: str, document_id: str, query: str) -> list[SearchHit]:
+def search(store: Store, doc: DocumentRef, query: str) -> list[SearchHit]:
     """Every line of the document whose text contains ``query``, ignoring accents, breathings and case."""
     needle = fold(query or "").strip()
     if not needle:
         return []
     hits = []
-    for pno, page in enumerate(store.list_pages(project_id, document_id), 1):
-        for lno, ln in enumerate(line_store.list_lines(store, project_id, document_id, page.id), 1):
+    for pno, page in enumerate(store.list_pages(*doc), 1):
+        for lno, ln in enumerate(line_store.list_lines(store, *doc, page.id), 1):
             if needle in fold(ln.text):
                 hits.append(SearchHit(pno, page.id, lno, ln))
     return hits
@@ -97,9 +99,8 @@ class ReviewLine:
     outline: list[list[float]]  #: the polygon drawn over the page (the line's cut band)
 
 
-def review_lines(store: Store, project_id: str, document_id: str, page_id: str) -> tuple[Page, list[ReviewLine]]:
+def review_lines(store: Store, ref: PageRef) -> tuple[Page, list[ReviewLine]]:
     """A page and its lines in reading order, each with the outline the review draws."""
-    page = store.get_page(project_id, document_id, page_id)
-    band = page_band(store, project_id, document_id, page)
-    return page, [ReviewLine(n, ln, line_outline(ln, band))
-                  for n, ln in enumerate(line_store.list_lines(store, project_id, document_id, page_id), 1)]
+    page = store.get_page(*ref)
+    band = page_band(store, ref.project, ref.document, page)
+    return page, [ReviewLine(n, ln, line_outline(ln, band)) for n, ln in enumerate(line_store.list_lines(store, *ref), 1)]

@@ -432,7 +432,7 @@ def test_the_base_ranking_prefers_a_model_made_for_polytonic_greek_within_a_marg
     """Measured on a Byzantine hand: ell read the lines a little better than grc before training, and
     fine-tuned 6 points worse; for polytonic text a grc model within the margin goes first."""
     from ocr.greek import is_polytonic
-    from storage.training import SCRIPT_MARGIN, _rank
+    from storage.bases import SCRIPT_MARGIN, _rank
 
     store = Store(tmp_path / "data")
     p = store.create_project("P")

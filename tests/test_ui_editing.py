@@ -375,3 +375,32 @@ def test_line_after_line_at_speed_each_word_lands_on_its_line(page, server, comm
     want[ids[6]] = ("ὕλη", "edited")
     want[ids[7]] = ("φύσις", "edited")
     eventually(lambda: {ln.id: (ln.text, ln.status) for ln in line_store.list_lines(store, p, d, pg)}, lambda got: got == want)
+
+
+
+def test_enter_after_enter_the_tab_keeps_every_line_as_on_disk(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    """Line after line confirmed at speed (End, a dot, Enter, 0.15 s): when two save answers come close together
+    Dash passes on only the last one; the earlier must not leave an old revision in the tab (its row would show
+    the old status, and the poll for others' changes would reload the whole page)."""
+    store = Store(server.data_dir)
+    p, d, pg = _page_with_lines(store, commentary_pages, OCR_TEXTS, status="machine")
+    _open(page, server)
+    _select(page, 1)
+    page.locator("#annotate-text").click()
+    for _ in range(len(OCR_TEXTS) - 1):
+        page.keyboard.press("End")
+        page.keyboard.type(".")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(150)
+
+    def on_disk() -> dict[str, str]:
+        return {ln.id: ln.status for ln in line_store.list_lines(store, p, d, pg)}
+
+    eventually(on_disk, lambda got: list(got.values()).count("verified") == len(OCR_TEXTS) - 1)
+
+    def badges() -> dict[str, str]:
+        return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('[id^="{"]')]
+            .map(el => [JSON.parse(el.id), el.textContent.trim()])
+            .filter(([id]) => id.type === 'annotate-row-badge').map(([id, text]) => [id.line, text]))""")
+
+    eventually(badges, lambda got: got == on_disk())
