@@ -1,0 +1,162 @@
+"""The use cases one by one, without Dash, Flask or the CLI: typed arguments in, typed results out, and the
+disk checked afterwards. (Editing has its own file, tests/test_editing.py; exports tests/test_transcribe.py.)"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from services import DocumentRef, PageRef, annotation, documents, preprocessing, transcription
+from services import models as models_uc
+from services import training as training_uc
+from storage import InvalidInput, NotFound, Store
+from storage import lines as line_store
+from storage.ingest import ImportLimits
+from storage.models import Line
+from storage.records import Evaluation, Job, OcrModel, OcrRun
+
+
+@pytest.fixture()
+def page(tmp_path: Path, shared_data: Path) -> tuple[Store, PageRef]:
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    src = sorted((shared_data / "gazis-pages").glob("*.jpg"))[0]
+    shutil.copy(src, tmp_path / src.name)
+    [result] = documents.import_files(store, DocumentRef(p.id, d.id), [tmp_path / src.name], ImportLimits())
+    ref = PageRef(p.id, d.id, result.page_ids[0])
+    line_store.add_lines(store, *ref, [
+        Line("", "box", [[10, 10], [300, 10], [300, 50], [10, 50]], text="ἐν ἀρχῇ ἦν", status="machine"),
+        Line("", "box", [[10, 60], [300, 60], [300, 100], [10, 100]], text="ὁ λόγος", status="verified")])
+    return store, ref
+
+
+# ------------------------------------------------------------------ annotation
+def test_shapes_geometry_from_plotly() -> None:
+    assert annotation.path_points("M1,2L3.5,4L5,-6Z") == [[1, 2], [3.5, 4], [5, -6]]
+    assert annotation.shape_geometry({"type": "line", "x0": 9, "y0": 1, "x1": 2, "y1": 3}) == ("baseline", [[2, 3], [9, 1]])
+    assert annotation.shape_geometry({"type": "rect", "x0": 5, "y0": 6, "x1": 1, "y1": 2})[1][0] == [1, 2]  # type: ignore[index]
+    assert annotation.shape_geometry({"type": "path", "path": "M1,2L3,4Z"}) is None  # two points: not a polygon
+    assert annotation.reshape_changes({"shapes[2].x0": 1, "shapes[2].y1": 4, "dragmode": "pan"}) == {2: {"x0": 1, "y1": 4}}
+
+
+def test_drawing_through_a_view_matrix_lands_in_page_pixels(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    shown = line_store.list_lines(store, *ref)
+    half = [[0.5, 0, 0], [0, 0.5, 0], [0, 0, 1]]  # the view is the page at half size
+    out = annotation.apply_drawing(store, ref, shown, [{"name": ln.id} for ln in shown] +
+                                   [{"type": "rect", "x0": 10, "y0": 20, "x1": 100, "y1": 25}], half)
+    assert out.problems == [] and out.undo is not None and out.undo.action == "add"
+    [new] = out.added
+    assert new.points[0] == [20.0, 40.0]  # doubled back to the page
+    assert [ln.id for ln in line_store.list_lines(store, *ref)][1] == new.id  # by its top, between the two
+
+
+def test_a_reshape_of_a_line_changed_meanwhile_is_refused(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    shown = line_store.list_lines(store, *ref)
+    line_store.update_line(store, *ref, shown[0].id, shown[0].rev, points=[[0, 0], [50, 0], [50, 20], [0, 20]])
+    out = annotation.apply_reshapes(store, ref, shown, {0: {"x0": 1, "y0": 1, "x1": 40, "y1": 2}}, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    assert out.refused and out.undo is None
+    assert line_store.list_lines(store, *ref)[0].points == [[0, 0], [50, 0], [50, 20], [0, 20]]
+
+
+def test_the_digest_changes_with_any_line(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    before = annotation.page_digest(store, ref)
+    first = line_store.list_lines(store, *ref)[0]
+    line_store.update_line(store, *ref, first.id, first.rev, text="x")
+    assert annotation.page_digest(store, ref) != before and before.startswith(ref.page + ":")
+
+
+def test_open_page_without_a_processed_image_says_so(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    shown = annotation.open_page(store, ref, processed=True)
+    assert not shown.processed and shown.note and shown.key == "orig" and len(shown.lines) == 2
+
+
+# ------------------------------------------------------------------ preprocessing
+def test_crop_and_try_ocr_rectangles(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    pg = store.get_page(*ref)
+    crop = preprocessing.crop_step(pg, preprocessing.Rect(0, 0, pg.width / 2, pg.height))
+    assert crop["params"] == {"x0": 0.0, "y0": 0.0, "x1": 0.5, "y1": 1.0}
+    assert [s["op"] for s in preprocessing.with_crop([{"op": "crop"}, {"op": "grayscale"}], crop)] == ["crop", "grayscale"]
+    with pytest.raises(InvalidInput, match="too small"):
+        preprocessing.crop_step(pg, preprocessing.Rect(0, 0, 2, 2))
+    with pytest.raises(InvalidInput, match="larger rectangle"):
+        preprocessing.try_ocr(store, ref, [], preprocessing.Rect(0, 0, 5, 5))
+    text = preprocessing.try_ocr(store, ref, [], preprocessing.Rect(0, 0, pg.width, pg.height / 3), "grc")
+    assert len(text.strip()) > 10
+
+
+def test_save_and_render_keeps_the_pipeline_where_it_belongs(page: tuple[Store, PageRef]) -> None:
+    from ocr.pipeline import new_step
+
+    store, ref = page
+    steps = [new_step("grayscale")]
+    _, pv = preprocessing.save_and_render(store, ref, steps, page_scope=True)
+    assert pv.path.exists() and store.get_page(*ref).pipeline is not None
+    assert store.get_document(ref.project, ref.document).settings.get("pipeline") is None
+
+
+# ------------------------------------------------------------------ transcription
+def test_search_and_failures(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    [hit] = transcription.search(store, ref.doc, "ΛΟΓΟΣ")
+    assert (hit.page_number, hit.line_number, hit.line.text) == (1, 2, "ὁ λόγος")
+    assert transcription.search(store, ref.doc, "  ") == []
+    run = OcrRun.from_dict({"id": "r-1", "spec": {"model": "grc"}, "started": "", "finished": "x", "order": ["a", "b"],
+                            "pages": {"a": {"status": "done"}, "b": {"status": "failed", "error": "unreadable"}}})
+    assert transcription.failures(run) == [(2, "unreadable")] and run.count("done") == 1
+
+
+# ------------------------------------------------------------------ models and training
+def test_picker_labels_and_evaluation_of_an_installed_model(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    grc = next(m for m in models_uc.installed() if m.name == "grc")
+    assert models_uc.picker_label(grc).startswith("grc (system") and grc.trainable and not grc.own
+    trained = OcrModel.from_dict({"id": "m-1", "name": "hand", "origin": "trained", "kind": "float",
+                                  "eval": {"lines": 9, "new": {"CER %": 4.5}, "base": {"CER %": 9.0}}})
+    assert models_uc.picker_label(trained) == "hand (trained here, CER 4.5%)"
+    assert isinstance(trained.evaluation, Evaluation) and not trained.evaluation.no_better
+    with pytest.raises(NotFound):
+        models_uc.evaluation(store, ref.project, "nothing")
+
+
+def test_the_train_form_is_checked_with_a_message_per_field() -> None:
+    with pytest.raises(InvalidInput, match="number of iterations"):
+        training_uc.spec_from_form(training_uc.TrainForm("x", iterations=None))
+    with pytest.raises(InvalidInput, match="time budget"):
+        training_uc.spec_from_form(training_uc.TrainForm("x", minutes=0))
+    with pytest.raises(InvalidInput, match="learning rate"):
+        training_uc.spec_from_form(training_uc.TrainForm("x", rate=5))
+    spec = training_uc.spec_from_form(training_uc.TrainForm(" x ", script="nonsense", material="manuscript"))
+    assert spec.name == "x" and spec.script is None and spec.max_minutes == 10.0  # an unknown script: all lines
+
+
+def test_jobs_view_keeps_the_choice_while_it_exists() -> None:
+    jobs = [Job.from_dict({"id": f"j-00000000000{i}", "status": "done", "created": str(i), "spec": {"name": "m"}})
+            for i in (2, 1)]
+    view = training_uc.JobsView(jobs, set(), set())
+    assert view.choose("j-000000000001") == "j-000000000001" and view.choose("j-gone") == "j-000000000002"
+    assert training_uc.JobsView([], set(), set()).choose("x") is None
+
+
+# ------------------------------------------------------------------ documents
+def test_page_pictures(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    assert documents.thumbnail(store, ref).exists() and documents.original(store, ref).exists()
+    first = line_store.list_lines(store, *ref)[0]
+    picture = documents.line_picture(store, ref, first.id)
+    assert picture.exists() and picture.name.startswith(f"line-{first.id}-{first.rev}-")
+    with pytest.raises(NotFound):
+        documents.line_picture(store, ref, "ln-000000000000")
+    with pytest.raises(NotFound, match="not been preprocessed"):
+        documents.processed_view(store, ref)
+    with pytest.raises(NotFound, match="no longer cached"):
+        documents.preview(store, ref, "preview-0123456789abcdef.png")
+    with pytest.raises(InvalidInput, match="verified .* or machine"):
+        documents.import_ground_truth(store, ref.doc, [], status="edited")
