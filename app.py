@@ -12,6 +12,8 @@ from pathlib import Path
 from dash import Dash
 
 from callbacks import register_all
+from callbacks.auth import current_user, install_accounts
+from callbacks.permissions import install_permissions
 from callbacks.security import guarded_manager, install_request_guards
 from config import Config
 from layout import shell
@@ -46,10 +48,14 @@ def create_app(config: Config | None = None) -> Dash:
         background_callback_manager=guarded_manager(config),
     )
     app.server.secret_key = secret
-    app.layout = shell.build
-    register_all(app, store, config)
+    app.layout = lambda: shell.build(current_user())
+    declared = register_all(app, store, config)
     background = frozenset(out for out, cb in app.callback_map.items() if cb.get("background"))
+    # in this order: no session, 401 (whatever the request); then the guards (host, origin: a sign-in from another
+    # site is refused there; sizes, malformed updates, job counts); then the signed-in user's role
+    install_accounts(app.server, store, config)
     install_request_guards(app.server, config, background, app._background_manager.issued)  # noqa: SLF001
+    install_permissions(app.server, store, declared)
     return app
 
 

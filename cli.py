@@ -5,6 +5,9 @@
     kalamos list
     kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
     kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
+    kalamos users add NAME [--admin] | passwd NAME | del NAME | list
+    kalamos share --project P --user U --role editor|viewer|none|owner
+    kalamos backup --out FILE.tar.gz; kalamos restore FILE.tar.gz --data-dir NEW_DIR
     kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf] --out DIR
     kalamos eval --model M --gt DIR
     kalamos train --gt DIR | --project P [--document D] --base MODEL|best --out NAME [--material print|manuscript] [--max-minutes M]
@@ -16,13 +19,17 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import Config
 from ocr.tesseract import TesseractError
-from storage import KalamosError, NotFound, Store
+from storage import InvalidInput, KalamosError, NotFound, Store
 from storage.formats import registry
 from services.context import DocumentRef
 from storage.records import OcrModel
+
+if TYPE_CHECKING:
+    from services.training import TrainForm
 
 __all__ = ["main", "build_parser"]
 
@@ -36,6 +43,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8050)")
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (reloads on code changes)")
+    serve.add_argument("--no-auth", action="store_true",
+                       help="serve on a network address without accounts (anyone who reaches the port can do anything)")
+
+    us = sub.add_parser("users", help="accounts of a shared server (sign-in is required as soon as one exists)")
+    us_sub = us.add_subparsers(dest="action", required=True)
+    ua = us_sub.add_parser("add", help="add a user (the password is asked, or read from standard input)")
+    ua.add_argument("name")
+    ua.add_argument("--admin", action="store_true", help="the user sees and manages every project and account")
+    us_sub.add_parser("passwd", help="set a user's password").add_argument("name")
+    us_sub.add_parser("del", help="delete a user (their projects stay)").add_argument("name")
+    us_sub.add_parser("list", help="the users")
+
+    bk = sub.add_parser("backup", help="a consistent archive of the data directory, taken while the server runs")
+    bk.add_argument("--out", required=True, type=Path, help="the .tar.gz to write (outside the data directory)")
+    rs = sub.add_parser("restore", help="unpack a backup into a new, empty data directory")
+    rs.add_argument("archive", type=Path)
+    rs.add_argument("--data-dir", dest="restore_dir", type=Path, help="where to restore (must be empty; default: --data-dir)")
+
+    sh = sub.add_parser("share", help="give a user a role in a project (editor, viewer) or take it away (none)")
+    sh.add_argument("--project", required=True, help="project name or id")
+    sh.add_argument("--user", required=True)
+    sh.add_argument("--role", required=True, choices=["editor", "viewer", "none", "owner"],
+                    help="owner: give the project to the user")
 
     imp = sub.add_parser("import", help="import page images/PDFs into a document (created if missing)")
     imp.add_argument("--project", required=True, help="project name or id")
@@ -143,12 +173,100 @@ def _config(args: argparse.Namespace) -> Config:
                            port=getattr(args, "port", None), pdf_dpi=getattr(args, "dpi", None))
 
 
-def _serve(cfg: Config, debug: bool) -> int:
-    from app import create_app
+def _loopback(host: str) -> bool:
+    import ipaddress
 
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(cfg: Config, debug: bool, no_auth: bool = False) -> int:
+    from app import create_app
+    from storage import accounts
+
+    if not _loopback(cfg.host) and not accounts.accounts_on(Store(cfg.data_dir)):
+        if not no_auth:
+            print(f"kalamos: {cfg.host} is reachable from other machines, and this data directory has no account: "
+                  "anyone could read, change or delete every project. Add one first:\n"
+                  f"  kalamos --data-dir {cfg.data_dir} users add NAME --admin\n"
+                  "(or serve on 127.0.0.1, or pass --no-auth if a proxy in front signs people in)", file=sys.stderr)
+            return 2
+        print("kalamos: WARNING: serving on a network address without accounts (--no-auth)", file=sys.stderr)
     app = create_app(cfg)
     print(f"Kalamos serves {cfg.data_dir.resolve()} on http://{cfg.host}:{cfg.port}", flush=True)
     app.run(host=cfg.host, port=cfg.port, debug=debug or cfg.debug, threaded=True)
+    return 0
+
+
+def _password(prompt: str) -> str:
+    """From the terminal (asked twice, not shown), or one line of standard input when it is not a terminal."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again: ") != first:
+        raise InvalidInput("the two passwords differ")
+    return first
+
+
+def _users(cfg: Config, args: argparse.Namespace) -> int:
+    from storage import accounts
+
+    store = Store(cfg.data_dir)
+    if args.action == "list":
+        for u in accounts.list_users(store):
+            print(f"{u.name:24} {'admin' if u.admin else 'user':6} {u.created[:16].replace('T', ' ')}")
+        if not accounts.accounts_on(store):
+            print("no accounts: anyone who reaches the server signs in as nobody (fine on 127.0.0.1 only)")
+        return 0
+    if args.action == "add":
+        user = accounts.add_user(store, args.name, _password(f"password for {args.name}: "), admin=args.admin)
+        print(f"added {user.name}{' (administrator)' if user.admin else ''}; sign-in is now required")
+    elif args.action == "passwd":
+        accounts.get_user(store, args.name)
+        accounts.set_password(store, args.name, _password(f"new password for {args.name}: "))
+        print(f"password of {args.name} changed; their open sessions have ended")
+    else:
+        accounts.delete_user(store, args.name)
+        print(f"deleted {args.name}; their projects stay (an administrator can give them to someone: kalamos share)")
+    return 0
+
+
+def _backup(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.backup import backup
+
+    report = backup(cfg.data_dir, args.out)
+    print(f"{report.files} file(s), {report.bytes / 1e6:.1f} MB, in {report.seconds:.1f} s: {report.out}")
+    return 0
+
+
+def _restore(cfg: Config, args: argparse.Namespace) -> int:
+    from storage.backup import restore
+
+    target = args.restore_dir or cfg.data_dir
+    count = restore(args.archive, target)
+    print(f"restored {count} file(s) into {target}; serve it with: kalamos --data-dir {target} serve")
+    return 0
+
+
+def _share(cfg: Config, args: argparse.Namespace) -> int:
+    from storage import access, accounts
+
+    store = Store(cfg.data_dir)
+    project = store.find_project(args.project)
+    accounts.get_user(store, args.user)
+    if args.role == "owner":
+        access.set_owner(store, project.id, args.user)
+    else:
+        access.share(store, project.id, args.user, args.role)
+    found = access.access_of(store, project.id)
+    members = ", ".join(f"{u} ({r})" for u, r in sorted(found["members"].items())) or "nobody else"
+    print(f"{project.name}: owner {found['owner'] or '(none: administrators only)'}; shared with {members}")
     return 0
 
 
@@ -247,7 +365,6 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
 
 def _train(cfg: Config, args: argparse.Namespace) -> int:
     from services import training as training_uc
-    from storage.training import BEST_BASE, recipe
 
     store = Store(cfg.data_dir)
     if args.resume:
@@ -273,14 +390,8 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
         material = args.material or training_uc.material(store, project.id)
         if args.material:
             training_uc.set_material(store, project.id, args.material)
-        base = BEST_BASE if args.base == "best" else args.base
-        form = training_uc.TrainForm(args.out, scratch=args.scratch, base="" if args.scratch else base,
-                                     network=args.network, iterations=args.max_iterations,
-                                     minutes=args.max_minutes if args.max_minutes is not None else recipe(material).max_minutes,
-                                     rate=args.learning_rate, integer=args.integer, script=args.script, material=material,
-                                     augment=args.augment, new_top=args.new_top, final_pass=args.final_pass,
-                                     eval_share=args.eval_share, stop_early=not args.no_early_stop, patience=args.patience)
-        job = training_uc.start(store, project.id, form, docs, gt_folder=args.gt, compare_gt=args.compare_gt)
+        job = training_uc.start(store, project.id, train_form(args, material), docs, gt_folder=args.gt,
+                                compare_gt=args.compare_gt)
         job_id = job.id
         sm = job.summary
         print(f"job {job_id}: {sm.lines} lines ({sm.characters} characters) from {sm.pages} page(s); "
@@ -325,6 +436,20 @@ def _train(cfg: Config, args: argparse.Namespace) -> int:
               f"({ev.new.cer} % against {ev.base.cer} %): keep using {model.base}", file=sys.stderr)
     print(evaluation_table(model))
     return 0
+
+
+def train_form(args: argparse.Namespace, material: str) -> "TrainForm":
+    """``kalamos train``'s flags as the Train tab's form (one path to the checked settings)."""
+    from services.training import BEST_BASE, TrainForm
+    from storage.training import recipe
+
+    base = BEST_BASE if args.base == "best" else args.base
+    return TrainForm(args.out, scratch=args.scratch, base="" if args.scratch else base, network=args.network,
+                     iterations=args.max_iterations,
+                     minutes=args.max_minutes if args.max_minutes is not None else recipe(material).max_minutes,
+                     rate=args.learning_rate, integer=args.integer, script=args.script, material=material,
+                     augment=args.augment, new_top=args.new_top, final_pass=args.final_pass, eval_share=args.eval_share,
+                     stop_early=not args.no_early_stop, patience=args.patience)
 
 
 def evaluation_table(model: OcrModel) -> str:
@@ -464,9 +589,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
         if args.command == "serve":
-            return _serve(cfg, args.debug)
+            return _serve(cfg, args.debug, args.no_auth)
         commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train,
-                    "models": _models}
+                    "models": _models, "users": _users, "share": _share, "backup": _backup, "restore": _restore}
         if args.command in commands:
             return commands[args.command](cfg, args)
         return _list(cfg)

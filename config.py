@@ -78,6 +78,8 @@ class Config:
             machine's own names (``KALAMOS_ALLOWED_HOSTS``, comma-separated; ``*`` for any): a
             defence against DNS rebinding.
         redis_url: when set, long jobs run on Celery workers instead of the embedded diskcache queue.
+        https: the server is reached over https (``KALAMOS_HTTPS=1``, behind a proxy that terminates TLS): the
+            session cookie is then sent only over https (Secure)
         poll_seconds: how often the Annotate tab looks for other people's changes of its page
             (``KALAMOS_POLL_SECONDS``, default 8).
         model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
@@ -103,6 +105,7 @@ class Config:
     debug: bool = False
     model_sources: tuple[dict[str, Any], ...] = DEFAULT_MODEL_SOURCES
     poll_seconds: int = 8
+    https: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
@@ -130,6 +133,7 @@ class Config:
             redis_url=os.environ.get("KALAMOS_REDIS_URL") or None,
             debug=os.environ.get("KALAMOS_DEBUG", "") not in ("", "0", "false"),
             poll_seconds=max(1, _env_int("KALAMOS_POLL_SECONDS", 8)),
+            https=os.environ.get("KALAMOS_HTTPS", "") not in ("", "0", "false"),
             model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
                            if os.environ.get("KALAMOS_MODEL_SOURCES") else DEFAULT_MODEL_SOURCES),
         )

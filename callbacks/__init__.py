@@ -7,22 +7,19 @@ from __future__ import annotations
 
 from dash import Dash
 
+from callbacks.wiring import Access
 from config import Config
 from storage import Store
 
 __all__ = ["register_all"]
 
 
-def register_all(app: Dash, store: Store, config: Config) -> None:
+def register_all(app: Dash, store: Store, config: Config) -> Access:
+    """Bind every tab's callbacks and the routes; returns which callbacks write and which check roles themselves."""
     from callbacks import annotate, annotate_help, annotate_lines, models, preprocess, routes, shell, train, transcribe, upload
 
     routes.register(app.server, store, config)
-    shell.register(app, store, config)
-    upload.register(app, store, config)
-    preprocess.register(app, store, config)
-    annotate.register(app, store, config)
-    annotate_lines.register(app, store, config)
-    annotate_help.register(app, store, config)
-    transcribe.register(app, store, config)
-    train.register(app, store, config)
-    models.register(app, store, config)
+    access = Access()
+    for module in (shell, upload, preprocess, annotate, annotate_lines, annotate_help, transcribe, train, models):
+        access |= module.register(app, store, config)
+    return access

@@ -23,7 +23,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx
 
 from callbacks.common import clicked, model_options, page_options, project_of, selected_document
 from callbacks.urls import base_preview_url, line_url, processed_view_url
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from layout.annotate import STATUS_BADGES, line_rows, page_figure, selection_patch, status_patch
@@ -290,5 +290,5 @@ def select_in_list(_clicks: list[int]):
     return ctx.triggered_id["line"] if clicked() else no_update
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

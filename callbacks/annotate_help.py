@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, State, html, no_update
 from callbacks.annotate import MESSAGE, NO_MESSAGE, say
 from callbacks.common import job_slot, project_of, selected_document, upload_spec
 from callbacks.urls import export_url
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from ocr.greek import LUNATE_CHOICES, Normalisation
@@ -37,7 +37,7 @@ def export_links(selection: dict | None):
 @wiring.callback(Output(ids.AN_REV, "data", allow_duplicate=True), *MESSAGE,
                  Input(ids.AN_FIND, "n_clicks"), State(ids.AN_FIND_METHOD, "value"), State(ids.AN_PREFILL_LANG, "value"),
                  State(ids.AN_PAGE, "value"), State(ids.SELECTION, "data"), State(ids.AN_REV, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def find(store: Store, _n: int, method: str, lang: str | None, page_id: str | None, selection: dict | None, rev: int):
     where = selected_document(selection)
     if not (where and page_id):
@@ -57,6 +57,7 @@ def find(store: Store, _n: int, method: str, lang: str | None, page_id: str | No
     background=True, running=[(Output(ids.AN_PREFILL, "disabled"), True, False)],
     progress=[Output(ids.AN_PREFILL_PROGRESS, "value"), Output(ids.AN_PREFILL_PROGRESS, "max")],
     prevent_initial_call=True,
+    writes=True,
 )
 def prefill(store: Store, config: Config, set_progress, _n: int, lang: str | None, page_id: str | None, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
     where = selected_document(selection)
@@ -87,7 +88,7 @@ def open_conventions(store: Store, _n: int, selection: dict | None):
 @wiring.callback(Output(ids.AN_CONV_MODAL, "is_open", allow_duplicate=True), *MESSAGE,
                  Input(ids.AN_CONV_SAVE, "n_clicks"), State(ids.AN_CONV_ELISION, "value"),
                  State(ids.AN_CONV_TELEIA, "value"), State(ids.AN_CONV_LUNATE, "value"), State(ids.SELECTION, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def save_conventions(store: Store, _n: int, elision: str, teleia: str, lunate: str, selection: dict | None):
     project = project_of(selection)
     if not project:
@@ -123,5 +124,5 @@ def imported(batch: dict | None, rev: int, pages_rev: int):
     return (rev or 0) + 1, (pages_rev or 0) + 1, *say(body, colour)
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

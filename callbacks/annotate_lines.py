@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_lines
 from callbacks.common import selected_document
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from services import PageRef, annotation, editing
@@ -35,7 +35,7 @@ def fresh(store: Store, where: PageRef, data: dict) -> dict:
 
 @wiring.callback(*LINE_CHANGED, Input(f"{ids.AN_VERIFY_ALL}-confirm", "submit_n_clicks"), State(ids.AN_LINES, "data"),
                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def verify_all(store: Store, _n: int, data: dict | None, selection: dict | None, editor: str | None, draw: int):
     where = page_ref(selection, data)
     if not (where and data):
@@ -56,7 +56,7 @@ def verify_all(store: Store, _n: int, data: dict | None, selection: dict | None,
 @wiring.callback(*LINE_CHANGED, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
                  Input(ids.AN_DELETE, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def delete(store: Store, _n: int, selected: str | None, data: dict | None, selection: dict | None, editor: str | None, draw: int):
     where, line = page_ref(selection, data), current(data, selected)
     if not (where and line and data):
@@ -86,13 +86,13 @@ def move(store: Store, step: int, selected: str | None, data: dict | None, selec
 
 
 @wiring.callback(*LINE_CHANGED, Input(ids.AN_UP, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
-                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
 def move_up(store: Store, _n: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
     return move(store, -1, selected, data, selection, draw)
 
 
 @wiring.callback(*LINE_CHANGED, Input(ids.AN_DOWN, "n_clicks"), State(ids.AN_SELECTED, "data"), State(ids.AN_LINES, "data"),
-                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
 def move_down(store: Store, _n: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
     return move(store, 1, selected, data, selection, draw)
 
@@ -102,7 +102,7 @@ def move_down(store: Store, _n: int, selected: str | None, data: dict | None, se
                  Input(ids.AN_ABOVE, "value"), Input(ids.AN_BELOW, "value"),
                  State(ids.AN_EDITING, "data"), State(ids.AN_CURRENT, "data"), State(ids.AN_ORDER, "data"),
                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def band(store: Store, above: float | None, below: float | None, editing_now: dict | None, current_line: dict | None,
          order: list[str] | None, selection: dict | None, editor: str | None, draw: int):
     """The band around a baseline, typed: only the line changed travels (a Patch of the page's lines)."""
@@ -126,7 +126,7 @@ def band(store: Store, above: float | None, below: float | None, editing_now: di
 
 @wiring.callback(*LINE_CHANGED, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
                  Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
-                 State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True)
+                 State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
 def shapes_changed(store: Store, relayout: dict | None, data: dict | None, selection: dict | None, editor: str | None,
                    draw: int):
     """Shapes drawn, erased or dragged with the figure's tools: lines added, deleted or reshaped."""
@@ -151,7 +151,7 @@ def shapes_changed(store: Store, relayout: dict | None, data: dict | None, selec
 @wiring.callback(Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
                  *MESSAGE, Input(ids.AN_UNDO, "n_clicks"), State(ids.AN_UNDO_STORE, "data"),
                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_REV, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def undo(store: Store, _n: int, last: dict | None, selection: dict | None, editor: str | None, rev: int):
     where = selected_document(selection)
     if not (where and last):
@@ -166,5 +166,5 @@ def undo(store: Store, _n: int, last: dict | None, selection: dict | None, edito
     return (rev or 0) + 1, None, *say(outcome.message or "Undone.", "info")
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

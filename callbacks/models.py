@@ -9,7 +9,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import alert, job_slot, project_of, upload_spec
 from callbacks.urls import job_line_url
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from layout.train import evaluation_view, models_table
@@ -75,7 +75,7 @@ def open_line(clicks: list[int | None]):
 
 @wiring.callback(Output(ids.TN_MANAGE_STATUS, "children"), Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                  Input(ids.TN_RENAME, "n_clicks"), State(ids.TN_EVAL_MODEL, "value"), State(ids.TN_RENAME_NAME, "value"),
-                 State(ids.SELECTION, "data"), prevent_initial_call=True)
+                 State(ids.SELECTION, "data"), prevent_initial_call=True, writes=True)
 def rename(store: Store, _n: int, model_id: str | None, name: str | None, selection: dict | None):
     project = project_of(selection)
     if not (project and model_id):
@@ -90,7 +90,7 @@ def rename(store: Store, _n: int, model_id: str | None, name: str | None, select
 @wiring.callback(Output(ids.TN_MANAGE_STATUS, "children", allow_duplicate=True),
                  Output(ids.TN_MODELS_REV, "data", allow_duplicate=True),
                  Input(f"{ids.TN_DELETE}-confirm", "submit_n_clicks"), State(ids.TN_EVAL_MODEL, "value"),
-                 State(ids.SELECTION, "data"), prevent_initial_call=True)
+                 State(ids.SELECTION, "data"), prevent_initial_call=True, writes=True)
 def delete(store: Store, _n: int, model_id: str | None, selection: dict | None):
     project = project_of(selection)
     if not (project and model_id):
@@ -130,6 +130,7 @@ def imported(batch: dict | None):
     background=True, running=[(Output(ids.TN_DOWNLOAD, "disabled"), True, False)],
     progress=[Output(ids.TN_DOWNLOAD_PROGRESS, "value"), Output(ids.TN_DOWNLOAD_PROGRESS, "max")],
     prevent_initial_call=True,
+    writes=True,
 )
 def download(store: Store, config: Config, set_progress, _n: int, source_name: str | None, name: str | None, selection: dict | None):  # type: ignore[no-untyped-def]
     project = project_of(selection)
@@ -147,5 +148,5 @@ def download(store: Store, config: Config, set_progress, _n: int, source_name: s
                   "success", "kalamos-model-done"), time.time()
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

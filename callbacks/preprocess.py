@@ -9,7 +9,8 @@ import cv2
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.wiring import Wiring
+from callbacks.permissions import may_change
+from callbacks.wiring import Access, Wiring
 from callbacks.common import clicked, job_slot, model_options, page_options, selected_document
 from callbacks.urls import base_preview_url, preview_url
 from config import Config
@@ -79,6 +80,7 @@ def load_pipeline(store: Store, page_id: str | None, selection: dict | None, rev
     State(ids.SELECTION, "data"),
     State(ids.PP_STRUCT_REV, "data"),
     prevent_initial_call=True,
+    writes=True,
 )
 def change_scope(store: Store, scope: str, pipe: dict | None, selection: dict | None, rev: int):
     where = selected_document(selection)
@@ -179,6 +181,7 @@ def use_preset(store: Store, _n: int, name: str | None, pipe: dict | None, selec
     State(ids.SELECTION, "data"),
     State(ids.PP_PRESET_REV, "data"),
     prevent_initial_call=True,
+    writes=True,
 )
 def save_as_preset(store: Store, _n: int, name: str | None, pipe: dict | None, selection: dict | None, rev: int):
     where = selected_document(selection)
@@ -215,7 +218,8 @@ def save_and_preview(store: Store, pipe: dict | None, selection: dict | None):
     if not (pipe and pipe.get("page") and where):
         return figure(None), "", ""
     try:
-        page, pv = preprocessing.save_and_render(store, where.page(pipe["page"]), validate(pipe["steps"]), pipe["scope"] == "page")
+        page, pv = preprocessing.save_and_render(store, where.page(pipe["page"]), validate(pipe["steps"]), pipe["scope"] == "page",
+                                                 may_save=may_change(store, where.project))
     except (PipelineError, KalamosError) as exc:
         return no_update, no_update, str(exc)
     except (OSError, ValueError, cv2.error) as exc:
@@ -272,6 +276,7 @@ def drawn(store: Store, relayout: dict | None, pipe: dict | None, selection: dic
     cancel=[Input(ids.PP_CANCEL, "n_clicks")],
     progress=[Output(ids.PP_PROGRESS, "value"), Output(ids.PP_PROGRESS, "max"), Output(ids.PP_PROGRESS, "label")],
     prevent_initial_call=True,
+    writes=True,
 )
 def apply_document(store: Store, config: Config, set_progress, _n: int, selection: dict | None, rev: int):  # type: ignore[no-untyped-def]
     where = selected_document(selection)
@@ -290,5 +295,5 @@ def apply_document(store: Store, config: Config, set_progress, _n: int, selectio
     return dbc.Alert(done, color="success", className="kalamos-apply-done py-2"), (rev or 0) + 1
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

@@ -12,7 +12,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import alert, job_slot, project_of
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from layout.train import base_table, curve_figure, done_message, jobs_table, summary_view
@@ -79,7 +79,7 @@ def load_material(store: Store, selection: dict | None, _tab: str):
 
 
 @wiring.callback(Output(ids.TN_MINUTES, "value"), Input(ids.TN_MATERIAL, "value"), State(ids.SELECTION, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def material_changed(store: Store, value: str, selection: dict | None):
     """The project's pages said (print or manuscript): remembered, and the time budget follows."""
     project = project_of(selection)
@@ -118,7 +118,7 @@ def summary(store: Store, selection: dict | None, documents: list[str] | None, b
 
 @wiring.callback(Output(ids.TN_UNIFY_STATUS, "children"), Input({"type": ids.TN_UNIFY, "index": ALL}, "n_clicks"),
                  State(ids.SELECTION, "data"), State(ids.TN_DOCUMENTS, "value"), State(ids.EDITOR_ID, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def unify_forms(store: Store, clicks: list[int | None], selection: dict | None, documents: list[str] | None, editor: str | None):
     project = project_of(selection)
     if not (project and any(clicks)):
@@ -141,7 +141,7 @@ def unify_forms(store: Store, clicks: list[int | None], selection: dict | None, 
                  State(ids.TN_ITERATIONS, "value"), State(ids.TN_MINUTES, "value"), State(ids.TN_RATE, "value"),
                  State(ids.TN_COMPARE, "value"), State(ids.TN_INTEGER, "value"), State(ids.TN_SCRIPT, "value"),
                  State(ids.TN_EDITED, "value"), State(ids.TN_MATERIAL, "value"), State(ids.TN_AUGMENT, "value"),
-                 State(ids.TN_NEW_TOP, "value"), State(ids.TN_FINAL_PASS, "value"), prevent_initial_call=True)
+                 State(ids.TN_NEW_TOP, "value"), State(ids.TN_FINAL_PASS, "value"), prevent_initial_call=True, writes=True)
 def start(store: Store, _n: int, selection: dict | None, documents: list[str] | None, how: str, base: str | None, network: str | None,
           name: str | None, iterations: float | None, minutes: float | None, rate: float | None,
           compare: list[str] | None, integer: bool, script: str | None, edited: bool, material: str | None,
@@ -189,6 +189,7 @@ def show(clicks: list[int | None]):
              (Output(ids.TN_CANCEL, "disabled"), False, True)],
     progress=[Output(ids.TN_PROGRESS, "value"), Output(ids.TN_PROGRESS, "max"), Output(ids.TN_PROGRESS, "label")],
     prevent_initial_call=True,
+    writes=True,
 )
 def run(store: Store, config: Config, set_progress, order: dict | None, selection: dict | None):  # type: ignore[no-untyped-def]
     project = project_of(selection)
@@ -231,20 +232,20 @@ def ask_stop(store: Store, selection: dict | None, job_id: str | None, keep: boo
 
 
 @wiring.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_STOP, "n_clicks"),
-                 State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
+                 State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True, writes=True)
 def stop(store: Store, _n: int, job_id: str | None, selection: dict | None):
     return ask_stop(store, selection, job_id, keep=True)
 
 
 @wiring.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Input(ids.TN_CANCEL, "n_clicks"),
-                 State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True)
+                 State(ids.TN_JOB, "data"), State(ids.SELECTION, "data"), prevent_initial_call=True, writes=True)
 def cancel(store: Store, _n: int, job_id: str | None, selection: dict | None):
     return ask_stop(store, selection, job_id, keep=False)
 
 
 @wiring.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True),
                  Input({"type": "train-stop-job", "job": ALL}, "n_clicks"), State(ids.SELECTION, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def stop_listed(store: Store, clicks: list[int | None], selection: dict | None):
     """Stop (keeping the best) a job another window or the CLI runs."""
     if not (any(clicks) and isinstance(ctx.triggered_id, dict)):
@@ -254,7 +255,7 @@ def stop_listed(store: Store, clicks: list[int | None], selection: dict | None):
 
 @wiring.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Output(ids.TN_CURVE_STAMP, "data", allow_duplicate=True),
                  Input({"type": "train-discard", "job": ALL}, "n_clicks"), State(ids.SELECTION, "data"),
-                 prevent_initial_call=True)
+                 prevent_initial_call=True, writes=True)
 def discard(store: Store, clicks: list[int | None], selection: dict | None):
     project = project_of(selection)
     if not (project and any(clicks) and isinstance(ctx.triggered_id, dict)):
@@ -301,5 +302,5 @@ def watch(store: Store, _tick: int, job_id: str | None, selection: dict | None, 
     return figure, new_stamp, table, chosen if chosen != job_id else no_update
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

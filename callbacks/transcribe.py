@@ -10,7 +10,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html,
 
 from callbacks.common import clicked, job_slot, model_options, page_options, project_of, selected_document
 from callbacks.urls import base_preview_url, line_url, transcript_url
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
@@ -81,6 +81,7 @@ def models(store: Store, _tab: str, selection: dict | None, current: list[str] |
     cancel=[Input(ids.TR_CANCEL, "n_clicks")],
     progress=[Output(ids.TR_PROGRESS, "value"), Output(ids.TR_PROGRESS, "max"), Output(ids.TR_PROGRESS, "label")],
     prevent_initial_call=True,
+    writes=True,
 )
 def run(store: Store, config: Config, set_progress, _n: int, _resume: int, selection: dict | None, page_ids: list[str] | None,  # type: ignore[no-untyped-def]
         model: list[str] | None, mode: str, psm: str, preprocessed: bool, run_id: str | None, rev: int):
@@ -262,8 +263,8 @@ def exports(selection: dict | None, page_id: str | None):
     return export_links(where, page_id) if where else ""
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)
 
 
 def export_links(where: DocumentRef, page_id: str | None) -> list[Any]:

@@ -7,7 +7,7 @@ import json
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.urls import thumb_url
-from callbacks.wiring import Wiring
+from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from layout.upload import page_card, result_alerts
@@ -79,6 +79,7 @@ def page_grid(store: Store, selection: dict | None, _rev: int):
     State(ids.SELECTION, "data"),
     State(ids.PAGES_REV, "data"),
     prevent_initial_call=True,
+    writes=True,
 )
 def move_page(store: Store, clicks: list[int | None], selection: dict | None, rev: int):
     if not any(clicks) or not ctx.triggered_id or not ctx.triggered[0].get("value"):
@@ -113,5 +114,5 @@ def ask_delete_page(store: Store, clicks: list[int | None], selection: dict | No
             True, f"Delete page {number} ({page.label})? It is moved to the trash folder of the data directory.")
 
 
-def register(app: Dash, store: Store, config: Config) -> None:
-    wiring.register(app, store, config)
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
@@ -21,10 +22,21 @@ from dash import Dash
 from config import Config
 from storage import Store
 
-__all__ = ["Wiring", "RouteTable", "INJECTED"]
+__all__ = ["Wiring", "RouteTable", "Access", "INJECTED"]
 
 #: The parameters a callback function may take first, in this order, and that ``register`` fills in.
 INJECTED = ("store", "config")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the permission check needs to know of the callbacks (by Dash output key)."""
+
+    writing: frozenset[str] = frozenset()
+    self_checked: frozenset[str] = frozenset()
+
+    def __or__(self, other: "Access") -> "Access":
+        return Access(self.writing | other.writing, self.self_checked | other.self_checked)
 
 
 class Wiring:
@@ -34,10 +46,14 @@ class Wiring:
         self._declared: list[tuple[tuple[Any, ...], dict[str, Any], Callable[..., Any]]] = []
         self._clientside: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
 
-    def callback(self, *dependencies: Any, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Declare ``fn`` as a callback of these dependencies (``app.callback``'s arguments)."""
+    def callback(self, *dependencies: Any, writes: bool = False, checks_itself: bool = False,
+                 **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare ``fn`` as a callback of these dependencies (``app.callback``'s arguments). ``writes``: it
+        changes the project named by the navbar's selection, so a viewer's request for it is refused
+        (``callbacks/permissions.py``) before it runs. ``checks_itself``: its use cases check the actor's
+        role themselves (the navbar's catalogue), so the selection it carries is not judged before."""
         def declare(fn: Callable[..., Any]) -> Callable[..., Any]:
-            self._declared.append((dependencies, options, fn))
+            self._declared.append((dependencies, {**options, "_writes": writes, "_checks_itself": checks_itself}, fn))
             return fn
 
         return declare
@@ -49,18 +65,32 @@ class Wiring:
     def functions(self) -> list[Callable[..., Any]]:
         return [fn for _, _, fn in self._declared]
 
-    def register(self, app: Dash, store: Store, config: Config) -> None:
+    def register(self, app: Dash, store: Store, config: Config) -> "Access":
+        """Bind every declared callback to the app; returns the Dash output keys of those that write and of
+        those that check the actor themselves."""
         given = {"store": store, "config": config}
+        writing: set[str] = set()
+        self_checked: set[str] = set()
         for dependencies, options, fn in self._declared:
+            options = dict(options)
+            writes = options.pop("_writes", False)
+            checks_itself = options.pop("_checks_itself", False)
             names = list(inspect.signature(fn).parameters)
             lead = []
             for name in names:
                 if name not in INJECTED:
                     break
                 lead.append(given[name])
+            before = set(app.callback_map)
             app.callback(*dependencies, **options)(_bind(fn, tuple(lead)))
+            added = set(app.callback_map) - before
+            if writes:
+                writing |= added
+            if checks_itself:
+                self_checked |= added
         for function, dependencies, options in self._clientside:
             app.clientside_callback(function, *dependencies, **options)
+        return Access(frozenset(writing), frozenset(self_checked))
 
 
 def _bind(fn: Callable[..., Any], lead: tuple[Any, ...]) -> Callable[..., Any]:

@@ -11,6 +11,8 @@ NOTICE = "shell-notice"  # dbc.Alert for results of navbar actions
 TABS = "shell-tabs"
 
 PROJECT_SELECT = "shell-project-select"
+USER_NAME = "shell-user"  # the signed-in user's name in the navbar (accounts on)
+SIGN_OUT = "shell-sign-out"
 PROJECT_NEW = "shell-project-new"
 PROJECT_RENAME = "shell-project-rename"
 PROJECT_DELETE = "shell-project-delete"

@@ -29,13 +29,18 @@ def _picker(label: str, select_id: str, new_id: str, rename_id: str, delete_id: 
     )
 
 
-def navbar() -> dbc.Navbar:
+def navbar(user: str | None = None) -> dbc.Navbar:
+    """The pickers, and with accounts on who is signed in and a way out."""
+    signed_in = [html.Div([html.Span(user, id=ids.USER_NAME, className="text-light me-2"),
+                           html.A("Sign out", href="/logout", id=ids.SIGN_OUT, className="btn btn-sm btn-outline-light")],
+                          className="ms-auto d-flex align-items-center")] if user else []
     return dbc.Navbar(
         dbc.Container(
             [
                 dbc.NavbarBrand("Kalamos", className="me-4 fw-bold"),
                 _picker("Project", ids.PROJECT_SELECT, ids.PROJECT_NEW, ids.PROJECT_RENAME, ids.PROJECT_DELETE, "project"),
                 _picker("Document", ids.DOCUMENT_SELECT, ids.DOCUMENT_NEW, ids.DOCUMENT_RENAME, ids.DOCUMENT_DELETE, "document"),
+                *signed_in,
             ],
             fluid=True,
             className="flex-wrap justify-content-start",
@@ -82,8 +87,8 @@ def confirm_dialog() -> dbc.Modal:
     )
 
 
-def build() -> html.Div:
-    """The whole page."""
+def build(user: str | None = None) -> html.Div:
+    """The whole page (``user``: who is signed in, when accounts are on)."""
     return html.Div(
         [
             dcc.Store(id=ids.SELECTION, storage_type="local"),
@@ -92,7 +97,7 @@ def build() -> html.Div:
             dcc.Store(id=ids.PAGES_REV, data=0),
             dcc.Store(id=ids.NAME_PENDING),
             dcc.Store(id=ids.CONFIRM_PENDING),
-            navbar(),
+            navbar(user),
             dbc.Container(
                 [
                     dbc.Alert(id=ids.NOTICE, is_open=False, dismissable=True, duration=8000),

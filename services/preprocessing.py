@@ -68,10 +68,14 @@ def try_ocr(store: Store, ref: PageRef, steps: list[Step], rect: Rect, lang: str
     return recognize(result[r0:r1, c0:c1], lang, psm=6, tessdata_dir=models_uc.tessdata(store, ref.project))
 
 
-def save_and_render(store: Store, ref: PageRef, steps: list[Step], page_scope: bool) -> tuple[Page, Preview]:
-    """Keep the pipeline (the page's own, or the document's) when it changed, and render its preview."""
+def save_and_render(store: Store, ref: PageRef, steps: list[Step], page_scope: bool,
+                    may_save: bool = True) -> tuple[Page, Preview]:
+    """Keep the pipeline (the page's own, or the document's) when it changed, and render its preview.
+    ``may_save`` False (a viewer of the project): only the preview, nothing kept."""
     page = store.get_page(*ref)
-    if page_scope:
+    if not may_save:
+        pass
+    elif page_scope:
         if page.pipeline != to_json(steps):
             set_page_pipeline(store, *ref, steps)
     elif store.get_document(ref.project, ref.document).settings.get("pipeline") != to_json(steps):
