@@ -1,6 +1,6 @@
 """The ``kalamos`` command: serve the app, and do from a terminal what the UI does.
 
-    kalamos serve [--host H] [--port P]
+    kalamos serve [--host H] [--port P] [--workers N]
     kalamos import --project P --document D FILE...
     kalamos list
     kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8050)")
     serve.add_argument("--debug", action="store_true", help="Dash debug mode (reloads on code changes)")
+    serve.add_argument("--workers", type=int, default=0,
+                       help="run N worker processes under gunicorn (a server for a group); default: one process")
     serve.add_argument("--no-auth", action="store_true",
                        help="serve on a network address without accounts (anyone who reaches the port can do anything)")
 
@@ -184,7 +186,23 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _serve(cfg: Config, debug: bool, no_auth: bool = False) -> int:
+def _gunicorn(cfg: Config, workers: int) -> int:
+    """Replace this process by gunicorn serving ``app:server`` with ``workers`` processes of 4 threads each
+    (the settings README's Deploy section explains); the configuration goes along in the environment."""
+    import os
+
+    env = {**os.environ, "KALAMOS_DATA_DIR": str(cfg.data_dir.resolve()), "KALAMOS_HOST": cfg.host,
+           "KALAMOS_PORT": str(cfg.port)}
+    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", "4", "-b", f"{cfg.host}:{cfg.port}",
+           "--timeout", "120", "--graceful-timeout", "30", "--keep-alive", "5", "--chdir", str(Path(__file__).resolve().parent),
+           "app:server"]
+    print(f"Kalamos serves {cfg.data_dir.resolve()} on http://{cfg.host}:{cfg.port} with {workers} worker processes",
+          flush=True)
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
+
+
+def _serve(cfg: Config, debug: bool, no_auth: bool = False, workers: int = 0) -> int:
     from app import create_app
     from storage import accounts
 
@@ -196,6 +214,17 @@ def _serve(cfg: Config, debug: bool, no_auth: bool = False) -> int:
                   "(or serve on 127.0.0.1, or pass --no-auth if a proxy in front signs people in)", file=sys.stderr)
             return 2
         print("kalamos: WARNING: serving on a network address without accounts (--no-auth)", file=sys.stderr)
+    if workers:
+        if not 1 <= workers <= 64:
+            raise InvalidInput("--workers must be between 1 and 64")
+        if debug:
+            raise InvalidInput("--debug runs one process: leave out --workers")
+        try:
+            import gunicorn  # noqa: F401
+        except ImportError:
+            raise InvalidInput("--workers needs gunicorn: pip install -e '.[server]'") from None
+        create_app(cfg)  # a bad configuration is said here, once, not by every worker
+        return _gunicorn(cfg, workers)
     app = create_app(cfg)
     print(f"Kalamos serves {cfg.data_dir.resolve()} on http://{cfg.host}:{cfg.port}", flush=True)
     app.run(host=cfg.host, port=cfg.port, debug=debug or cfg.debug, threaded=True)
@@ -589,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _config(args)
         if args.command == "serve":
-            return _serve(cfg, args.debug, args.no_auth)
+            return _serve(cfg, args.debug, args.no_auth, args.workers)
         commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train,
                     "models": _models, "users": _users, "share": _share, "backup": _backup, "restore": _restore}
         if args.command in commands:

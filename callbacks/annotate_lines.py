@@ -4,13 +4,15 @@ module-level function; the rules are ``services.editing`` and ``services.annotat
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, Patch, State, no_update
+from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_lines
-from callbacks.common import selected_document
+from callbacks.common import clicked, selected_document
+from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
+from layout.annotate import history_view
 from services import PageRef, annotation, editing
 from storage import KalamosError, Store
 from storage.models import Line
@@ -44,7 +46,7 @@ def verify_all(store: Store, _n: int, data: dict | None, selection: dict | None,
     if not todo:
         return no_update, no_update, no_update, *say("No line of this page waits for verification.", "secondary")
     before = {ln.id: ln for ln in lines_of(data)}
-    result = editing.verify_lines(store, where, todo, editor)
+    result = editing.verify_lines(store, where, todo, editor, current_actor().user)
     text = f"Verified {len(result.done)} line(s) (↶ Undo takes it back)."
     if result.skipped:
         text += " Left as they were: " + "; ".join(result.skipped[:8])
@@ -116,7 +118,7 @@ def band(store: Store, above: float | None, below: float | None, editing_now: di
         return no_update, no_update, no_update, *NO_MESSAGE  # set by selecting the line, not typed
     ref_ = PageRef(where[0], where[1], current_line["page"])
     before = next((ln for ln in editing.page_lines(store, ref_) if ln.id == line["id"]), None)
-    outcome = editing.set_band(store, ref_, line["id"], line["rev"], above, below, editor)
+    outcome = editing.set_band(store, ref_, line["id"], line["rev"], above, below, editor, current_actor().user)
     if outcome.status != "saved" or outcome.line is None or before is None or line["id"] not in (order or []):
         return no_update, (draw or 0) + 1, no_update, *say(outcome.message or "The line is gone.", "danger")
     lines = Patch()
@@ -142,7 +144,7 @@ def shapes_changed(store: Store, relayout: dict | None, data: dict | None, selec
     edited = annotation.reshape_changes(relayout)
     if not edited:
         return no_update, no_update, no_update, *NO_MESSAGE, no_update
-    outcome = annotation.apply_reshapes(store, where, lines_of(data), edited, data["matrix"], editor)
+    outcome = annotation.apply_reshapes(store, where, lines_of(data), edited, data["matrix"], editor, current_actor().user)
     if outcome.refused:
         return fresh(store, where, data), redraw, no_update, *say(outcome.refused, "danger"), no_update
     return fresh(store, where, data), redraw, outcome.undo.to_dict() if outcome.undo else no_update, *NO_MESSAGE, no_update
@@ -158,12 +160,42 @@ def undo(store: Store, _n: int, last: dict | None, selection: dict | None, edito
         return no_update, no_update, *say("Nothing to undo.", "secondary")
     record = editing.UndoRecord.from_dict(last)
     try:
-        outcome = editing.undo(store, PageRef(where[0], where[1], record.page), record, editor)
+        outcome = editing.undo(store, PageRef(where[0], where[1], record.page), record, editor, current_actor().user)
     except KalamosError as exc:
         return no_update, None, *say(f"Cannot undo: {exc}", "danger")
     if outcome.status != "saved":
         return (rev or 0) + 1, None, *say(f"Cannot undo: {outcome.message}", "danger")
     return (rev or 0) + 1, None, *say(outcome.message or "Undone.", "info")
+
+
+@wiring.callback(Output(ids.AN_HISTORY, "children"), Input(ids.AN_CURRENT, "data"), State(ids.SELECTION, "data"))
+def show_history(store: Store, current: dict | None, selection: dict | None):
+    """Who made the selected line's current version, and the earlier ones (each can be restored)."""
+    line = (current or {}).get("line")
+    where = selected_document(selection)
+    if not (line and where and current):
+        return ""
+    try:
+        versions = editing.history(store, where.page(current["page"]), line["id"])
+    except KalamosError:
+        return ""
+    return history_view([v.to_dict() for v in versions])
+
+
+@wiring.callback(Output(ids.AN_REV, "data", allow_duplicate=True), *MESSAGE,
+                 Input({"type": ids.AN_HISTORY_RESTORE, "rev": ALL}, "n_clicks"), State(ids.AN_CURRENT, "data"),
+                 State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_REV, "data"),
+                 prevent_initial_call=True, writes=True)
+def restore_version(store: Store, _clicks: list[int], current: dict | None, selection: dict | None, editor: str | None,
+                    rev: int):
+    """An earlier version of the selected line made the current one (a new version: it can be undone the same way)."""
+    line = (current or {}).get("line")
+    where = selected_document(selection)
+    if not (clicked() and line and where and current and isinstance(ctx.triggered_id, dict)):
+        return no_update, *NO_MESSAGE
+    outcome = editing.restore_version(store, where.page(current["page"]), line["id"], line["rev"],
+                                      int(ctx.triggered_id["rev"]), editor, current_actor().user)
+    return (rev or 0) + 1, *say(outcome.message, "success" if outcome.status == "saved" else "danger")
 
 
 def register(app: Dash, store: Store, config: Config) -> Access:

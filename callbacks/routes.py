@@ -20,6 +20,7 @@ from PIL import UnidentifiedImageError
 from config import Config
 from storage import InvalidInput, KalamosError, NotFound, Store
 from callbacks.urls import THUMB
+from callbacks.auth import current_user
 from callbacks.wiring import RouteTable
 from services import DocumentRef, PageRef, documents, editing, exports
 from services import models as models_uc
@@ -184,7 +185,7 @@ def save_line(store: Store, project_id: str, document_id: str, page_id: str, lin
     editor = editor if isinstance(editor, str) and _EDITOR.fullmatch(editor) else None
     replace = body.get("replace_rev")
     outcome = editing.save_text(store, PageRef(project_id, document_id, page_id), line_id, body["rev"], body["text"],
-                                confirm=bool(body.get("confirm")), editor=editor,
+                                confirm=bool(body.get("confirm")), editor=editor, user=current_user(),
                                 replace_rev=replace if isinstance(replace, int) else None)
     return jsonify(outcome.to_dict()), 200
 

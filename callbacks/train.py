@@ -12,6 +12,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import alert, job_slot, project_of
+from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
@@ -124,7 +125,7 @@ def unify_forms(store: Store, clicks: list[int | None], selection: dict | None, 
     if not (project and any(clicks)):
         return no_update
     try:
-        report = editing.unify(store, project, documents or None, editor)
+        report = editing.unify(store, project, documents or None, editor, current_actor().user)
     except KalamosError as exc:
         return alert(str(exc), "danger")
     text = f"Rewrote {report.lines} line(s) the project's way" + (": " + "; ".join(report.changes) if report.changes else ".")

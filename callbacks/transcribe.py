@@ -161,7 +161,9 @@ def show(current: dict | None, selection: dict | None):
     if not (line and where and current):
         return "Click a line on the page or in the list", ""
     conf = "" if line.get("conf") is None else f", confidence {line['conf']:.0f}"
-    return (f"Line {current['number']} of {current['total']} · {line['status']}{conf}",
+    last = next((c for c in reversed(line.get("changes") or []) if isinstance(c, dict)), {})
+    by = f" · by {last['user']}" if isinstance(last.get("user"), str) else ""
+    return (f"Line {current['number']} of {current['total']} · {line['status']}{conf}{by}",
             line_url(*where, current["page"], line["id"], line["rev"], current["key"]))
 
 

@@ -151,6 +151,7 @@ def _editor() -> html.Div:
                 id=ids.AN_BAND, className="my-1",
             ),
             html.Div(id=ids.AN_WARNINGS),
+            html.Div(id=ids.AN_HISTORY, className="small kalamos-history"),
         ],
         className="kalamos-editor",
     )
@@ -351,3 +352,26 @@ def status_summary(counts: dict[str, int]) -> list[Any]:
             out.append(html.Span(f"{counts[status]} {status}", className=f"kalamos-text-{status}",
                                  title=STATUS_HELP[status]))
     return out or ["no lines"]
+
+
+def history_view(versions: list[dict[str, Any]]) -> Any:
+    """Who made the line's current version and when; its earlier versions, each with a Restore button."""
+    if not versions:
+        return ""
+
+    def who(v: dict[str, Any]) -> str:
+        return f"{v['who']}, " if v.get("who") else ""
+
+    first = versions[0]
+    head = (f"Version {first['rev']} · {who(first)}{str(first['when'])[:16].replace('T', ' ')}" if first.get("current")
+            else "This line was deleted; its earlier versions:")
+    rows = [html.Li([html.Span(f"v{v['rev']} · {who(v)}{str(v['when'])[:16].replace('T', ' ')} · {v['status']}: ",
+                               className="text-muted"),
+                     html.Span(v["text"] or "(no text)", className="kalamos-greek"),
+                     " ", html.Button("Restore", id={"type": ids.AN_HISTORY_RESTORE, "rev": v["rev"]}, n_clicks=0,
+                                      type="button", className="btn btn-link btn-sm p-0 kalamos-restore",
+                                      title="Make this version the current one (itself a new version)")])
+            for v in versions[1:]]
+    earlier = html.Details([html.Summary(f"Earlier versions ({len(rows)})"), html.Ul(rows, className="mb-1")],
+                           className="kalamos-versions") if rows else ""
+    return [html.Div(head, className="text-muted kalamos-last-change"), earlier]

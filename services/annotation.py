@@ -141,7 +141,7 @@ def reshape_changes(relayout: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def apply_reshapes(store: Store, ref: PageRef, shown: Sequence[Line], edited: dict[int, dict[str, Any]],
-                   matrix: list[list[float]], editor: str | None = None) -> ReshapeOutcome:
+                   matrix: list[list[float]], editor: str | None = None, user: str | None = None) -> ReshapeOutcome:
     back = invert(matrix)
     undo = None
     for index, change in edited.items():
@@ -155,7 +155,7 @@ def apply_reshapes(store: Store, ref: PageRef, shown: Sequence[Line], edited: di
         else:
             continue
         try:
-            outcome = editing.reshape_line(store, ref, line.id, line.rev, apply(back, pts), editor)
+            outcome = editing.reshape_line(store, ref, line.id, line.rev, apply(back, pts), editor, user)
         except KalamosError as exc:
             return ReshapeOutcome(None, str(exc))
         if outcome.status != "saved" or outcome.line is None:

@@ -29,7 +29,7 @@ from storage.store import Store
 
 __all__ = ["SaveOutcome", "BulkOutcome", "policy", "set_policy", "prepare_text", "save_text", "verify_lines",
            "delete_line", "page_lines", "move_line", "add_drawn_lines", "reshape_line", "set_band", "undo", "UndoRecord",
-           "status_counts", "unify", "UnifyReport"]
+           "status_counts", "unify", "UnifyReport", "history", "restore_version", "LineVersion"]
 
 OutcomeStatus = Literal["saved", "unchanged", "conflict", "gone", "refused"]
 
@@ -99,7 +99,7 @@ def _quote(text: str) -> str:
 
 
 def save_text(store: Store, ref: PageRef, line_id: str, base_rev: int, text: object, *, confirm: bool = False,
-              editor: str | None = None, replace_rev: int | None = None) -> SaveOutcome:
+              editor: str | None = None, user: str | None = None, replace_rev: int | None = None) -> SaveOutcome:
     """Save what an editor typed into a line, shown to them at revision ``base_rev``.
 
     ``confirm`` False (autosave): the text is stored as *edited* (nothing happens when it is the
@@ -128,7 +128,7 @@ def save_text(store: Store, ref: PageRef, line_id: str, base_rev: int, text: obj
     if stored == current.text and (not confirm or current.status == "verified"):
         return SaveOutcome("unchanged", line=current, number=number, normalised=normalised)  # the line already says so
     try:
-        saved = line_store.update_line(store, *ref, line_id, base, editor=editor, text=stored, status=status)
+        saved = line_store.update_line(store, *ref, line_id, base, editor=editor, user=user, text=stored, status=status)
     except LineConflict as exc:
         theirs = exc.current
         if theirs is None:
@@ -140,7 +140,7 @@ def save_text(store: Store, ref: PageRef, line_id: str, base_rev: int, text: obj
     return SaveOutcome("saved", line=saved, number=number, normalised=normalised)
 
 
-def verify_lines(store: Store, ref: PageRef, expected: Mapping[str, int], editor: str | None = None) -> BulkOutcome:
+def verify_lines(store: Store, ref: PageRef, expected: Mapping[str, int], editor: str | None = None, user: str | None = None) -> BulkOutcome:
     """Verify several lines at once (a bulk act the user confirmed): each as the user saw it
     (``expected``: line id → revision shown); a line changed by someone else since, or empty, is skipped."""
     done, skipped = [], []
@@ -157,7 +157,7 @@ def verify_lines(store: Store, ref: PageRef, expected: Mapping[str, int], editor
         if line.status == "verified":
             continue
         try:
-            done.append(line_store.update_line(store, *ref, line_id, rev, editor=editor, status="verified"))
+            done.append(line_store.update_line(store, *ref, line_id, rev, editor=editor, user=user, status="verified"))
         except LineConflict:
             skipped.append(f"line {number}: changed by someone else meanwhile (look at it again)")
     return BulkOutcome(done, skipped)
@@ -212,25 +212,73 @@ def add_drawn_lines(store: Store, ref: PageRef, drawn: list[Line]) -> list[Line]
 
 
 def reshape_line(store: Store, ref: PageRef, line_id: str, base_rev: int, points: list[list[float]],
-                 editor: str | None = None) -> SaveOutcome:
+                 editor: str | None = None, user: str | None = None) -> SaveOutcome:
     number = _number(store, ref, line_id)
     page = store.get_page(ref.project, ref.document, ref.page)
     points = line_store.clamp_to_page(points, page.width, page.height)
     try:
-        return SaveOutcome("saved", line=line_store.update_line(store, *ref, line_id, base_rev, editor=editor, points=points),
+        return SaveOutcome("saved", line=line_store.update_line(store, *ref, line_id, base_rev, editor=editor, user=user, points=points),
                            number=number)
     except LineConflict as exc:
         return _refusal(exc, number, "your change of its shape was not saved")
 
 
 def set_band(store: Store, ref: PageRef, line_id: str, base_rev: int, above: float, below: float,
-             editor: str | None = None) -> SaveOutcome:
+             editor: str | None = None, user: str | None = None) -> SaveOutcome:
     number = _number(store, ref, line_id)
     try:
-        return SaveOutcome("saved", line=line_store.update_line(store, *ref, line_id, base_rev, editor=editor,
+        return SaveOutcome("saved", line=line_store.update_line(store, *ref, line_id, base_rev, editor=editor, user=user,
                                                                 above=float(above), below=float(below)), number=number)
     except LineConflict as exc:
         return _refusal(exc, number, "the band was not changed")
+
+
+# ------------------------------------------------------------------ history
+@dataclass(frozen=True)
+class LineVersion:
+    """One version of a line, as its history shows it: what it said and looked like, who made it, when."""
+
+    rev: int
+    text: str
+    status: str
+    who: str | None  #: the signed-in user (accounts on), else None
+    when: str
+    changed: tuple[str, ...]  #: which parts this version changed: "text", "shape"
+    current: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rev": self.rev, "text": self.text, "status": self.status, "who": self.who, "when": self.when,
+                "changed": list(self.changed), "current": self.current}
+
+
+def _version(line: Line, current: bool) -> LineVersion:
+    entry = next((c for c in reversed(line.changes) if c.get("rev") == line.rev), {})
+    return LineVersion(line.rev, line.text, line.status, entry.get("user"), str(entry.get("at") or line.updated),
+                       tuple(entry.get("what") or ()), current)
+
+
+def history(store: Store, ref: PageRef, line_id: str) -> list[LineVersion]:
+    """The line's last versions (at most 20), newest first; the first is the current one."""
+    versions = line_store.line_versions(store, *ref, line_id)
+    live = {ln.id for ln in line_store.list_lines(store, *ref)}
+    return [_version(v, i == 0 and line_id in live) for i, v in enumerate(versions)]
+
+
+def restore_version(store: Store, ref: PageRef, line_id: str, base_rev: int, rev: int, editor: str | None = None,
+                    user: str | None = None) -> SaveOutcome:
+    """Make an earlier version of the line (its text, status and shape) the current one, as a new version.
+    Refused like any change when someone else changed the line since ``base_rev``."""
+    number = _number(store, ref, line_id)
+    old = next((v for v in line_store.line_versions(store, *ref, line_id) if v.rev == rev), None)
+    if old is None:
+        return SaveOutcome("refused", message=f"Line {number}: version {rev} is no longer kept.", number=number)
+    try:
+        line = line_store.update_line(store, *ref, line_id, base_rev, editor=editor, user=user, text=old.text,
+                                      status=old.status, points=old.points, kind=old.kind, above=old.above, below=old.below,
+                                      baseline=old.baseline)
+    except LineConflict as exc:
+        return _refusal(exc, number, "the earlier version was not restored")
+    return SaveOutcome("saved", line=line, number=number, message=f"Line {number}: version {rev} restored (now version {line.rev}).")
 
 
 # ------------------------------------------------------------------ undo
@@ -259,13 +307,13 @@ class UndoRecord:
                 "index": self.index, "lines": [[ln, rev] for ln, rev in self.lines]}
 
 
-def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = None) -> SaveOutcome:
+def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = None, user: str | None = None) -> SaveOutcome:
     """Take back an editor's last change, unless someone else changed the line since (then refused)."""
     if record.action == "update" and record.line and record.rev is not None:
         before = Line.from_dict(record.line)
         number = _number(store, ref, before.id)
         try:
-            line = line_store.update_line(store, *ref, before.id, record.rev, editor=editor, points=before.points,
+            line = line_store.update_line(store, *ref, before.id, record.rev, editor=editor, user=user, points=before.points,
                                           kind=before.kind, text=before.text, status=before.status,
                                           above=before.above, below=before.below, baseline=before.baseline)
         except LineConflict as exc:
@@ -283,7 +331,7 @@ def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = No
         for before_dict, rev in record.lines:
             before = Line.from_dict(before_dict)
             try:
-                line_store.update_line(store, *ref, before.id, rev, editor=editor, text=before.text, status=before.status)
+                line_store.update_line(store, *ref, before.id, rev, editor=editor, user=user, text=before.text, status=before.status)
                 undone += 1
             except LineConflict:
                 kept.append(str(_number(store, ref, before.id) or "?"))
@@ -305,7 +353,7 @@ class UnifyReport:
     skipped: tuple[str, ...] = ()  #: lines someone changed while this ran
 
 
-def unify(store: Store, project_id: str, document_ids: list[str] | None = None, editor: str | None = None) -> UnifyReport:
+def unify(store: Store, project_id: str, document_ids: list[str] | None = None, editor: str | None = None, user: str | None = None) -> UnifyReport:
     """Write every line of these documents (all: None) the project's way (ocr.greek.Normalisation):
     one elision mark, one ano teleia, σ/ς or ϲ. Statuses are kept; a line changed meanwhile is skipped."""
     rules = policy(store, project_id)
@@ -318,7 +366,7 @@ def unify(store: Store, project_id: str, document_ids: list[str] | None = None, 
                 if text == line.text:
                     continue
                 try:
-                    line_store.update_line(store, project_id, did, page.id, line.id, line.rev, editor=editor,
+                    line_store.update_line(store, project_id, did, page.id, line.id, line.rev, editor=editor, user=user,
                                            text=text, status=line.status)
                 except LineConflict:
                     skipped.append(f"page {number}: a line changed meanwhile")

@@ -28,7 +28,8 @@ from storage.store import Store, new_id, now_iso
 
 __all__ = ["LineConflict", "PageLines", "load", "list_lines", "add_lines", "update_line", "delete_line",
            "move_line", "replace_lines", "restore_line", "check_points", "line_count", "clean_text", "parts",
-           "changed_by_others", "TEXT_FIELDS", "SHAPE_FIELDS", "check_inside", "clamp_to_page", "MAX_LINES"]
+           "changed_by_others", "TEXT_FIELDS", "SHAPE_FIELDS", "check_inside", "clamp_to_page", "MAX_LINES",
+           "line_versions", "MAX_VERSIONS"]
 
 MAX_POINTS = 2000
 MAX_TEXT = 5000
@@ -255,13 +256,47 @@ def _unchanged(data: PageLines, line_id: str, base_rev: int, what: list[str], ed
     return current
 
 
-def _logged(line: Line, what: list[str], editor: str | None) -> Line:
-    line.changes = [*line.changes, {"rev": line.rev, "what": what, "editor": editor}][-MAX_CHANGES:]
+def _logged(line: Line, what: list[str], editor: str | None, user: str | None = None) -> Line:
+    entry: dict[str, Any] = {"rev": line.rev, "what": what, "editor": editor, "at": line.updated}
+    if user:
+        entry["user"] = user
+    line.changes = [*line.changes, entry][-MAX_CHANGES:]
     return line
 
 
+MAX_VERSIONS = 20  #: versions of a line kept: the current one and the 19 before it
+
+
+def _history_path(store: Store, project_id: str, document_id: str, page_id: str) -> Path:
+    return store.page_dir(project_id, document_id, page_id) / "history.json"
+
+
+def _remember(store: Store, project_id: str, document_id: str, page_id: str, old: Line) -> None:
+    """Keep the version a change replaces (under the page's lock, which the caller holds)."""
+    path = _history_path(store, project_id, document_id, page_id)
+    try:
+        history = read_json(path).get("lines") or {}
+    except FileNotFoundError:
+        history = {}
+    version = {**old.to_dict(), "changes": [c for c in old.changes if c.get("rev") == old.rev]}
+    history[old.id] = [*history.get(old.id, []), version][-(MAX_VERSIONS - 1):]
+    write_json(path, {"lines": history})
+
+
+def line_versions(store: Store, project_id: str, document_id: str, page_id: str, line_id: str) -> list[Line]:
+    """The line's versions, newest (the current one) first: at most ``MAX_VERSIONS``. A deleted line has
+    only its earlier versions."""
+    current = load(store, project_id, document_id, page_id).lines.get(line_id)
+    try:
+        earlier = (read_json(_history_path(store, project_id, document_id, page_id)).get("lines") or {}).get(line_id, [])
+    except FileNotFoundError:
+        earlier = []
+    versions = [Line.from_dict(v) for v in reversed(earlier) if isinstance(v, dict)]
+    return ([current] if current else []) + [v for v in versions if not current or v.rev < current.rev]
+
+
 def update_line(store: Store, project_id: str, document_id: str, page_id: str, line_id: str, base_rev: int,
-                editor: str | None = None, **changes: Any) -> Line:
+                editor: str | None = None, user: str | None = None, **changes: Any) -> Line:
     """Change one line, made by ``editor`` from revision ``base_rev``; returns the new version.
 
     The change is applied to the line as it is now (a change of its other part by someone else
@@ -287,8 +322,9 @@ def update_line(store: Store, project_id: str, document_id: str, page_id: str, l
         if "shape" in what:
             check_inside(updated, *_page_size(store, project_id, document_id, page_id))
         updated.rev, updated.updated = current.rev + 1, now_iso()
-        data.lines[line_id] = _logged(updated, what, editor)
+        data.lines[line_id] = _logged(updated, what, editor, user)
         _save(store, project_id, document_id, page_id, data)
+        _remember(store, project_id, document_id, page_id, current)
     return updated
 
 

@@ -217,6 +217,9 @@ def test_a_viewer_replaying_an_editors_request_changes_nothing(lab) -> None:  # 
     assert viewer.get(f"/transcript/{p.id}/{d.id}/txt").status_code == 200  # and exports
     ok = editor.post(f"/api/lines/{p.id}/{d.id}/{page}/{line.id}", json={"text": "λόγοι", "rev": line.rev})
     assert ok.status_code == 200 and ok.get_json()["status"] == "saved"
+    from services import PageRef, editing
+
+    assert editing.history(store, PageRef(p.id, d.id, page), line.id)[0].who == "bob"  # who changed it, kept
 
 
 def test_another_users_private_project_is_invisible(lab) -> None:  # type: ignore[no-untyped-def]
@@ -302,3 +305,38 @@ def test_a_backup_taken_while_lines_are_saved_holds_every_earlier_save(tmp_path:
         tar.add(evil, arcname="../evil.txt")
     r = run_cli("restore", str(bad), "--data-dir", str(tmp_path / "copy2"), data_dir=tmp_path / "x")
     assert r.returncode == 2 and "not a Kalamos backup" in r.stderr and not (tmp_path / "evil2.txt").exists()
+
+
+def test_serve_with_workers_runs_gunicorn_and_answers(tmp_path: Path) -> None:
+    """``kalamos serve --workers 2``: one master and two worker processes; /health answers without a session,
+    the app asks for one (an account exists). Stopped by its process group."""
+    import os
+    import signal
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import _free_port
+
+    data = tmp_path / "data"
+    accounts.add_user(Store(data), "ada", PASSWORD)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(data), "serve", "--workers", "2", "--port",
+                             str(port)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while time.monotonic() < deadline and health is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+                    health = answer.read()
+            except OSError:
+                time.sleep(0.3)
+        assert health == b'{"status":"ok"}\n' or b'"ok"' in (health or b""), health
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=5)
+        assert refused.value.code == 401
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) == 2, children  # gunicorn's master is this process (exec), with two workers
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -160,3 +160,26 @@ def test_page_pictures(page: tuple[Store, PageRef]) -> None:
         documents.preview(store, ref, "preview-0123456789abcdef.png")
     with pytest.raises(InvalidInput, match="verified .* or machine"):
         documents.import_ground_truth(store, ref.doc, [], status="edited")
+
+
+# ------------------------------------------------------------------ line history
+def test_a_lines_history_keeps_twenty_versions_with_their_authors_and_restores_one(page: tuple[Store, PageRef]) -> None:
+    from services import editing
+
+    store, ref = page
+    line = line_store.list_lines(store, *ref)[0]
+    rev = line.rev
+    for i in range(1, 26):
+        out = editing.save_text(store, ref, line.id, rev, f"version {i}", editor="e-aaaaaa", user="ada" if i % 2 else "bob")
+        assert out.status == "saved", out
+        rev = out.line.rev  # type: ignore[union-attr]
+    versions = editing.history(store, ref, line.id)
+    assert len(versions) == 20 and versions[0].current and versions[0].text == "version 25" and versions[0].who == "ada"
+    assert [v.rev for v in versions] == list(range(rev, rev - 20, -1)) and versions[1].who == "bob"
+    old = versions[5]
+    stale = editing.restore_version(store, ref, line.id, rev - 1, old.rev, editor="e-bbbbbb", user="bob")
+    assert stale.status == "conflict"  # someone (ada) saved since the version bob saw
+    done = editing.restore_version(store, ref, line.id, rev, old.rev, editor="e-bbbbbb", user="bob")
+    assert done.status == "saved" and done.line.text == old.text and done.line.rev == rev + 1  # type: ignore[union-attr]
+    assert editing.history(store, ref, line.id)[0].who == "bob"
+    assert editing.restore_version(store, ref, line.id, rev + 1, 1, "e-bbbbbb").status == "refused"  # no longer kept

@@ -404,3 +404,21 @@ def test_enter_after_enter_the_tab_keeps_every_line_as_on_disk(page, server, com
             .filter(([id]) => id.type === 'annotate-row-badge').map(([id, text]) => [id.line, text]))""")
 
     eventually(badges, lambda got: got == on_disk())
+
+
+def test_an_earlier_version_of_a_line_is_restored_from_its_history(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    """Typed over a line by mistake: its history lists the version before, and Restore brings it back as a
+    new version (on disk, in the field)."""
+    store = Store(server.data_dir)
+    p, d, pg = _page_with_lines(store, commentary_pages, OCR_TEXTS[:3], status="machine")
+    first = line_store.list_lines(store, p, d, pg)[0]
+    line_store.update_line(store, p, d, pg, first.id, first.rev, text="a wrong text", status="edited")
+    _open(page, server)
+    _select(page, 1)
+    expect(page.locator(".kalamos-last-change")).to_contain_text("Version 2")
+    page.locator(".kalamos-versions summary").click()
+    page.locator(".kalamos-restore").first.click()
+    want = normalise(OCR_TEXTS[0], Normalisation())[0]
+    eventually(lambda: line_store.list_lines(store, p, d, pg)[0], lambda ln: ln.text == want and ln.rev == 3)
+    expect(page.locator("#annotate-text")).to_have_value(want)
+    expect(page.locator(".kalamos-last-change")).to_contain_text("Version 3")
