@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 DEBS_RUN  := tesseract-ocr tesseract-ocr-grc tesseract-ocr-ell tesseract-ocr-script-grek tesseract-ocr-lat \
              tesseract-ocr-eng tesseract-ocr-deu fonts-gfs-didot fonts-gfs-porson fonts-dejavu-core
 # ... and for the browser tests: Debian's Chromium and its driver (no browser download is possible).
-DEBS_TEST := chromium chromium-driver
+DEBS_TEST := chromium chromium-driver redis-server
 
 # Installs the Debian packages that are missing (as root), or prints the exact line to run.
 define ensure_debs

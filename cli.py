@@ -1,6 +1,7 @@
 """The ``kalamos`` command: serve the app, and do from a terminal what the UI does.
 
     kalamos serve [--host H] [--port P] [--workers N]
+    kalamos worker [--concurrency N]            (with KALAMOS_REDIS_URL: runs the web processes' jobs)
     kalamos import --project P --document D FILE...
     kalamos list
     kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run N worker processes under gunicorn (a server for a group); default: one process")
     serve.add_argument("--no-auth", action="store_true",
                        help="serve on a network address without accounts (anyone who reaches the port can do anything)")
+
+    wk = sub.add_parser("worker", help="run OCR and training jobs for the web processes (needs KALAMOS_REDIS_URL)")
+    wk.add_argument("--concurrency", type=int, default=0, help="jobs at once (default: the number of cores)")
 
     us = sub.add_parser("users", help="accounts of a shared server (sign-in is required as soon as one exists)")
     us_sub = us.add_subparsers(dest="action", required=True)
@@ -173,6 +177,28 @@ def build_parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> Config:
     return Config.from_env(data_dir=args.data_dir, host=getattr(args, "host", None),
                            port=getattr(args, "port", None), pdf_dpi=getattr(args, "dpi", None))
+
+
+def _worker(cfg: Config, args: argparse.Namespace) -> int:
+    """A Celery worker for the app's background jobs (OCR runs, trainings, pre-fill...): it builds the same app
+    over the same data directory, so it knows every job the web processes queue, and runs them."""
+    if not cfg.redis_url:
+        raise InvalidInput("a worker takes its jobs from Redis: set KALAMOS_REDIS_URL (e.g. redis://127.0.0.1:6379/0), "
+                           "the same for the web processes")
+    try:
+        import celery  # noqa: F401
+    except ImportError:
+        raise InvalidInput("the worker needs Celery: pip install -e '.[celery]'") from None
+    import os
+
+    from app import create_app
+
+    app = create_app(cfg)
+    concurrency = args.concurrency or os.cpu_count() or 1
+    print(f"Kalamos worker for {cfg.data_dir.resolve()}: {concurrency} job(s) at once, queue {cfg.redis_url}", flush=True)
+    app._background_manager.handle.worker_main(  # noqa: SLF001 - the Celery app Dash's manager holds
+        ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle"])
+    return 0
 
 
 def _loopback(host: str) -> bool:
@@ -620,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(cfg, args.debug, args.no_auth, args.workers)
         commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train,
-                    "models": _models, "users": _users, "share": _share, "backup": _backup, "restore": _restore}
+                    "models": _models, "users": _users, "share": _share, "backup": _backup, "restore": _restore,
+                    "worker": _worker}
         if args.command in commands:
             return commands[args.command](cfg, args)
         return _list(cfg)

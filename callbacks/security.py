@@ -194,6 +194,7 @@ def guarded_manager(config: Config):  # type: ignore[no-untyped-def]
         from dash import CeleryManager
 
         celery_app = Celery("kalamos", broker=config.redis_url, backend=config.redis_url)
+        celery_app.conf.broker_connection_retry_on_startup = True  # a worker started before Redis waits for it
         manager = _guard(CeleryManager)(celery_app)
     else:
         import diskcache
