@@ -45,9 +45,9 @@ def current_user() -> str | None:
         return None
 
 
-def _stamp(store: Store, name: str) -> str | None:
+def _stamp(users: dict, name: str) -> str | None:  # type: ignore[type-arg]
     """A short fingerprint of the user's password hash (None: no such user)."""
-    raw = accounts._read(store)["users"].get(name)  # noqa: SLF001 - the module's own record
+    raw = users.get(name)
     if raw is None:
         return None
     return hashlib.sha256(str(raw.get("hash", "")).encode()).hexdigest()[:16]
@@ -100,20 +100,22 @@ def install_accounts(server: Flask, store: Store, config: Config) -> None:
     """Sessions on every route once an account exists; ``/login``, ``/logout``, ``/health``."""
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                          SESSION_COOKIE_SECURE=config.https, SESSION_COOKIE_NAME="kalamos_session")
+    view = accounts.UsersView(store)
 
     @server.before_request
     def require_session():  # type: ignore[no-untyped-def]
         if request.path in OPEN_PATHS:
             return None
         try:
-            if not accounts.accounts_on(store):
-                return None
+            users = view.users()
         except (KalamosError, OSError) as exc:  # an unreadable users.json must not open the doors
             log.error("the accounts cannot be read (%s): refusing the request", exc)
             return jsonify({"status": "failed", "message": "The server's accounts cannot be read."}), 503
+        if not users:
+            return None
         name = session.get("user")
-        if isinstance(name, str) and session.get("stamp") and session.get("stamp") == _stamp(store, name):
-            g.kalamos_user = name
+        if isinstance(name, str) and session.get("stamp") and session.get("stamp") == _stamp(users, name):
+            g.kalamos_user, g.kalamos_admin = name, bool(users[name].get("admin"))
             return None
         session.clear()
         if _is_page_request():
@@ -147,7 +149,7 @@ def install_accounts(server: Flask, store: Store, config: Config) -> None:
             return _login_page("Wrong user name or password.", name, 401)
         accounts.clear_failures(store, name)
         session.clear()
-        session["user"], session["stamp"] = user.name, _stamp(store, user.name)
+        session["user"], session["stamp"] = user.name, _stamp(accounts._read(store)["users"], user.name)  # noqa: SLF001
         session.permanent = False
         log.info("%s signed in from %s", user.name, address)
         return redirect(_safe_next(request.args.get("next")), code=303)

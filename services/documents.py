@@ -4,6 +4,8 @@ as the engine sees it), each made once and kept in the page's cache."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -82,14 +84,18 @@ def preview(store: Store, ref: PageRef, name: str) -> Path:
 
 def line_picture(store: Store, ref: PageRef, line_id: str) -> Path:
     """One line's image as the engine sees it (cut from the processed page when there is one), cached
-    per revision of the line and processed result."""
+    per shape of the line and processed result."""
     check_id("line", line_id)
     page = store.get_page(*ref)
     line = next((ln for ln in list_lines(store, *ref) if ln.id == line_id), None)
     if line is None:
         raise NotFound("No such line (deleted?).")
     key = (page.processed or {}).get("key", "orig")
-    cached = store.page_dir(*ref) / "cache" / f"line-{line_id}-{line.rev}-{key}.png"
+    # keyed by what the picture is cut by (the line's shape, the processed result), not by its revision:
+    # typing a line's text changes its revision, not its picture
+    shape = hashlib.sha256(json.dumps([line.kind, line.points, line.baseline, line.above, line.below],
+                                      default=str).encode()).hexdigest()[:12]
+    cached = store.page_dir(*ref) / "cache" / f"line-{line_id}-{shape}-{key}.png"
     if not cached.exists():
         try:
             img = line_image(store, ref.project, ref.document, page, line)

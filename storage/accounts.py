@@ -9,6 +9,7 @@ slowed down for everyone who shares the data directory (every worker process), n
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from storage.errors import InvalidInput, NotFound
 from storage.jsonio import read_json, write_json
 from storage.store import Store, now_iso
 
-__all__ = ["User", "USER_NAME_RULE", "add_user", "set_password", "delete_user", "list_users", "get_user", "accounts_on",
+__all__ = ["UsersView", "User", "USER_NAME_RULE", "add_user", "set_password", "delete_user", "list_users", "get_user", "accounts_on",
            "verify", "sign_in_wait", "record_failure", "clear_failures", "MIN_PASSWORD"]
 
 USERS_FILE = "users.json"
@@ -61,6 +62,26 @@ def _read(store: Store) -> dict[str, Any]:
 
 def _write(store: Store, data: dict[str, Any]) -> None:
     write_json(_users_path(store), data)
+
+
+class UsersView:
+    """``users.json`` as one server process sees it, read again only when the file changed (its size, time
+    and inode): the request hooks ask on every request. Held by the app, not by the module."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._key: tuple[int, int, int] | None = None
+        self._users: dict[str, Any] = {}
+
+    def users(self) -> dict[str, Any]:
+        try:
+            st = os.stat(_users_path(self.store))
+        except FileNotFoundError:
+            return {}
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if key != self._key:
+            self._users, self._key = _read(self.store)["users"], key
+        return self._users
 
 
 def accounts_on(store: Store) -> bool:

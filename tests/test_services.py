@@ -151,7 +151,12 @@ def test_page_pictures(page: tuple[Store, PageRef]) -> None:
     assert documents.thumbnail(store, ref).exists() and documents.original(store, ref).exists()
     first = line_store.list_lines(store, *ref)[0]
     picture = documents.line_picture(store, ref, first.id)
-    assert picture.exists() and picture.name.startswith(f"line-{first.id}-{first.rev}-")
+    assert picture.exists() and picture.name.startswith(f"line-{first.id}-")
+    line_store.update_line(store, *ref, first.id, first.rev, text="a new text")
+    assert documents.line_picture(store, ref, first.id) == picture  # the text changed, not the picture
+    moved = line_store.update_line(store, *ref, first.id, first.rev + 1, points=[[10, 12], [300, 12], [300, 52], [10, 52]])
+    again = documents.line_picture(store, ref, moved.id)
+    assert again != picture and again.exists() and not picture.exists()  # a new shape, a new picture; the old one gone
     with pytest.raises(NotFound):
         documents.line_picture(store, ref, "ln-000000000000")
     with pytest.raises(NotFound, match="not been preprocessed"):
