@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -31,9 +33,11 @@ def _picker(label: str, select_id: str, new_id: str, rename_id: str, delete_id: 
 
 def navbar(user: str | None = None) -> dbc.Navbar:
     """The pickers, and with accounts on who is signed in and a way out."""
-    signed_in = [html.Div([html.Span(user, id=ids.USER_NAME, className="text-light me-2"),
+    share = dbc.Button("Share", id=ids.SHARE_OPEN, size="sm", color="light", outline=True, className="me-3",
+                       title="Who may see or change this project", style={} if user else {"display": "none"})
+    signed_in = [html.Div([share, html.Span(user, id=ids.USER_NAME, className="text-light me-2"),
                            html.A("Sign out", href="/logout", id=ids.SIGN_OUT, className="btn btn-sm btn-outline-light")],
-                          className="ms-auto d-flex align-items-center")] if user else []
+                          className="ms-auto d-flex align-items-center")] if user else [share]
     return dbc.Navbar(
         dbc.Container(
             [
@@ -49,6 +53,42 @@ def navbar(user: str | None = None) -> dbc.Navbar:
         dark=True,
         className="mb-2",
     )
+
+
+def share_dialog() -> dbc.Modal:
+    """The owner's sharing of the selected project: members with their roles, and a user to add."""
+    roles = [{"label": "editor (changes everything but the sharing)", "value": "editor"},
+             {"label": "viewer (sees and exports)", "value": "viewer"}]
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Share this project")),
+            dbc.ModalBody([
+                html.Div(id=ids.SHARE_MEMBERS),
+                html.Div([
+                    dbc.Input(id=ids.SHARE_USER, placeholder="user name", size="sm", className="me-2", style={"width": "12rem"}),
+                    dbc.Select(id=ids.SHARE_NEW_ROLE, options=roles, value="viewer", size="sm", className="me-2"),
+                    dbc.Button("Add", id=ids.SHARE_ADD, size="sm", color="primary"),
+                ], className="d-flex align-items-center mt-2"),
+                html.Div(id=ids.SHARE_MESSAGE, className="small mt-2"),
+            ]),
+        ],
+        id=ids.SHARE_MODAL, is_open=False, fade=False,
+    )
+
+
+def members_view(access: dict[str, Any]) -> Any:
+    """The owner, then each member with a role picker and a Remove button."""
+    rows = [html.Tr([html.Td(access.get("owner") or "(no owner: administrators)"), html.Td("owner"), html.Td("")])]
+    for name, role in sorted(access.get("members", {}).items()):
+        rows.append(html.Tr([
+            html.Td(name),
+            html.Td(dbc.Select(id={"type": ids.SHARE_ROLE, "user": name}, value=role, size="sm",
+                               options=[{"label": "editor", "value": "editor"}, {"label": "viewer", "value": "viewer"}])),
+            html.Td(dbc.Button("Remove", id={"type": ids.SHARE_REMOVE, "user": name}, n_clicks=0, size="sm",
+                               color="danger", outline=True)),
+        ]))
+    return dbc.Table([html.Thead(html.Tr([html.Th("user"), html.Th("role"), html.Th("")])), html.Tbody(rows)],
+                     size="sm", className="kalamos-members mb-1")
 
 
 def name_dialog() -> dbc.Modal:
@@ -118,6 +158,7 @@ def build(user: str | None = None) -> html.Div:
                 fluid=True,
             ),
             name_dialog(),
+            share_dialog(),
             confirm_dialog(),
         ]
     )
