@@ -48,6 +48,10 @@ def create_app(config: Config | None = None) -> Dash:
         background_callback_manager=guarded_manager(config),
     )
     app.server.secret_key = secret
+    if config.trusted_proxy:  # the client's address and scheme as the one proxy in front says them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.layout = lambda: shell.build(current_user())
     declared = register_all(app, store, config)
     background = frozenset(out for out, cb in app.callback_map.items() if cb.get("background"))

@@ -80,6 +80,8 @@ class Config:
         redis_url: when set, long jobs run on Celery workers instead of the embedded diskcache queue.
         https: the server is reached over https (``KALAMOS_HTTPS=1``, behind a proxy that terminates TLS): the
             session cookie is then sent only over https (Secure)
+        trusted_proxy: the server is reached only through one reverse proxy that sets X-Forwarded-For and
+            X-Forwarded-Proto (``KALAMOS_TRUSTED_PROXY=1``): sign-in failures are then counted per client address
         poll_seconds: how often the Annotate tab looks for other people's changes of its page
             (``KALAMOS_POLL_SECONDS``, default 8).
         model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
@@ -106,6 +108,7 @@ class Config:
     model_sources: tuple[dict[str, Any], ...] = DEFAULT_MODEL_SOURCES
     poll_seconds: int = 8
     https: bool = False
+    trusted_proxy: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
@@ -134,6 +137,7 @@ class Config:
             debug=os.environ.get("KALAMOS_DEBUG", "") not in ("", "0", "false"),
             poll_seconds=max(1, _env_int("KALAMOS_POLL_SECONDS", 8)),
             https=os.environ.get("KALAMOS_HTTPS", "") not in ("", "0", "false"),
+            trusted_proxy=os.environ.get("KALAMOS_TRUSTED_PROXY", "") not in ("", "0", "false"),
             model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
                            if os.environ.get("KALAMOS_MODEL_SOURCES") else DEFAULT_MODEL_SOURCES),
         )

@@ -31,7 +31,7 @@ __all__ = ["install_accounts", "current_user", "OPEN_PATHS"]
 log = logging.getLogger(__name__)
 
 #: What answers without a session (the sign-in page needs no asset: its style is inline).
-OPEN_PATHS = frozenset({"/login", "/logout", "/health"})
+OPEN_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/favicon.ico"})
 #: Requests a browser makes for a page (answered with a redirect to the sign-in page, not a 401).
 _NOT_PAGES = ("/_dash-", "/api/", "/files/", "/export/", "/transcript/", "/jobs/", "/assets/", "/_reload-hash",
               "/_favicon.ico", "/static/")
@@ -117,10 +117,12 @@ def install_accounts(server: Flask, store: Store, config: Config) -> None:
         if isinstance(name, str) and session.get("stamp") and session.get("stamp") == _stamp(users, name):
             g.kalamos_user, g.kalamos_admin = name, bool(users[name].get("admin"))
             return None
+        ended = bool(session.get("user"))
         session.clear()
         if _is_page_request():
             return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}", code=302)
-        return jsonify({"status": "failed", "message": "Sign in first (your session has ended)."}), 401
+        return jsonify({"status": "failed", "message": "Your session has ended: sign in again." if ended
+                        else "Sign in first."}), 401
 
     @server.get("/health")
     def health():  # type: ignore[no-untyped-def]

@@ -86,9 +86,12 @@ def install_permissions(server: Flask, store: Store, declared: Access) -> None:
         try:
             if not access.can(store, project, user, "write" if writes else "read", admin):
                 role = access.role_of(store, project, user, admin)
-                log.warning("%s (%s) refused %s of project %s on %s", user, role, "a change" if writes else "reading",
-                            project, request.path)
-                return _refuse() if role is None else _refuse(f"You are a {role} of this project: you cannot change it.")
+                # a viewer's page fires refused updates by itself (chained callbacks): those are INFO; a foreign
+                # project or a route is worth a warning
+                level = logging.INFO if role is not None and request.path == "/_dash-update-component" else logging.WARNING
+                log.log(level, "%s (%s) refused %s of project %s on %s", user, role, "a change" if writes else "reading",
+                        project, request.path)
+                return _refuse(access.refusal(role, "write" if writes else "read"))
         except KalamosError:
             return _refuse()
         return None

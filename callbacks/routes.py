@@ -46,7 +46,7 @@ def _send(store: Store, path: Path, mimetype: str, cache: str) -> Response:
 
 
 def _download(found: exports.Download) -> Response:
-    resp = Response(found.data, mimetype=found.media_type)
+    resp = Response(found.data, content_type=found.media_type)  # (mimetype= would add a second charset)
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(found.name)}"
     return resp
 

@@ -12,6 +12,7 @@ from config import Config
 from layout import ids
 from layout.shell import members_view
 from services import projects
+from storage.access import role_of
 from storage import KalamosError, Store
 
 __all__ = ["register", "wiring"]
@@ -30,7 +31,7 @@ def open_sharing(store: Store, _n: int, selection: dict | None):
         projects.require(store, current_actor(), project, "share")
         return True, members_view(projects.members(store, current_actor(), project)), ""
     except KalamosError as exc:
-        return True, "", f"{exc} Only its owner (or an administrator) shares a project."
+        return True, "", str(exc)
 
 
 @wiring.callback(Output(ids.SHARE_MEMBERS, "children", allow_duplicate=True),
@@ -62,6 +63,20 @@ def change_sharing(store: Store, _add: int, _roles: list, _removes: list, user: 
         return no_update, str(exc), no_update
     said = f"{name} removed." if new == "none" else f"{name} is now {new}."
     return members_view(found), said, "" if trigger == ids.SHARE_ADD else no_update
+
+
+@wiring.callback(Output(ids.ROLE_NOTE, "children"), Input(ids.SELECTION, "data"), checks_itself=True)
+def role_note(store: Store, selection: dict | None):
+    """Says, in the navbar, when the selected project is only shared for looking (a viewer's changes are refused)."""
+    project = project_of(selection)
+    actor = current_actor()
+    if not (project and actor.user):
+        return ""
+    try:
+        role = role_of(store, project, actor.user, actor.admin)
+    except KalamosError:
+        return ""
+    return "viewer: you can look and export; changes are refused" if role == "viewer" else ""
 
 
 def register(app: Dash, store: Store, config: Config) -> Access:

@@ -167,7 +167,7 @@ def submit_name(store: Store, _n: int, _s: int, pending: dict | None, name: str 
 
 
 # ---- deletions go through the confirm dialog
-def open_confirm(pending: dict[str, Any], text: str):
+def open_confirm(pending: dict[str, Any] | None, text: str):
     return pending, True, text
 
 
@@ -180,8 +180,8 @@ def ask_delete_project(store: Store, _n: int, project_id: str | None):
         projects.require(store, current_actor(), project_id, "share")
         project = store.get_project(project_id)
         docs = store.list_documents(project_id)
-    except KalamosError:
-        return no_update
+    except KalamosError as exc:
+        return open_confirm(None, str(exc))  # said, in the dialog; its OK then does nothing
     return open_confirm({"action": "delete-project", "project": project_id},
                         f"Delete the project “{project.name}” with its {len(docs)} document(s)? "
                         "It is moved to the trash folder of the data directory, from which it can be restored by hand.")
@@ -196,8 +196,8 @@ def ask_delete_document(store: Store, _n: int, selection: dict | None):
     try:
         projects.require(store, current_actor(), sel["project"], "write")
         doc = store.get_document(sel["project"], sel["document"])
-    except KalamosError:
-        return no_update
+    except KalamosError as exc:
+        return open_confirm(None, str(exc))
     return open_confirm({"action": "delete-document", **sel},
                         f"Delete the document “{doc.name}” with its {len(doc.page_ids)} page(s)? "
                         "It is moved to the trash folder of the data directory.")

@@ -13,6 +13,7 @@ TABS = "shell-tabs"
 PROJECT_SELECT = "shell-project-select"
 USER_NAME = "shell-user"  # the signed-in user's name in the navbar (accounts on)
 SIGN_OUT = "shell-sign-out"
+ROLE_NOTE = "shell-role-note"  # "viewer: …" in the navbar when the selected project is only shared to look at
 SHARE_OPEN = "shell-share"  # opens the sharing dialog of the selected project (accounts on)
 SHARE_MODAL = "shell-share-modal"
 SHARE_MEMBERS = "shell-share-members"  # the project's owner and members, each with a role picker and Remove

@@ -35,9 +35,10 @@ def navbar(user: str | None = None) -> dbc.Navbar:
     """The pickers, and with accounts on who is signed in and a way out."""
     share = dbc.Button("Share", id=ids.SHARE_OPEN, size="sm", color="light", outline=True, className="me-3",
                        title="Who may see or change this project", style={} if user else {"display": "none"})
-    signed_in = [html.Div([share, html.Span(user, id=ids.USER_NAME, className="text-light me-2"),
+    signed_in = [html.Div([html.Span(id=ids.ROLE_NOTE, className="badge bg-warning text-dark me-3 kalamos-role-note"),
+                           share, html.Span(user, id=ids.USER_NAME, className="text-light me-2"),
                            html.A("Sign out", href="/logout", id=ids.SIGN_OUT, className="btn btn-sm btn-outline-light")],
-                          className="ms-auto d-flex align-items-center")] if user else [share]
+                          className="ms-auto d-flex align-items-center")] if user else [share, html.Span(id=ids.ROLE_NOTE)]
     return dbc.Navbar(
         dbc.Container(
             [

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from storage.errors import InvalidInput, KalamosError
 from storage.store import Store
 
-__all__ = ["Role", "ROLES", "Forbidden", "role_of", "can", "require", "share", "set_owner", "access_of", "visible_projects"]
+__all__ = ["Role", "ROLES", "Forbidden", "role_of", "can", "require", "refusal", "share", "set_owner", "access_of", "visible_projects"]
 
 Role = Literal["owner", "editor", "viewer"]
 ROLES: tuple[str, ...] = ("owner", "editor", "viewer")
@@ -49,13 +49,20 @@ def can(store: Store, project_id: str, user: str | None, action: Action, admin: 
     return role is not None and _RANK[role] >= _NEEDS[action]
 
 
+def refusal(role: str | None, action: str) -> str:
+    """What a refused user is told (the same whether the project exists or not, when it is not theirs)."""
+    if role is None:
+        return "No such project, or it is not shared with you."
+    who = "an editor" if role == "editor" else f"a {role}"
+    if action == "write":
+        return f"You are {who} of this project: you can look and export, not change it (its owner can make you an editor)."
+    return f"Only the project's owner (or an administrator) can rename, share or delete it; you are {who}."
+
+
 def require(store: Store, project_id: str, user: str | None, action: Action, admin: bool = False) -> None:
     """Forbidden unless the user may do ``action`` with the project."""
     if not can(store, project_id, user, action, admin):
-        role = role_of(store, project_id, user, admin)
-        if role is None:
-            raise Forbidden("No such project, or it is not shared with you.")
-        raise Forbidden(f"You are a {role} of this project: you cannot {'change' if action == 'write' else 'share'} it.")
+        raise Forbidden(refusal(role_of(store, project_id, user, admin), action))
 
 
 def visible_projects(store: Store, user: str | None, admin: bool = False) -> list[Any]:
@@ -64,11 +71,15 @@ def visible_projects(store: Store, user: str | None, admin: bool = False) -> lis
 
 
 def set_owner(store: Store, project_id: str, user: str) -> None:
+    """Give the project to ``user``; the owner before (if any) stays as an editor."""
     def change(project: Any) -> None:
         access = dict(project.settings.get("access") or {})
+        before = access.get("owner")
         access["owner"] = user
         members = dict(access.get("members") or {})
         members.pop(user, None)
+        if isinstance(before, str) and before != user:
+            members[before] = "editor"
         access["members"] = members
         project.settings["access"] = access
 

@@ -31,8 +31,9 @@ SIGN_INS_FILE = "sign-ins.json"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}\Z")
 USER_NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter, at most 40"
 MIN_PASSWORD = 10
-#: Failures allowed in ``WINDOW_S`` per account and per address before each further try must wait.
-FREE_FAILURES, WINDOW_S = 5, 900
+#: Failures allowed in ``WINDOW_S`` per account, and per address (higher: a lab behind one proxy or NAT
+#: shares an address, and one person's typos must not lock the others out), before each further try waits.
+FREE_FAILURES, FREE_FAILURES_ADDRESS, WINDOW_S = 5, 30, 900
 #: A dummy hash checked when the name is unknown, so that the answer takes as long as for a real account.
 _DUMMY = generate_password_hash("kalamos-no-such-user", method="scrypt")
 
@@ -61,7 +62,9 @@ def _read(store: Store) -> dict[str, Any]:
 
 
 def _write(store: Store, data: dict[str, Any]) -> None:
+    """Written 0600, like the secret key: the hashes are nobody else's business on the machine."""
     write_json(_users_path(store), data)
+    os.chmod(_users_path(store), 0o600)
 
 
 class UsersView:
@@ -184,9 +187,9 @@ def sign_in_wait(store: Store, name: str, address: str, now: float | None = None
     now = time.time() if now is None else now
     failures = _failures(store, now)
     wait = 0.0
-    for key in _keys(name, address):
+    for key, free in zip(_keys(name, address), (FREE_FAILURES, FREE_FAILURES_ADDRESS)):
         times = sorted(failures.get(key, []))
-        extra = len(times) - FREE_FAILURES
+        extra = len(times) - free
         if extra >= 0:
             wait = max(wait, times[-1] + min(WINDOW_S, 2.0 ** (extra + 1)) - now)
     return max(0.0, wait)

@@ -210,10 +210,16 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 if page is None:
                     report.failed.append(f"{where}: imported, but could not be matched")
                     continue
-            existing = line_store.line_count(store, project_id, document_id, page.id)
-            if existing and not replace:
-                report.messages.append(f"{where}: the page has {existing} line(s) already; left as it is "
+            current = line_store.list_lines(store, project_id, document_id, page.id)
+            if current and not replace:
+                report.messages.append(f"{where}: the page has {len(current)} line(s) already; left as it is "
                                        f"(replace them {replace_hint})")
+                continue
+            worked = [ln for ln in current if any(c.get("editor") or c.get("user") for c in ln.changes)]
+            if replace and worked:  # a person's typing, corrections and confirmations are never replaced by a file
+                report.failed.append(f"{where}: left as it is: {len(worked)} of its {len(current)} line(s) were typed, "
+                                     "corrected or confirmed in Kalamos, and replacing would lose that work (delete "
+                                     "those lines first, or import into another document)")
                 continue
             sx = page.width / ip.width if ip.width else 1.0
             sy = page.height / ip.height if ip.height else 1.0

@@ -314,7 +314,8 @@ def evaluate_run(store: Store, project_id: str, document_id: str, run_id: str) -
         result = page_result(store, project_id, document_id, page.id, run_id)
         if result is None:
             continue
-        verified = [ln for ln in line_store.list_lines(store, project_id, document_id, page.id) if ln.status == "verified"]
+        lines = line_store.list_lines(store, project_id, document_id, page.id)
+        verified = [ln for ln in lines if ln.status == "verified"]
         if not verified:
             continue
         if result.get("line_ids"):
@@ -331,8 +332,14 @@ def evaluate_run(store: Store, project_id: str, document_id: str, run_id: str) -
             note = "line by line" + (f"; {later} line(s) drawn or replaced since this run are not scored" if later else "")
             verified = read
         else:
+            unverified = [ln for ln in lines if ln.status != "verified" and ln.text.strip()]
+            if unverified:  # the whole page's text against part of it: a meaningless figure, left out of the total
+                rows.append(PageEval(page.id, number, page.label, None, len(verified),
+                                     f"{len(verified)} of {len(verified) + len(unverified)} lines verified: a whole-page "
+                                     "run is scored once every line of the page with text is verified"))
+                continue
             s = score("\n".join(ln.text for ln in verified), "\n".join(r["text"] for r in result["lines"]))
-            note = "whole page (all of its lines should be verified for a fair score)"
+            note = "whole page (the reading order counts)"
         rows.append(PageEval(page.id, number, page.label, s, len(verified), note))
         total = total + s
     return rows, total

@@ -188,3 +188,49 @@ def test_a_lines_history_keeps_twenty_versions_with_their_authors_and_restores_o
     assert done.status == "saved" and done.line.text == old.text and done.line.rev == rev + 1  # type: ignore[union-attr]
     assert editing.history(store, ref, line.id)[0].who == "bob"
     assert editing.restore_version(store, ref, line.id, rev + 1, 1, "e-bbbbbb").status == "refused"  # no longer kept
+
+
+def test_importing_with_replace_never_replaces_a_persons_work(tmp_path: Path, shared_data: Path) -> None:
+    """A page where someone typed or confirmed lines in Kalamos is left as it is by an import that
+    replaces lines, and the report says why; a page with only imported or machine lines is replaced."""
+    from services import editing
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    doc = DocumentRef(p.id, d.id)
+    tsv = shared_data / "gt4histcomment" / "cu31924087948174" / "cu31924087948174_training.tsv"
+    first = documents.import_ground_truth(store, doc, [tsv], status="machine")
+    assert first.lines == 464 and first.pages == 7
+    pages = store.list_pages(p.id, d.id)
+    worked = PageRef(p.id, d.id, pages[0].id)
+    line = line_store.list_lines(store, *worked)[0]
+    assert editing.save_text(store, worked, line.id, line.rev, "MEINE KORREKTUR", confirm=True, editor="e-person").status == "saved"
+    again = documents.import_ground_truth(store, doc, [tsv], replace=True)
+    assert again.pages == 6 and any("typed, corrected or confirmed" in f for f in again.failed)
+    assert any(ln.text == "MEINE KORREKTUR" for ln in line_store.list_lines(store, *worked))  # kept
+    other = line_store.list_lines(store, p.id, d.id, pages[1].id)
+    assert other and all(ln.status == "verified" for ln in other)  # the others replaced by the ground truth
+
+
+def test_a_whole_page_run_is_scored_only_once_the_page_is_verified(tmp_path: Path, shared_data: Path) -> None:
+    """One corrected line of an OCR'd page must not give the page a CER of thousands of percent, nor spoil the total."""
+    from services import editing
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    doc = DocumentRef(p.id, d.id)
+    src = sorted((shared_data / "gazis-pages").glob("*.jpg"))[0]
+    documents.import_files(store, doc, [src], ImportLimits())
+    run = transcription.start(store, doc, None, transcription.RunForm(("grc",), 3, "page", True))
+    ref = PageRef(p.id, d.id, store.list_pages(p.id, d.id)[0].id)
+    lines = line_store.list_lines(store, *ref)
+    assert len(lines) > 5 and all(ln.status == "machine" for ln in lines)
+    editing.save_text(store, ref, lines[0].id, lines[0].rev, lines[0].text + " ", confirm=True, editor="e-person")
+    [row], total = transcription.evaluate(store, doc, run.id)
+    assert row.score is None and "1 of" in row.note and total.chars == 0
+    editing.verify_lines(store, ref, {ln.id: ln.rev for ln in line_store.list_lines(store, *ref) if ln.status != "verified"},
+                         "e-person")
+    [row], total = transcription.evaluate(store, doc, run.id)
+    assert row.score is not None and row.score.cer < 0.05 and total.chars > 100  # its own text, confirmed: near 0
