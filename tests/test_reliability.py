@@ -121,3 +121,55 @@ def test_two_clients_editing_one_document_500_times(tmp_path: Path, commentary_p
         revs = [rev for rev, _ in saves]
         assert revs == list(range(revs[0], revs[0] + len(revs))), "a revision was given twice or skipped"
         assert final[line_id].rev == revs[-1] and final[line_id].text == saves[-1][1]  # the last kept save is there
+
+
+def test_sigkill_of_a_worker_process_while_saving_loses_nothing_acknowledged(tmp_path: Path,
+                                                                             commentary_pages: list[Path]) -> None:
+    """``kalamos serve --workers 2``: one gunicorn worker killed with SIGKILL while a client saves in a loop;
+    gunicorn starts another, the client goes on (a save that got no answer is sent again from the line as it
+    is on disk), and every acknowledged save is there."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, _free_port
+
+    store = Store(tmp_path / "data")
+    p, d, pg, [line, *_] = _page(store, commentary_pages)
+    port = _free_port()
+    log = open(tmp_path / "gunicorn.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(tmp_path / "data"), "serve", "--workers", "2",
+                             "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api/lines/{p}/{d}/{pg}/{line.id}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        rev, acknowledged, lost = line.rev, [], 0
+        killed = False
+        for n in range(1, 121):
+            if n == 40:
+                workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+                os.kill(int(workers[0]), signal.SIGKILL)
+                killed = True
+            try:
+                out = _save(url, f"save {n}", rev, "e-client1")
+            except (OSError, urllib.error.URLError):
+                lost += 1  # no answer: not acknowledged; go on from the line as it is now
+                rev = [ln for ln in line_store.list_lines(store, p, d, pg) if ln.id == line.id][0].rev
+                continue
+            assert out["status"] == "saved", out
+            rev = out["line"]["rev"]
+            acknowledged.append((rev, out["line"]["text"]))
+        assert killed and len(acknowledged) >= 110, (len(acknowledged), lost)
+        [now] = [ln for ln in line_store.list_lines(store, p, d, pg) if ln.id == line.id]
+        assert (now.rev, now.text) == acknowledged[-1]
+        versions = {v.rev: v.text for v in line_store.line_versions(store, p, d, pg, line.id)}
+        assert all(versions.get(r) == t for r, t in acknowledged[-20:])  # the last 20 saves, each as acknowledged
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        log.close()

@@ -392,7 +392,11 @@ def test_symbolic_links_in_the_data_directory_are_not_followed(tmp_path: Path, c
     cache.mkdir(exist_ok=True)
     secret = tmp_path / "outside.txt"
     secret.write_text("root:x:0:0:secret")
-    (cache / f"line-{line.id}-{line.rev}-orig.png").symlink_to(secret)
+    from services import PageRef, documents
+
+    cut = documents.line_picture(store, PageRef(p.id, d.id, page_id), line.id)  # where the route keeps it
+    cut.unlink()
+    cut.symlink_to(secret)
     (cache / "base-1600.jpg").unlink(missing_ok=True)
     (cache / "base-1600.jpg").symlink_to(secret)
     (store.page_dir(p.id, d.id, page_id) / "thumb.jpg").unlink()
