@@ -10,8 +10,10 @@
 
   function summary(line) {
     if (!line) { return null; }
+    var last = (line.changes || []).slice(-1)[0];
     return {id: line.id, kind: line.kind, status: line.status, text: line.text, rev: line.rev, above: line.above,
-            below: line.below, conf: line.conf === undefined ? null : line.conf};
+            below: line.below, conf: line.conf === undefined ? null : line.conf,
+            by: last && last.user ? last.user : null};  // who made this version (accounts on)
   }
 
   dc.kalamos = {

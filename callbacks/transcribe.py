@@ -10,12 +10,14 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html,
 
 from callbacks.common import clicked, job_slot, model_options, page_options, project_of, selected_document
 from callbacks.urls import base_preview_url, line_url, transcript_url
+from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
+from layout.annotate import history_view
 from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
 from ocr.tesseract import TesseractError
-from services import DocumentRef, transcription
+from services import DocumentRef, editing, transcription
 from services.transcription import RunForm, fold
 from storage import KalamosError, Store
 from storage.formats import registry
@@ -161,8 +163,7 @@ def show(current: dict | None, selection: dict | None):
     if not (line and where and current):
         return "Click a line on the page or in the list", ""
     conf = "" if line.get("conf") is None else f", confidence {line['conf']:.0f}"
-    last = next((c for c in reversed(line.get("changes") or []) if isinstance(c, dict)), {})
-    by = f" · by {last['user']}" if isinstance(last.get("user"), str) else ""
+    by = f" · by {line['by']}" if isinstance(line.get("by"), str) else ""
     return (f"Line {current['number']} of {current['total']} · {line['status']}{conf}{by}",
             line_url(*where, current["page"], line["id"], line["rev"], current["key"]))
 
@@ -263,6 +264,37 @@ def evaluation(store: Store, run_id: str | None, _data: dict | None, selection: 
 def exports(selection: dict | None, page_id: str | None):
     where = selected_document(selection)
     return export_links(where, page_id) if where else ""
+
+
+@wiring.callback(Output(ids.TR_HISTORY, "children"), Input(ids.TR_CURRENT, "data"), State(ids.SELECTION, "data"))
+def show_history(store: Store, current: dict | None, selection: dict | None):
+    """Who made the selected line's current version, and the earlier ones (each can be restored)."""
+    line = (current or {}).get("line")
+    where = selected_document(selection)
+    if not (line and where and current):
+        return ""
+    try:
+        versions = editing.history(store, where.page(current["page"]), line["id"])
+    except KalamosError:
+        return ""
+    return history_view([v.to_dict() for v in versions], ids.TR_HISTORY_RESTORE)
+
+
+@wiring.callback(Output(ids.TR_REV, "data", allow_duplicate=True), Output(ids.TR_MESSAGE, "children"),
+                 Output(ids.TR_MESSAGE, "color"), Output(ids.TR_MESSAGE, "is_open"),
+                 Input({"type": ids.TR_HISTORY_RESTORE, "rev": ALL}, "n_clicks"), State(ids.TR_CURRENT, "data"),
+                 State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.TR_REV, "data"),
+                 prevent_initial_call=True, writes=True)
+def restore_version(store: Store, _clicks: list[int], current: dict | None, selection: dict | None, editor: str | None,
+                    rev: int):
+    """An earlier version of the selected line made the current one (itself a new version)."""
+    line = (current or {}).get("line")
+    where = selected_document(selection)
+    if not (clicked() and line and where and current and isinstance(ctx.triggered_id, dict)):
+        return no_update, no_update, no_update, no_update
+    outcome = editing.restore_version(store, where.page(current["page"]), line["id"], line["rev"],
+                                      int(ctx.triggered_id["rev"]), editor, current_actor().user)
+    return (rev or 0) + 1, outcome.message, "success" if outcome.status == "saved" else "danger", True
 
 
 def register(app: Dash, store: Store, config: Config) -> Access:

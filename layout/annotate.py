@@ -354,7 +354,7 @@ def status_summary(counts: dict[str, int]) -> list[Any]:
     return out or ["no lines"]
 
 
-def history_view(versions: list[dict[str, Any]]) -> Any:
+def history_view(versions: list[dict[str, Any]], restore_type: str = ids.AN_HISTORY_RESTORE) -> Any:
     """Who made the line's current version and when; its earlier versions, each with a Restore button."""
     if not versions:
         return ""
@@ -368,7 +368,7 @@ def history_view(versions: list[dict[str, Any]]) -> Any:
     rows = [html.Li([html.Span(f"v{v['rev']} · {who(v)}{str(v['when'])[:16].replace('T', ' ')} · {v['status']}: ",
                                className="text-muted"),
                      html.Span(v["text"] or "(no text)", className="kalamos-greek"),
-                     " ", html.Button("Restore", id={"type": ids.AN_HISTORY_RESTORE, "rev": v["rev"]}, n_clicks=0,
+                     " ", html.Button("Restore", id={"type": restore_type, "rev": v["rev"]}, n_clicks=0,
                                       type="button", className="btn btn-link btn-sm p-0 kalamos-restore",
                                       title="Make this version the current one (itself a new version)")])
             for v in versions[1:]]

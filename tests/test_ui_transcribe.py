@@ -102,3 +102,30 @@ def test_an_interrupted_run_is_listed_and_resumed(page, server, shared_data: Pat
     [run] = list_runs(store, p.id, d.id)
     assert run.state == "finished" and [st.status for st in run.pages.values()] == ["done", "done"]
     expect(page.locator("#transcribe-resume")).to_be_hidden()
+
+
+def test_a_lines_earlier_version_is_restored_in_transcribe(page, server, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    """Who made a line's version shows under the editor, and an earlier version comes back with Restore."""
+    from storage.models import Line
+
+    store = Store(server.data_dir)
+    p = store.create_project("Gazis")
+    d = store.create_document(p.id, "One page")
+    [r] = import_paths(store, p.id, d.id, sorted((shared_data / "gazis-pages").glob("*.jpg"))[:1], ImportLimits())
+    pg = r.page_ids[0]
+    [line] = line_store.add_lines(store, p.id, d.id, pg, [Line("", "box", [[100, 100], [900, 100], [900, 160], [100, 160]],
+                                                              text="ἐν ἀρχῇ", status="machine", conf=50.0)])
+    line_store.update_line(store, p.id, d.id, pg, line.id, line.rev, user="ada", text="ἐν ἀρχῇ ἦν ὁ λόγος", status="verified")
+    page.goto(server.url)
+    page.get_by_role("tab", name="Transcribe").click()
+    page.locator("#transcribe-list .list-group-item").first.click()
+    expect(page.locator("#transcribe-title")).to_contain_text("by ada")
+    expect(page.locator("#transcribe-history .kalamos-last-change")).to_contain_text("Version 2 · ada")
+    page.locator("#transcribe-history .kalamos-versions summary").click()
+    page.locator("#transcribe-history .kalamos-restore").first.click()
+    deadline = time.time() + 30
+    while time.time() < deadline and line_store.list_lines(store, p.id, d.id, pg)[0].rev != 3:
+        time.sleep(0.2)
+    now = line_store.list_lines(store, p.id, d.id, pg)[0]
+    assert (now.rev, now.text, now.status) == (3, "ἐν ἀρχῇ", "machine")
+    expect(page.locator("#transcribe-message")).to_contain_text("version 1 restored")
