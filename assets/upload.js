@@ -36,7 +36,8 @@
       xhr.onload = function () {
         var answer = null;
         try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
-        if (answer && answer.status) { resolve(answer); return; }
+        // a refusal of the whole request (no session, a viewer's role, too large) names no file: name it here
+        if (answer && answer.status && (xhr.status < 400 || answer.filename)) { resolve(answer); return; }
         resolve(failure(name, (answer && answer.message) || ("the server answered " + xhr.status)));
       };
       xhr.onerror = function () {

@@ -22,7 +22,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, html, no_update
 
 from callbacks.common import clicked, model_options, page_options, project_of, selected_document
-from callbacks.urls import base_preview_url, line_url, processed_view_url
+from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, processed_view_url
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
@@ -244,7 +244,7 @@ def details(store: Store, current: dict | None, selection: dict | None):
     where = selected_document(selection)
     line = (current or {}).get("line")
     if not (line and where and current):
-        return "No line selected", "", [], {"display": "none"}
+        return "No line selected", BLANK_IMAGE, [], {"display": "none"}
     title = [f"Line {current['number']} of {current['total']} · ",
              dbc.Badge(line["status"], className="kalamos-status", color=STATUS_BADGES.get(line["status"], "secondary"))]
     try:

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.common import clicked, job_slot, model_options, page_options, project_of, selected_document
-from callbacks.urls import base_preview_url, line_url, transcript_url
+from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, transcript_url
 from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
@@ -161,7 +161,7 @@ def show(current: dict | None, selection: dict | None):
     where = selected_document(selection)
     line = (current or {}).get("line")
     if not (line and where and current):
-        return "Click a line on the page or in the list", ""
+        return "Click a line on the page or in the list", BLANK_IMAGE
     conf = "" if line.get("conf") is None else f", confidence {line['conf']:.0f}"
     by = f" · by {line['by']}" if isinstance(line.get("by"), str) else ""
     return (f"Line {current['number']} of {current['total']} · {line['status']}{conf}{by}",

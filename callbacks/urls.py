@@ -7,7 +7,11 @@ from urllib.parse import quote
 from storage.ingest import THUMB
 from storage.processing import PREVIEW_SIDE
 
-__all__ = ["thumb_url", "image_url", "preview_url", "base_preview_url", "line_url", "processed_view_url", "job_line_url", "export_url", "transcript_url"]
+__all__ = ["BLANK_IMAGE", "thumb_url", "image_url", "preview_url", "base_preview_url", "line_url", "processed_view_url", "job_line_url", "export_url", "transcript_url"]
+
+
+#: A transparent pixel: the line picture when no line is chosen (an empty ``src`` shows a broken-image icon).
+BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 
 def thumb_url(project_id: str, document_id: str, page_id: str) -> str:
