@@ -4,15 +4,15 @@ module-level function; the rules are ``services.editing`` and ``services.annotat
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, Patch, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, Patch, State, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_lines
-from callbacks.common import clicked, selected_document
+from callbacks.common import selected_document
 from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
-from layout.annotate import history_view
+from callbacks.line_history import history_children, restore_clicked
 from services import PageRef, annotation, editing
 from storage import KalamosError, Store
 from storage.models import Line
@@ -171,15 +171,7 @@ def undo(store: Store, _n: int, last: dict | None, selection: dict | None, edito
 @wiring.callback(Output(ids.AN_HISTORY, "children"), Input(ids.AN_CURRENT, "data"), State(ids.SELECTION, "data"))
 def show_history(store: Store, current: dict | None, selection: dict | None):
     """Who made the selected line's current version, and the earlier ones (each can be restored)."""
-    line = (current or {}).get("line")
-    where = selected_document(selection)
-    if not (line and where and current):
-        return ""
-    try:
-        versions = editing.history(store, where.page(current["page"]), line["id"])
-    except KalamosError:
-        return ""
-    return history_view([v.to_dict() for v in versions])
+    return history_children(store, current, selection, ids.AN_HISTORY_RESTORE)
 
 
 @wiring.callback(Output(ids.AN_REV, "data", allow_duplicate=True), *MESSAGE,
@@ -189,12 +181,9 @@ def show_history(store: Store, current: dict | None, selection: dict | None):
 def restore_version(store: Store, _clicks: list[int], current: dict | None, selection: dict | None, editor: str | None,
                     rev: int):
     """An earlier version of the selected line made the current one (a new version: it can be undone the same way)."""
-    line = (current or {}).get("line")
-    where = selected_document(selection)
-    if not (clicked() and line and where and current and isinstance(ctx.triggered_id, dict)):
+    outcome = restore_clicked(store, current, selection, editor)
+    if outcome is None:
         return no_update, *NO_MESSAGE
-    outcome = editing.restore_version(store, where.page(current["page"]), line["id"], line["rev"],
-                                      int(ctx.triggered_id["rev"]), editor, current_actor().user)
     return (rev or 0) + 1, *say(outcome.message, "success" if outcome.status == "saved" else "danger")
 
 

@@ -10,14 +10,13 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html,
 
 from callbacks.common import clicked, job_slot, model_options, page_options, project_of, selected_document
 from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, transcript_url
-from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
-from layout.annotate import history_view
+from callbacks.line_history import history_children, restore_clicked
 from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
 from ocr.tesseract import TesseractError
-from services import DocumentRef, editing, transcription
+from services import DocumentRef, transcription
 from services.transcription import RunForm, fold
 from storage import KalamosError, Store
 from storage.formats import registry
@@ -269,15 +268,7 @@ def exports(selection: dict | None, page_id: str | None):
 @wiring.callback(Output(ids.TR_HISTORY, "children"), Input(ids.TR_CURRENT, "data"), State(ids.SELECTION, "data"))
 def show_history(store: Store, current: dict | None, selection: dict | None):
     """Who made the selected line's current version, and the earlier ones (each can be restored)."""
-    line = (current or {}).get("line")
-    where = selected_document(selection)
-    if not (line and where and current):
-        return ""
-    try:
-        versions = editing.history(store, where.page(current["page"]), line["id"])
-    except KalamosError:
-        return ""
-    return history_view([v.to_dict() for v in versions], ids.TR_HISTORY_RESTORE)
+    return history_children(store, current, selection, ids.TR_HISTORY_RESTORE)
 
 
 @wiring.callback(Output(ids.TR_REV, "data", allow_duplicate=True), Output(ids.TR_MESSAGE, "children"),
@@ -288,12 +279,9 @@ def show_history(store: Store, current: dict | None, selection: dict | None):
 def restore_version(store: Store, _clicks: list[int], current: dict | None, selection: dict | None, editor: str | None,
                     rev: int):
     """An earlier version of the selected line made the current one (itself a new version)."""
-    line = (current or {}).get("line")
-    where = selected_document(selection)
-    if not (clicked() and line and where and current and isinstance(ctx.triggered_id, dict)):
+    outcome = restore_clicked(store, current, selection, editor)
+    if outcome is None:
         return no_update, no_update, no_update, no_update
-    outcome = editing.restore_version(store, where.page(current["page"]), line["id"], line["rev"],
-                                      int(ctx.triggered_id["rev"]), editor, current_actor().user)
     return (rev or 0) + 1, outcome.message, "success" if outcome.status == "saved" else "danger", True
 
 

@@ -62,9 +62,6 @@ class Wiring:
         """Declare a callback that runs in the browser (``app.clientside_callback``)."""
         self._clientside.append((function, dependencies, options))
 
-    def functions(self) -> list[Callable[..., Any]]:
-        return [fn for _, _, fn in self._declared]
-
     def register(self, app: Dash, store: Store, config: Config) -> "Access":
         """Bind every declared callback to the app; returns the Dash output keys of those that write and of
         those that check the actor themselves."""
@@ -75,14 +72,8 @@ class Wiring:
             options = dict(options)
             writes = options.pop("_writes", False)
             checks_itself = options.pop("_checks_itself", False)
-            names = list(inspect.signature(fn).parameters)
-            lead = []
-            for name in names:
-                if name not in INJECTED:
-                    break
-                lead.append(given[name])
             before = set(app.callback_map)
-            app.callback(*dependencies, **options)(_bind(fn, tuple(lead)))
+            app.callback(*dependencies, **options)(_bind(fn, given))
             added = set(app.callback_map) - before
             if writes:
                 writing |= added
@@ -91,17 +82,6 @@ class Wiring:
         for function, dependencies, options in self._clientside:
             app.clientside_callback(function, *dependencies, **options)
         return Access(frozenset(writing), frozenset(self_checked))
-
-
-def _bind(fn: Callable[..., Any], lead: tuple[Any, ...]) -> Callable[..., Any]:
-    if not lead:
-        return fn
-
-    @functools.wraps(fn)
-    def bound(*args: Any) -> Any:
-        return fn(*lead, *args)
-
-    return bound
 
 
 class RouteTable:
@@ -135,23 +115,24 @@ class RouteTable:
     def register(self, server: Any, store: Store, config: Config) -> None:
         given = {"store": store, "config": config}
         for error, fn in self._handlers:
-            server.register_error_handler(error, _bind_named(fn, given))
+            server.register_error_handler(error, _bind(fn, given))
         for rule, methods, fn in self._routes:
-            server.add_url_rule(rule, endpoint=fn.__name__, view_func=_bind_named(fn, given), methods=list(methods))
+            server.add_url_rule(rule, endpoint=fn.__name__, view_func=_bind(fn, given), methods=list(methods))
 
 
-def _bind_named(fn: Callable[..., Any], given: dict[str, Any]) -> Callable[..., Any]:
-    """``fn`` with its leading ``store``/``config`` parameters filled (Flask passes the rest by name)."""
-    lead = {}
+def _bind(fn: Callable[..., Any], given: dict[str, Any]) -> Callable[..., Any]:
+    """``fn`` with its leading ``store``/``config`` parameters filled in; Dash passes the rest by position
+    (``set_progress``, then inputs and states), Flask by name (the URL's parts)."""
+    lead = []
     for name in inspect.signature(fn).parameters:
         if name not in INJECTED:
             break
-        lead[name] = given[name]
+        lead.append(given[name])
     if not lead:
         return fn
 
     @functools.wraps(fn)
     def bound(*args: Any, **kwargs: Any) -> Any:
-        return fn(*lead.values(), *args, **kwargs)
+        return fn(*lead, *args, **kwargs)
 
     return bound

@@ -234,3 +234,23 @@ def eventually(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]
             assert ok(value), value
             return value
         time.sleep(0.2)
+
+
+def page_with_lines(tmp_path: Path, shared_data: Path, lines: list) -> tuple:  # type: ignore[type-arg]
+    """A store with one project, one document and one synthetic polytonic page (gazis) holding ``lines``:
+    (store, its ``PageRef``)."""
+    from services import DocumentRef, PageRef, documents
+    from storage import Store
+    from storage import lines as line_store
+    from storage.ingest import ImportLimits
+
+    store = Store(tmp_path / "data")
+    p = store.create_project("P")
+    d = store.create_document(p.id, "D")
+    src = sorted((shared_data / "gazis-pages").glob("*.jpg"))[0]
+    shutil.copy(src, tmp_path / src.name)
+    [result] = documents.import_files(store, DocumentRef(p.id, d.id), [tmp_path / src.name], ImportLimits())
+    ref = PageRef(p.id, d.id, result.page_ids[0])
+    line_store.add_lines(store, *ref, lines)
+    return store, ref
+

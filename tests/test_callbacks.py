@@ -5,7 +5,6 @@ binds module-level functions, no ``register`` longer than a few lines, no module
 from __future__ import annotations
 
 import ast
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,10 @@ from dash import no_update
 
 from callbacks import annotate, annotate_help, annotate_lines, preprocess, train, transcribe
 from config import Config
+from conftest import page_with_lines
 from services import PageRef
 from storage import Store
 from storage import lines as line_store
-from storage.ingest import ImportLimits, import_paths
 from storage.models import Line
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,19 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture()
 def page(tmp_path: Path, shared_data: Path) -> tuple[Store, PageRef]:
-    store = Store(tmp_path / "data")
-    p = store.create_project("P")
-    d = store.create_document(p.id, "D")
-    src = sorted((shared_data / "gazis-pages").glob("*.jpg"))[0]
-    img = tmp_path / src.name
-    shutil.copy(src, img)
-    [result] = import_paths(store, p.id, d.id, [img], ImportLimits())
-    ref = PageRef(p.id, d.id, result.page_ids[0])
-    line_store.add_lines(store, *ref, [
+    return page_with_lines(tmp_path, shared_data, [
         Line("", "box", [[10, 10], [300, 10], [300, 50], [10, 50]], text="ἐν ἀρχῇ ἦν", status="machine"),
         Line("", "box", [[10, 60], [300, 60], [300, 100], [10, 100]], text="ὁ λόγος", status="edited"),
         Line("", "box", [[10, 110], [300, 110], [300, 150], [10, 150]], text="", status="empty")])
-    return store, ref
 
 
 def _selection(ref: PageRef) -> dict[str, str]:

@@ -3,10 +3,10 @@ disk checked afterwards. (Editing has its own file, tests/test_editing.py; expor
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import page_with_lines
 
 from services import DocumentRef, PageRef, annotation, documents, preprocessing, transcription
 from services import models as models_uc
@@ -20,17 +20,9 @@ from storage.records import Evaluation, Job, OcrModel, OcrRun
 
 @pytest.fixture()
 def page(tmp_path: Path, shared_data: Path) -> tuple[Store, PageRef]:
-    store = Store(tmp_path / "data")
-    p = store.create_project("P")
-    d = store.create_document(p.id, "D")
-    src = sorted((shared_data / "gazis-pages").glob("*.jpg"))[0]
-    shutil.copy(src, tmp_path / src.name)
-    [result] = documents.import_files(store, DocumentRef(p.id, d.id), [tmp_path / src.name], ImportLimits())
-    ref = PageRef(p.id, d.id, result.page_ids[0])
-    line_store.add_lines(store, *ref, [
+    return page_with_lines(tmp_path, shared_data, [
         Line("", "box", [[10, 10], [300, 10], [300, 50], [10, 50]], text="ἐν ἀρχῇ ἦν", status="machine"),
         Line("", "box", [[10, 60], [300, 60], [300, 100], [10, 100]], text="ὁ λόγος", status="verified")])
-    return store, ref
 
 
 # ------------------------------------------------------------------ annotation

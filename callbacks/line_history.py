@@ -1,0 +1,41 @@
+"""A selected line's history under a line editor (Annotate and Transcribe): shown, and an earlier version
+restored. Both tabs' callbacks call these two functions with their own ids; the rules are
+``services.editing.history`` and ``restore_version``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ctx
+
+from callbacks.common import clicked, selected_document
+from callbacks.permissions import current_actor
+from layout.annotate import history_view
+from services import editing
+from storage import KalamosError, Store
+
+__all__ = ["history_children", "restore_clicked"]
+
+
+def history_children(store: Store, current: dict | None, selection: dict | None, restore_type: str) -> Any:
+    """Who made the selected line's current version, and its earlier ones with Restore buttons of ``restore_type``."""
+    line = (current or {}).get("line")
+    where = selected_document(selection)
+    if not (line and where and current):
+        return ""
+    try:
+        versions = editing.history(store, where.page(current["page"]), line["id"])
+    except KalamosError:
+        return ""
+    return history_view([v.to_dict() for v in versions], restore_type)
+
+
+def restore_clicked(store: Store, current: dict | None, selection: dict | None,
+                    editor: str | None) -> editing.SaveOutcome | None:
+    """The version whose Restore button was clicked made the current one (None: no real click, no line)."""
+    line = (current or {}).get("line")
+    where = selected_document(selection)
+    if not (clicked() and line and where and current and isinstance(ctx.triggered_id, dict)):
+        return None
+    return editing.restore_version(store, where.page(current["page"]), line["id"], line["rev"],
+                                   int(ctx.triggered_id["rev"]), editor, current_actor().user)
