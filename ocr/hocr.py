@@ -13,6 +13,7 @@ __all__ = ["OcrWord", "OcrLine", "parse_hocr", "parse_tsv"]
 
 _BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
 _BASELINE = re.compile(r"baseline (-?[\d.]+) (-?[\d.]+)")
+_XSIZE = re.compile(r"x_size ([\d.]+)")
 _WCONF = re.compile(r"x_wconf (-?[\d.]+)")
 LINE_CLASSES = ("ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption")
 
@@ -31,13 +32,15 @@ class OcrLine:
     text: str
     conf: float  #: mean word confidence weighted by length, 0–100 (-1: unknown)
     words: list[OcrWord] = field(default_factory=list)
+    size: float = 0.0  #: Tesseract's estimate of the line's type size (hOCR ``x_size``; 0: unknown)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "OcrLine":
-        return cls(d["bbox"], d["baseline"], d["text"], d["conf"], [OcrWord(**w) for w in d.get("words", [])])
+        return cls(d["bbox"], d["baseline"], d["text"], d["conf"], [OcrWord(**w) for w in d.get("words", [])],
+                   float(d.get("size") or 0.0))
 
 
 def _conf(words: list[OcrWord]) -> float:
@@ -74,7 +77,9 @@ def parse_hocr(hocr: bytes | str) -> list[OcrLine]:
                 wc = _WCONF.search(wt)
                 words.append(OcrWord([float(v) for v in wb.groups()], text, float(wc.group(1)) if wc else -1.0))
         text = " ".join(w.text for w in words) if words else _nfc("".join(el.itertext()))
-        out.append(OcrLine([x0, y0, x1, y1], [[x0, y1 + c], [x1, y1 + c + m * (x1 - x0)]], text, _conf(words), words))
+        xs = _XSIZE.search(title)
+        out.append(OcrLine([x0, y0, x1, y1], [[x0, y1 + c], [x1, y1 + c + m * (x1 - x0)]], text, _conf(words), words,
+                           float(xs.group(1)) if xs else 0.0))
     return out
 
 

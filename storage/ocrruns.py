@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ocr.geometry import apply, invert
+from ocr.geometry import apply, invert, scale_of
 from ocr.hocr import OcrLine
 from ocr.metrics import Score, score
 from ocr.tesseract import TesseractError, check_language, ocr_line, ocr_page
@@ -116,7 +116,8 @@ def _to_page(line: OcrLine, back: np.ndarray) -> OcrLine:
     xs, ys = [p[0] for p in corners], [p[1] for p in corners]
     words = [type(w)(bbox=_box(apply(back, [[w.bbox[0], w.bbox[1]], [w.bbox[2], w.bbox[3]]])), text=w.text, conf=w.conf)
              for w in line.words]
-    return OcrLine([min(xs), min(ys), max(xs), max(ys)], apply(back, line.baseline), line.text, line.conf, words)
+    return OcrLine([min(xs), min(ys), max(xs), max(ys)], apply(back, line.baseline), line.text, line.conf, words,
+                   line.size * scale_of(back))
 
 
 def _box(pts: list[list[float]]) -> list[float]:
