@@ -5,6 +5,7 @@
     kalamos import --project P --document D FILE...
     kalamos list
     kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
+    kalamos layout --project P --document D [--lang grc+lat] [--replace]
     kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
     kalamos users add NAME [--admin] | passwd NAME | del NAME | list
     kalamos share --project P --user U --role editor|viewer|none|owner
@@ -88,7 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--all-lines", action="store_true", help="PAGE/ALTO: every line with text, not only verified ones")
     exp.add_argument("--out", required=True, type=Path, help="folder to write into (created)")
 
-    igt = sub.add_parser("import-gt", help="import lines from PAGE XML, ALTO or GT4HistComment TSV files")
+    lay = sub.add_parser("layout", help="find regions (typed, in reading order) and the lines in them on a document's pages")
+    lay.add_argument("--project", required=True, help="project name or id")
+    lay.add_argument("--document", required=True, help="document name or id")
+    lay.add_argument("--lang", default="grc", help="Tesseract model(s) for the layout analysis, e.g. grc+lat (default grc)")
+    lay.add_argument("--replace", action="store_true",
+                     help="every page (its regions and machine lines; lines with a person's text stay), "
+                          "not only the pages without regions")
+
+    igt = sub.add_parser("import-gt", help="import lines and regions from PAGE XML, ALTO, GT4HistComment TSV or *_olr.tsv files")
     igt.add_argument("--project", required=True, help="project name or id (created if missing)")
     igt.add_argument("--document", required=True, help="document name or id (created if missing)")
     igt.add_argument("--images", action="append", type=Path, default=[], help="another folder to look for page images in")
@@ -384,9 +393,28 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
         print(f"NOTE     {m}")
     for f in report.failed:
         print(f"FAILED   {f}", file=sys.stderr)
-    print(f"{report.lines} line(s) on {report.pages} page(s) imported; {report.images_imported} page image(s) added; "
+    regions = f"{report.regions} region(s), " if report.regions else ""
+    print(f"{regions}{report.lines} line(s) on {report.pages} page(s) imported; {report.images_imported} page image(s) added; "
           f"{len(report.failed)} problem(s)")
     return 1 if report.failed else 0
+
+
+def _layout(cfg: Config, args: argparse.Namespace) -> int:
+    from services import layout
+
+    store = Store(cfg.data_dir)
+    project = store.find_project(args.project)
+    document = store.find_document(project.id, args.document)
+
+    def progress(done: int, total: int) -> None:
+        print(f"{done}/{total} pages", flush=True)
+
+    report = layout.layout_document(store, DocumentRef(project.id, document.id), args.lang, args.replace, progress)
+    for p in report.problems:
+        print(f"FAILED   {p}", file=sys.stderr)
+    skipped = f"; {report.skipped} page(s) with regions already left as they are (--replace to redo them)" if report.skipped else ""
+    print(f"{report.regions} region(s) and {report.lines} line(s) found on {report.pages} page(s){skipped}")
+    return 1 if report.problems else 0
 
 
 def _ocr(cfg: Config, args: argparse.Namespace) -> int:
@@ -645,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         if args.command == "serve":
             return _serve(cfg, args.debug, args.no_auth, args.workers)
-        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "ocr": _ocr, "eval": _eval, "train": _train,
+        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "layout": _layout, "ocr": _ocr, "eval": _eval, "train": _train,
                     "models": _models, "users": _users, "share": _share, "backup": _backup, "restore": _restore,
                     "worker": _worker}
         if args.command in commands:

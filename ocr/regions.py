@@ -297,7 +297,7 @@ def _split_columns(blocks: list[_Block], sizes: dict[int, float]) -> dict[int, l
         free = cover[lo:hi] <= 0.1 * len(b.lines)
         if not free.any():
             continue
-        # the widest free run in the middle half, at least a third of the type size wide
+        # the widest free run in the middle half, wider than a word space
         best, start = (0, 0), None
         for i, f in enumerate(np.append(free, False)):
             if f and start is None:
@@ -306,7 +306,7 @@ def _split_columns(blocks: list[_Block], sizes: dict[int, float]) -> dict[int, l
                 best = max(best, (i - start, start))
                 start = None
         run, at = best
-        if run < 0.3 * b.size:
+        if run < 0.8 * b.size:  # wider than a space between words
             continue
         gutter = x0 + lo + at + run / 2
         for ln in b.lines:

@@ -8,17 +8,28 @@ import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as with_changes
 from pathlib import Path
 
+from ocr.geometry import bbox
 from ocr.greek import Normalisation, describe_changes, normalise
 from ocr.images import png_bytes
+from ocr.regions import reading_order
 from storage import lines as line_store
+from storage import regions as region_store
 from storage.errors import InvalidInput, KalamosError
 from storage.formats import FormatError, ImportedPage, PageLines, registry
+from storage.formats.olr import looks_like_olr, read_olr
 from storage.formats.xmlcommon import local, parse_xml
 from storage.ingest import ImportLimits, import_paths
-from storage.lineimages import cut_line, line_baseline, line_outline, page_band, work_image
-from storage.models import Line, Page
+from storage.lineimages import (
+    cut_line,
+    line_baseline,
+    line_outline,
+    page_band,
+    work_image,
+)
+from storage.models import Line, Page, Region
 from storage.store import Store
 
 __all__ = ["ExportReport", "ImportReport", "export_tesstrain", "export_xml", "read_gt_file", "import_gt", "page_lines"]
@@ -83,14 +94,19 @@ def export_tesstrain(store: Store, project_id: str, document_ids: Sequence[str] 
 
 
 def page_lines(store: Store, project_id: str, document_id: str, page: Page, number: int, image_name: str,
-               statuses: Sequence[str] | None = ("verified",)) -> PageLines:
-    """One page as the format writers take it: its lines of ``statuses`` with text (every line, with
-    or without text, when None), in reading order, with their outlines and baselines in page pixels."""
-    lines = line_store.list_lines(store, project_id, document_id, page.id)
+               statuses: Sequence[str] | None = ("verified",), layout: bool = False) -> PageLines:
+    """One page as the format writers take it: its regions, and its lines of ``statuses`` with text
+    (every line, with or without text, when None), in reading order, with their outlines and
+    baselines in page pixels. ``layout``: the other lines too, without their text (layout only)."""
+    data = line_store.load(store, project_id, document_id, page.id)
+    lines = data.ordered()
     chosen = lines if statuses is None else _selected(lines, statuses)
+    if layout and statuses is not None:
+        ids = {ln.id for ln in chosen}
+        chosen = [ln if ln.id in ids else with_changes(ln, text="") for ln in lines]
     band = page_band(store, project_id, document_id, page)
     return PageLines(number, page, store.page_image_path(project_id, document_id, page), image_name,
-                     [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen])
+                     [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen], tuple(data.regions))
 
 
 def export_xml(store: Store, project_id: str, document_ids: Sequence[str] | None, out_dir: Path, fmt: str,
@@ -105,15 +121,19 @@ def export_xml(store: Store, project_id: str, document_ids: Sequence[str] | None
         for pno, page in enumerate(store.list_pages(project_id, did), 1):
             source = store.page_image_path(project_id, did, page)
             stem = f"{did}_p{pno:04d}"
-            content = page_lines(store, project_id, did, page, pno, stem + source.suffix, statuses)
-            if not content.rows:
+            # a page with regions goes out with all of them and its lines (those without verified text as
+            # layout only); a page without, with its verified lines
+            content = page_lines(store, project_id, did, page, pno, stem + source.suffix, statuses, layout=True)
+            if not content.regions:
+                content = page_lines(store, project_id, did, page, pno, stem + source.suffix, statuses)
+            if not content.rows and not content.regions:
                 continue
             [data] = writer.transcript([content], did).values()
             shutil.copyfile(source, out_dir / content.image_name)
             (out_dir / f"{stem}.xml").write_bytes(data)
             report.files += [out_dir / content.image_name, out_dir / f"{stem}.xml"]
             report.pages += 1
-            report.lines += len(content.rows)
+            report.lines += len([r for r in content.rows if r[0].text])
     return report
 
 
@@ -122,6 +142,7 @@ def export_xml(store: Store, project_id: str, document_ids: Sequence[str] | None
 class ImportReport:
     pages: int = 0
     lines: int = 0
+    regions: int = 0
     images_imported: int = 0
     messages: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -137,9 +158,30 @@ def read_gt_file(path: Path) -> list[ImportedPage]:
             if fmt.xml_root == root and fmt.read:
                 return fmt.read(data, path.name)
         raise FormatError(f"{path.name}: an XML file that is neither PAGE nor ALTO (root element {root})")
+    if looks_like_olr(data):
+        return _olr_pages(data, path.name)
     if path.suffix.lower() in (".tsv", ".txt", ".csv") or b"\t" in head:
         return registry.get("tsv").read(data, path.name)  # type: ignore[misc]
     raise FormatError(f"{path.name}: not PAGE XML, ALTO or TSV")
+
+
+def _olr_pages(data: bytes, name: str) -> list[ImportedPage]:
+    """A GT4HistComment layout file: regions only, per page image, in the default reading order."""
+    regions, problems = read_olr(data, name)
+    pages: dict[str, ImportedPage] = {}
+    for r in regions:
+        page = pages.setdefault(r.image, ImportedPage(r.image, None, None))
+        x0, y0, x1, y1 = r.box
+        page.regions.append(Region("", r.type, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], r.subtype, "imported:olr"))
+    for page in pages.values():
+        order = reading_order([bbox(r.points) for r in page.regions],
+                              [r.type == "NumberingZone" and r.subtype != "page" for r in page.regions])
+        page.regions = [page.regions[i] for i in order]
+    if pages:
+        next(iter(pages.values())).messages.extend(problems)
+    elif problems:
+        raise FormatError(problems[0])
+    return list(pages.values())
 
 
 def _match(pages: list[Page], name: str) -> Page | None:
@@ -210,7 +252,12 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 if page is None:
                     report.failed.append(f"{where}: imported, but could not be matched")
                     continue
+            report.messages.extend(f"{path.name}: {m}" for m in ip.messages)
+            ip.messages.clear()
             current = line_store.list_lines(store, project_id, document_id, page.id)
+            if not ip.lines and ip.regions:  # a layout file: regions only, the lines stay as they are
+                _import_regions(store, project_id, document_id, page, ip, replace, where, report, replace_hint)
+                continue
             if current and not replace:
                 report.messages.append(f"{where}: the page has {len(current)} line(s) already; left as it is "
                                        f"(replace them {replace_hint})")
@@ -223,7 +270,8 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 continue
             sx = page.width / ip.width if ip.width else 1.0
             sy = page.height / ip.height if ip.height else 1.0
-            lines, outside = [], []
+            lines, outside, line_regions = [], [], []
+            regions, region_index = _fitting_regions(ip, page, sx, sy, where, report)
             for n, ln in enumerate(ip.lines, 1):
                 ln = _scaled(ln, sx, sy)
                 try:
@@ -231,6 +279,8 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
                 except InvalidInput as exc:
                     outside.append(f"{where}, line {n}: {exc}; left out")
                     continue
+                k = ip.line_regions[n - 1] if n - 1 < len(ip.line_regions) else None
+                line_regions.append(region_index.get(k) if k is not None else None)
                 ln.text, changed = normalise(ln.text.strip(), rules)
                 for change in describe_changes(changed):
                     normalised[change] = normalised.get(change, 0) + 1
@@ -239,13 +289,18 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
             report.failed.extend(outside[:20] + ([f"{where}: {len(outside) - 20} more lines outside the page"]
                                                  if len(outside) > 20 else []))
             try:
-                write = line_store.replace_lines if replace else line_store.add_lines
-                added = write(store, project_id, document_id, page.id, lines)
+                if regions:
+                    _, added = region_store.set_layout(store, project_id, document_id, page.id, regions,
+                                                       list(zip(lines, line_regions)), replace=True)
+                else:
+                    write = line_store.replace_lines if replace else line_store.add_lines
+                    added = write(store, project_id, document_id, page.id, lines)
             except KalamosError as exc:
                 report.failed.append(f"{where}: {exc}")
                 continue
             report.pages += 1
             report.lines += len(added)
+            report.regions += len(regions)
         if absent:  # one message for all of them: a book's whole TSV onto the pages one has is normal
             shown = ", ".join(absent[:6]) + (f" and {len(absent) - 6} more" if len(absent) > 6 else "")
             text = (f"{path.name}: {len(absent)} page image(s) not in the document and not found beside the file, "
@@ -255,3 +310,45 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
         report.messages.append("Written the project's way (Annotate › conventions): " +
                                "; ".join(f"{c} in {n} line(s)" if n > 1 else c for c, n in normalised.items()))
     return report
+
+
+def _fitting_regions(ip: ImportedPage, page: Page, sx: float, sy: float, where: str,
+                     report: ImportReport) -> tuple[list[Region], dict[int, int]]:
+    """The file's regions scaled to the page, those outside it left out with a message (their lines are
+    kept, in no region); and the file's region index → the kept list's index."""
+    kept: list[Region] = []
+    index: dict[int, int] = {}
+    for k, r in enumerate(ip.regions):
+        pts = [[x * sx, y * sy] for x, y in r.points]
+        x0, y0, x1, y1 = bbox(pts)
+        if x0 < -0.05 * page.width or y0 < -0.05 * page.height or x1 > 1.05 * page.width or y1 > 1.05 * page.height:
+            report.failed.append(f"{where}: region {k + 1} ({r.label}) reaches ({x1:.0f}, {y1:.0f}), outside the page "
+                                 f"({page.width}×{page.height} px); left out (its lines are kept)")
+            continue
+        index[k] = len(kept)
+        kept.append(Region("", r.type, line_store.clamp_to_page(pts, page.width, page.height), r.subtype, r.source))
+    return kept, index
+
+
+def _import_regions(store: Store, project_id: str, document_id: str, page: Page, ip: ImportedPage, replace: bool,
+                    where: str, report: ImportReport, replace_hint: str) -> None:
+    """Regions of a layout file onto a page; its lines stay and join the regions they lie in."""
+    current = line_store.load(store, project_id, document_id, page.id)
+    if current.regions and not replace:
+        report.messages.append(f"{where}: the page has {len(current.regions)} region(s) already; left as it is "
+                               f"(replace them {replace_hint})")
+        return
+    sx = page.width / ip.width if ip.width else 1.0
+    sy = page.height / ip.height if ip.height else 1.0
+    regions, _ = _fitting_regions(ip, page, sx, sy, where, report)
+    unknown = [r for r in regions if r.type not in region_store.region_types(store, project_id)]
+    for r in unknown:
+        r.subtype, r.type = r.label[:60], "CustomZone"
+    try:
+        region_store.set_layout(store, project_id, document_id, page.id, regions, [], replace=True,
+                                keep=list(current.order))
+    except KalamosError as exc:
+        report.failed.append(f"{where}: {exc}")
+        return
+    report.pages += 1
+    report.regions += len(regions)

@@ -23,13 +23,37 @@ from ocr.geometry import bbox
 from ocr.greek import Normalisation, normalise
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.jsonio import read_json, write_json
-from storage.models import LINE_KINDS, LINE_STATUSES, Line
+from storage.models import LINE_KINDS, LINE_STATUSES, Line, Region
 from storage.store import Store, new_id, now_iso
 
-__all__ = ["LineConflict", "PageLines", "load", "list_lines", "add_lines", "update_line", "delete_line",
-           "move_line", "replace_lines", "restore_line", "check_points", "line_count", "clean_text", "parts",
-           "changed_by_others", "TEXT_FIELDS", "SHAPE_FIELDS", "check_inside", "clamp_to_page", "MAX_LINES",
-           "line_versions", "MAX_VERSIONS"]
+__all__ = [
+    "MAX_LINES",
+    "MAX_VERSIONS",
+    "SHAPE_FIELDS",
+    "TEXT_FIELDS",
+    "LineConflict",
+    "PageLines",
+    "add_lines",
+    "changed_by_others",
+    "check_inside",
+    "check_points",
+    "clamp_to_page",
+    "clean_text",
+    "delete_line",
+    "inside",
+    "line_centre",
+    "line_count",
+    "line_versions",
+    "list_lines",
+    "load",
+    "move_line",
+    "page_size",
+    "parts",
+    "region_of",
+    "replace_lines",
+    "restore_line",
+    "update_line",
+]
 
 MAX_POINTS = 2000
 MAX_TEXT = 5000
@@ -45,11 +69,26 @@ class LineConflict(Conflict):
 
 @dataclass
 class PageLines:
+    """A page's lines and regions as ``lines.json`` holds them (one file, one lock: a line and the
+    region it belongs to never disagree). ``order`` is the reading order of the lines: the lines of
+    each region in the regions' order, then the lines in no region."""
+
     order: list[str] = field(default_factory=list)
     lines: dict[str, Line] = field(default_factory=dict)
+    regions: list[Region] = field(default_factory=list)
 
     def ordered(self) -> list[Line]:
         return [self.lines[i] for i in self.order if i in self.lines]
+
+    def regroup(self) -> None:
+        """Bring ``order`` into the regions' order (stable: lines keep their order within a region);
+        lines naming a region that no longer exists belong to none."""
+        rank = {r.id: k for k, r in enumerate(self.regions)}
+        for ln in self.lines.values():
+            if ln.region is not None and ln.region not in rank:
+                ln.region = None
+        self.order = sorted((i for i in self.order if i in self.lines),
+                            key=lambda i: rank.get(self.lines[i].region or "", len(rank)))
 
 
 def _path(store: Store, project_id: str, document_id: str, page_id: str) -> Path:
@@ -63,6 +102,40 @@ def _lock(store: Store, project_id: str, document_id: str, page_id: str) -> File
     return FileLock(str(folder / ".lines.lock"), timeout=60)
 
 
+def line_centre(line: Line) -> tuple[float, float]:
+    """Where a line sits, to tell the region it lies in: the middle of its box; for a baseline, a
+    little above its middle (the letters stand on it)."""
+    x0, y0, x1, y1 = bbox(line.points)
+    if line.kind == "baseline":
+        return (x0 + x1) / 2, (y0 + y1) / 2 - 0.4 * (line.above or 20.0)
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def inside(point: tuple[float, float], polygon: list[list[float]]) -> bool:
+    """Whether a point lies inside a polygon (even-odd rule)."""
+    x, y = point
+    hit = False
+    n = len(polygon)
+    for k in range(n):
+        (xa, ya), (xb, yb) = polygon[k], polygon[(k + 1) % n]
+        if (ya > y) != (yb > y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
+            hit = not hit
+    return hit
+
+
+def _poly_area(polygon: list[list[float]]) -> float:
+    return abs(sum(polygon[k][0] * polygon[(k + 1) % len(polygon)][1] - polygon[(k + 1) % len(polygon)][0] * polygon[k][1]
+                   for k in range(len(polygon)))) / 2
+
+
+def region_of(line: Line, regions: list[Region]) -> str | None:
+    """The region a line lies in: the smallest one holding its centre (a line number's own zone
+    inside a column), or None."""
+    centre = line_centre(line)
+    holding = [r for r in regions if inside(centre, r.points)]
+    return min(holding, key=lambda r: _poly_area(r.points)).id if holding else None
+
+
 def load(store: Store, project_id: str, document_id: str, page_id: str) -> PageLines:
     path = _path(store, project_id, document_id, page_id)
     try:
@@ -70,12 +143,16 @@ def load(store: Store, project_id: str, document_id: str, page_id: str) -> PageL
     except FileNotFoundError:
         return PageLines()
     lines = {d["id"]: Line.from_dict(d) for d in record.get("lines", [])}
-    return PageLines([i for i in record.get("order", []) if i in lines], lines)
+    regions = [Region.from_dict(d) for d in record.get("regions", [])]
+    return PageLines([i for i in record.get("order", []) if i in lines], lines, regions)
 
 
 def _save(store: Store, project_id: str, document_id: str, page_id: str, data: PageLines) -> None:
-    write_json(_path(store, project_id, document_id, page_id),
-               {"order": data.order, "lines": [data.lines[i].to_dict() for i in data.order]})
+    data.regroup()
+    record: dict[str, Any] = {"order": data.order, "lines": [data.lines[i].to_dict() for i in data.order]}
+    if data.regions:
+        record["regions"] = [r.to_dict() for r in data.regions]
+    write_json(_path(store, project_id, document_id, page_id), record)
 
 
 def list_lines(store: Store, project_id: str, document_id: str, page_id: str) -> list[Line]:
@@ -134,7 +211,7 @@ def clamp_to_page(points: list[list[float]], width: int, height: int) -> list[li
     return [[min(max(x, 0.0), float(width)), min(max(y, 0.0), float(height))] for x, y in points]
 
 
-def _page_size(store: Store, project_id: str, document_id: str, page_id: str) -> tuple[int, int]:
+def page_size(store: Store, project_id: str, document_id: str, page_id: str) -> tuple[int, int]:
     page = read_json(store.page_dir(project_id, document_id, page_id) / "page.json")
     return int(page["width"]), int(page["height"])
 
@@ -185,7 +262,7 @@ def add_lines(store: Store, project_id: str, document_id: str, page_id: str, lin
     fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []}), rules)
              for ln in lines]
     with _lock(store, project_id, document_id, page_id):
-        size = _page_size(store, project_id, document_id, page_id)
+        size = page_size(store, project_id, document_id, page_id)
         for ln in fresh:
             check_inside(ln, *size)
         data = load(store, project_id, document_id, page_id)
@@ -194,6 +271,10 @@ def add_lines(store: Store, project_id: str, document_id: str, page_id: str, lin
         at = len(data.order) if index is None else max(0, min(index, len(data.order)))
         data.order[at:at] = [ln.id for ln in fresh]
         data.lines.update({ln.id: ln for ln in fresh})
+        known = {r.id for r in data.regions}
+        for ln in fresh:  # a line drawn inside a region joins it
+            if ln.region not in known:
+                ln.region = region_of(ln, data.regions)
         _save(store, project_id, document_id, page_id, data)
     return fresh
 
@@ -207,10 +288,13 @@ def replace_lines(store: Store, project_id: str, document_id: str, page_id: str,
     fresh = [_valid(Line(**{**ln.to_dict(), "id": new_id("line"), "rev": 1, "updated": stamp, "changes": []}), rules)
              for ln in lines]
     with _lock(store, project_id, document_id, page_id):
-        size = _page_size(store, project_id, document_id, page_id)
+        size = page_size(store, project_id, document_id, page_id)
         for ln in fresh:
             check_inside(ln, *size)
-        _save(store, project_id, document_id, page_id, PageLines([ln.id for ln in fresh], {ln.id: ln for ln in fresh}))
+        regions = load(store, project_id, document_id, page_id).regions
+        for ln in fresh:
+            ln.region = region_of(ln, regions)
+        _save(store, project_id, document_id, page_id, PageLines([ln.id for ln in fresh], {ln.id: ln for ln in fresh}, regions))
     return fresh
 
 
@@ -320,7 +404,8 @@ def update_line(store: Store, project_id: str, document_id: str, page_id: str, l
             updated.conf = None  # a person's text has no machine confidence
         updated = _valid(updated, project_rules(store, project_id) if "text" in what else None)
         if "shape" in what:
-            check_inside(updated, *_page_size(store, project_id, document_id, page_id))
+            check_inside(updated, *page_size(store, project_id, document_id, page_id))
+            updated.region = region_of(updated, data.regions)  # moved into another region: it joins that one
         updated.rev, updated.updated = current.rev + 1, now_iso()
         data.lines[line_id] = _logged(updated, what, editor, user)
         _save(store, project_id, document_id, page_id, data)

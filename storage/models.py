@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Project", "Document", "PageSource", "Page", "SourceKind", "Line", "LineKind", "LineStatus", "LINE_KINDS", "LINE_STATUSES"]
+__all__ = ["LINE_KINDS", "LINE_STATUSES", "Document", "Line", "LineKind", "LineStatus", "Page", "PageSource", "Project", "Region", "SourceKind"]
 
 SourceKind = Literal["jpeg", "png", "tiff", "webp", "pdf"]
 
@@ -156,6 +156,7 @@ class Line:
     #: The last changes, newest last: {"rev", "what": ["text"] / ["shape"] / both, "editor"}; the
     #: conflict rule reads them to tell someone else's change from one's own (storage/lines.py).
     changes: list[dict[str, Any]] = field(default_factory=list)
+    region: str | None = None  #: the id of the page region the line belongs to (``Region``), if any
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,5 +168,32 @@ class Line:
             text=d.get("text", ""), status=d.get("status", "empty"), above=d.get("above"), below=d.get("below"),
             baseline=[[float(x), float(y)] for x, y in d["baseline"]] if d.get("baseline") else None,
             rev=int(d.get("rev", 1)), updated=d.get("updated", ""), source=d.get("source", "drawn"),
-            conf=d.get("conf"), changes=[dict(c) for c in d.get("changes", [])],
+            conf=d.get("conf"), changes=[dict(c) for c in d.get("changes", [])], region=d.get("region") or None,
         )
+
+
+@dataclass
+class Region:
+    """A region of a page (a column, a margin, a running title, ...): a polygon in full-resolution
+    page pixels with a SegmOnto type (``MainZone``, ``NumberingZone``, ..., or one of the project's
+    own) and an optional subtype (``commentary``, ``column#2``, ``gloss``). A page's regions are kept
+    in reading order; a line belongs to at most one (``Line.region``)."""
+
+    id: str
+    type: str
+    points: list[list[float]]
+    subtype: str = ""
+    source: str = "drawn"  #: drawn, detected, imported:<format>
+    updated: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.type}:{self.subtype}" if self.subtype else self.type
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Region:
+        return cls(id=d["id"], type=d["type"], points=[[float(x), float(y)] for x, y in d["points"]],
+                   subtype=d.get("subtype", ""), source=d.get("source", "drawn"), updated=d.get("updated", ""))

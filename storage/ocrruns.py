@@ -19,20 +19,29 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import cv2
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ocr.geometry import apply, invert, scale_of
-from ocr.hocr import OcrLine
+from ocr.deskew import foreground_mask
+from ocr.geometry import apply, invert, masked_crop, pad, scale_of
+from ocr.hocr import OcrLine, parse_hocr
+from ocr.images import load_array
 from ocr.metrics import Score, score
-from ocr.tesseract import TesseractError, check_language, ocr_line, ocr_page
+from ocr.tesseract import (
+    TesseractError,
+    check_language,
+    ocr_line,
+    ocr_page,
+    run_on_array,
+)
 from storage import lines as line_store
 from storage.autolines import find_lines
 from storage.errors import Busy, InvalidInput, KalamosError, NotFound
 from storage.jsonio import read_json, write_json
 from storage.lineimages import cut_line, page_band, work_image
 from storage.lines import LineConflict
-from storage.models import Line, Page
+from storage.models import Line, Page, Region
 from storage.processing import processed_path
 from storage.records import OcrRun
 from storage.store import Store, check_id, new_id, now_iso
@@ -133,8 +142,12 @@ def _ocr_page_mode(store: Store, project_id: str, document_id: str, page: Page, 
         path, matrix = store.page_image_path(project_id, document_id, page), np.eye(3)
     back = invert(matrix)
     tessdata = Path(spec.tessdata) if spec.tessdata else None
-    found = [_to_page(ln, back) for ln in ocr_page(path, spec.model, spec.psm, tessdata) if ln.text]
-    existing = line_store.list_lines(store, project_id, document_id, page.id)
+    layout = line_store.load(store, project_id, document_id, page.id)
+    if layout.regions:
+        found = [_to_page(ln, back) for ln in _ocr_by_region(path, matrix, layout.regions, spec, tessdata) if ln.text]
+    else:
+        found = [_to_page(ln, back) for ln in ocr_page(path, spec.model, spec.psm, tessdata) if ln.text]
+    existing = layout.ordered()
     added = 0
     if not existing:  # the page's lines come from this run: they can be reviewed and corrected
         new = []
@@ -149,6 +162,51 @@ def _ocr_page_mode(store: Store, project_id: str, document_id: str, page: Page, 
     preprocessed = path != store.page_image_path(project_id, document_id, page)
     return {"lines": [ln.to_dict() for ln in found], "line_ids": None, "lines_added": added,
             "image": "preprocessed" if preprocessed else "original"}
+
+
+#: The page segmentation Tesseract gets for each kind of region (page mode with regions): a block of
+#: text for text zones, one line for a running title, a sparse scatter for numbers.
+REGION_PSM = {"RunningTitleZone": 7, "NumberingZone": 7, "QuireMarksZone": 7, "DropCapitalZone": 10}
+SKIPPED_REGIONS = ("GraphicZone", "DamageZone", "DigitizationArtefactZone", "SealZone", "StampZone", "MusicZone")
+
+
+def _ocr_by_region(path: Path, matrix: np.ndarray, regions: list[Region], spec: RunSpec,
+                   tessdata: Path | None) -> list[OcrLine]:
+    """Read a page region by region in its reading order (each with the segmentation that suits it),
+    then what lies outside every region (with those masked out), so that nothing on the page is
+    lost. Boxes in the pixels of the image at ``path``."""
+    img = load_array(path)
+    h, w = img.shape[:2]
+    rest = img.copy()
+    out: list[OcrLine] = []
+    for region in regions:
+        poly = np.asarray(apply(matrix, region.points), dtype=np.float64)
+        x0, y0 = max(0, int(poly[:, 0].min())), max(0, int(poly[:, 1].min()))
+        x1, y1 = min(w, int(np.ceil(poly[:, 0].max()))), min(h, int(np.ceil(poly[:, 1].max())))
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        cv2.fillPoly(rest, [poly.astype(np.int32)], 255 if rest.ndim == 2 else (255, 255, 255))
+        if region.type in SKIPPED_REGIONS:
+            continue
+        crop = pad(masked_crop(img, poly.tolist(), 255), 10)
+        psm = REGION_PSM.get(region.type, 6 if region.type != "MainZone" else 4)
+        try:
+            lines = parse_hocr(run_on_array(crop, spec.model, psm, "hocr", tessdata))
+        except TesseractError:
+            lines = []
+        for ln in lines:  # back into the page image's pixels
+            dx, dy = x0 - 10, y0 - 10
+            ln.bbox = [ln.bbox[0] + dx, ln.bbox[1] + dy, ln.bbox[2] + dx, ln.bbox[3] + dy]
+            ln.baseline = [[x + dx, y + dy] for x, y in ln.baseline]
+            for wd in ln.words:
+                wd.bbox = [wd.bbox[0] + dx, wd.bbox[1] + dy, wd.bbox[2] + dx, wd.bbox[3] + dy]
+            out.append(ln)
+    if (foreground_mask(rest) > 0).mean() > 0.002:  # ink outside every region: read it too
+        try:
+            out += parse_hocr(run_on_array(rest, spec.model, spec.psm, "hocr", tessdata))
+        except TesseractError:
+            pass
+    return out
 
 
 def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page, spec: RunSpec) -> dict[str, Any]:

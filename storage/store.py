@@ -40,7 +40,7 @@ __all__ = ["Store", "new_id", "check_id", "now_iso", "clean_name"]
 log = logging.getLogger(__name__)
 
 _ID_RE = re.compile(r"[a-z]{1,3}-[0-9a-f]{12}")  # matched whole (fullmatch: no trailing newline)
-_PREFIX = {"project": "p", "document": "d", "page": "pg", "job": "j", "model": "m", "line": "ln", "run": "r"}
+_PREFIX = {"project": "p", "document": "d", "page": "pg", "job": "j", "model": "m", "line": "ln", "run": "r", "region": "rg"}
 MAX_NAME = 120
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
-from storage.models import Line, Page
+from storage.models import Line, Page, Region
 
 __all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE"]
 
@@ -55,6 +54,9 @@ class ImportedPage:
     width: int | None
     height: int | None
     lines: list[Line] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)  #: in reading order
+    line_regions: list[int | None] = field(default_factory=list)  #: per line: index of its region, or None
+    messages: list[str] = field(default_factory=list)  #: what the reader could not keep as it was
 
 
 @dataclass(frozen=True)
@@ -67,3 +69,4 @@ class PageLines:
     image: Path
     image_name: str
     rows: list[Row]
+    regions: tuple[Region, ...] = ()  #: in reading order; ``Row`` lines name theirs (``Line.region``)

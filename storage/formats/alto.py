@@ -9,7 +9,7 @@ from lxml import etree
 from ocr.geometry import bbox
 from storage.formats import FormatError, ImportedPage, image_size, number
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
-from storage.models import Line
+from storage.models import Line, Region
 
 __all__ = ["NS", "write_alto", "read_alto"]
 
@@ -25,8 +25,11 @@ def _box(el: etree._Element, x0: float, y0: float, x1: float, y1: float) -> None
 
 
 def write_alto(image_filename: str, width: int, height: int,
-               lines: Sequence[tuple[Line, list[list[float]], list[list[float]] | None]]) -> bytes:
-    """One page. ``lines``: (line, boundary polygon, baseline or None) in reading order, page pixels."""
+               lines: Sequence[tuple[Line, list[list[float]], list[list[float]] | None]],
+               regions: Sequence[Region] = ()) -> bytes:
+    """One page. ``lines``: (line, boundary polygon, baseline or None) in reading order, page pixels;
+    ``regions`` in reading order: one TextBlock each, in that order, typed by a ``Tags/OtherTag`` with
+    the SegmOnto label (``TAGREFS``, as eScriptorium writes it); lines in no region in one more block."""
     root = etree.Element(f"{{{NS}}}alto", nsmap={None: NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd")
     desc = etree.SubElement(root, f"{{{NS}}}Description")
@@ -37,15 +40,32 @@ def write_alto(image_filename: str, width: int, height: int,
     step = etree.SubElement(proc, f"{{{NS}}}ocrProcessingStep")
     sw = etree.SubElement(step, f"{{{NS}}}processingSoftware")
     etree.SubElement(sw, f"{{{NS}}}softwareName").text = "Kalamos"
+    known = {r.id for r in regions}
+    groups: list[tuple[Region | None, list]] = [(r, [row for row in lines if row[0].region == r.id]) for r in regions]
+    loose = [row for row in lines if row[0].region not in known]
+    if loose:
+        groups.append((None, loose))
+    labels = sorted({r.label for r in regions})
+    if labels:
+        tags = etree.SubElement(root, f"{{{NS}}}Tags")
+        for k, label in enumerate(labels, 1):
+            etree.SubElement(tags, f"{{{NS}}}OtherTag", ID=f"BT{k}", LABEL=label, DESCRIPTION=f"block type {label}")
+    tag_id = {label: f"BT{k}" for k, label in enumerate(labels, 1)}
     layout = etree.SubElement(root, f"{{{NS}}}Layout")
     page = etree.SubElement(layout, f"{{{NS}}}Page", ID="page_1", PHYSICAL_IMG_NR="1",
                             WIDTH=str(int(width)), HEIGHT=str(int(height)))
     space = etree.SubElement(page, f"{{{NS}}}PrintSpace")
     _box(space, 0, 0, width, height)
-    if lines:
-        block = etree.SubElement(space, f"{{{NS}}}TextBlock", ID="block_1")
-        _box(block, *bbox([p for _, poly, _ in lines for p in poly]))
-        for line, poly, base in lines:
+    for k, (region, rows) in enumerate(groups, 1):
+        block = etree.SubElement(space, f"{{{NS}}}TextBlock", ID=f"block_{k}")
+        if region is not None:
+            _box(block, *bbox(region.points))
+            block.set("TAGREFS", tag_id[region.label])
+            shape = etree.SubElement(block, f"{{{NS}}}Shape")
+            etree.SubElement(shape, f"{{{NS}}}Polygon", POINTS=points_attr(region.points, (width, height)))
+        else:
+            _box(block, *bbox([p for _, poly, _ in rows for p in poly]))
+        for line, poly, base in rows:
             x0, y0, x1, y1 = bbox(poly)
             el = etree.SubElement(block, f"{{{NS}}}TextLine", ID=line.id.replace("-", "_"))
             _box(el, x0, y0, x1, y1)

@@ -40,7 +40,8 @@ def _xml(kind: str) -> Writer:
         from storage.formats.pagexml import write_page_xml
 
         writer = write_page_xml if kind == "page" else write_alto
-        return {f"{stem}_p{p.number:04d}.{kind}.xml": writer(p.image_name, p.page.width, p.page.height, p.rows) for p in pages}
+        return {f"{stem}_p{p.number:04d}.{kind}.xml": writer(p.image_name, p.page.width, p.page.height, p.rows, p.regions)
+                for p in pages}
     return write
 
 

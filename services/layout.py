@@ -1,0 +1,200 @@
+"""What a user does with a page's layout: find regions and lines, draw, retype, reshape, reorder and
+delete regions, and read a page's text region by region (issue 16)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from ocr.geometry import apply, invert, scale_of
+from ocr.regions import find_layout
+from ocr.tesseract import TesseractError, check_language, languages
+from services.context import DocumentRef, PageRef
+from storage import lines as line_store
+from storage import regions as region_store
+from storage.errors import InvalidInput
+from storage.lineimages import Band, line_outline, page_band, work_image
+from storage.models import Line, Region
+from storage.ocrmodels import project_tessdata
+from storage.store import Store
+
+__all__ = [
+    "PERSONS_WORK",
+    "LayoutReport",
+    "add_region",
+    "delete_region",
+    "document_text",
+    "find_regions_and_lines",
+    "layout_document",
+    "move_line",
+    "move_region",
+    "page_text",
+    "region_types",
+    "regions",
+    "update_region",
+]
+
+#: Line statuses that are a person's work: a new layout never removes such a line.
+PERSONS_WORK = ("edited", "verified")
+
+
+@dataclass
+class LayoutReport:
+    regions: int = 0
+    lines: int = 0
+    kept: int = 0  #: lines with a person's text that were kept
+    skipped: bool = False  #: the page has regions already (and no ``replace``)
+    note: str = ""
+
+    def message(self) -> str:
+        if self.skipped:
+            return "This page has regions already: choose “replace” to find them again."
+        text = f"{self.regions} region(s) and {self.lines} line(s) found"
+        if self.kept:
+            text += f"; {self.kept} line(s) with a person's text kept as they are"
+        return text + "."
+
+
+def find_regions_and_lines(store: Store, ref: PageRef, lang: str = "grc", replace: bool = False) -> LayoutReport:
+    """Propose regions with types and the lines in them, in reading order, on one page (its
+    preprocessed image when there is one). ``replace``: the page's regions and machine lines give
+    way; lines with a person's text (edited, verified) always stay and join the new regions."""
+    tessdata = project_tessdata(store, ref.project)
+    check_language(lang, languages(tessdata))
+    current = line_store.load(store, *ref)
+    if current.regions and not replace:
+        return LayoutReport(skipped=True)
+    page = store.get_page(*ref)
+    work = work_image(store, ref.project, ref.document, page)
+    back = invert(work.matrix)
+    k = 1.0 / scale_of(work.matrix)
+    try:
+        found = find_layout(work.pixels, lang, tessdata)
+    except TesseractError as exc:
+        raise InvalidInput(f"Tesseract could not analyse this page: {exc}") from None
+    width, height = page.width, page.height
+    regions, lines = [], []
+    for n, r in enumerate(found):
+        x0, y0, x1, y1 = r.box
+        outline = line_store.clamp_to_page(apply(back, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]), width, height)
+        regions.append(Region("", r.type, outline, r.subtype, "detected:tesseract"))
+        for ln in r.lines:
+            (xa, ya), (xb, yb) = ln.baseline[0], ln.baseline[-1]
+            if abs(xb - xa) < 4:
+                continue
+            above = max(4.0, min(ya, yb) - ln.bbox[1]) * k
+            below = max(2.0, ln.bbox[3] - max(ya, yb) + 2) * k
+            base = line_store.clamp_to_page(apply(back, [[xa, ya], [xb, yb]]), width, height)
+            lines.append((Line("", "baseline", base, text=ln.text, status="machine" if ln.text else "empty",
+                               above=round(above, 1), below=round(below, 1), conf=ln.conf if ln.conf >= 0 else None,
+                               source="detected:tesseract"), n))
+    # without ``replace`` every line the page has stays; with it, those with a person's text
+    keep = [ln for ln in current.ordered() if not replace or ln.status in PERSONS_WORK]
+    if keep:  # found lines where a kept line is already are left out
+        band = page_band(store, ref.project, ref.document, page)
+        taken = [_box_of(ln, band) for ln in keep]
+        lines = [(ln, n) for ln, n in lines if not any(_overlap(_box_of(ln, band), t) for t in taken)]
+    new_regions, new_lines = region_store.set_layout(store, *ref, regions, lines, replace=True,
+                                                     keep=[ln.id for ln in keep])
+    return LayoutReport(len(new_regions), len(new_lines), len([ln for ln in keep if ln.status in PERSONS_WORK]))
+
+
+def _box_of(line: Line, band: Band) -> tuple[float, float, float, float]:
+    pts = line_outline(line, band)
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    dy = min(a[3], b[3]) - max(a[1], b[1])
+    dx = min(a[2], b[2]) - max(a[0], b[0])
+    return dy > 0.5 * min(a[3] - a[1], b[3] - b[1]) and dx > 0.3 * min(a[2] - a[0], b[2] - b[0])
+
+
+@dataclass
+class DocumentLayoutReport:
+    pages: int = 0
+    regions: int = 0
+    lines: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def layout_document(store: Store, doc: DocumentRef, lang: str = "grc", replace: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> DocumentLayoutReport:
+    """``find_regions_and_lines`` on every page that has no regions (every page with ``replace``)."""
+    pages = store.list_pages(*doc)
+    report = DocumentLayoutReport()
+    for i, page in enumerate(pages, 1):
+        try:
+            one = find_regions_and_lines(store, doc.page(page.id), lang, replace)
+        except InvalidInput as exc:
+            report.problems.append(f"page {i}: {exc}")
+            one = None
+        if one is not None and one.skipped:
+            report.skipped += 1
+        elif one is not None:
+            report.pages += 1
+            report.regions += one.regions
+            report.lines += one.lines
+        if progress:
+            progress(i, len(pages))
+    return report
+
+
+def regions(store: Store, ref: PageRef) -> list[Region]:
+    return region_store.list_regions(store, *ref)
+
+
+def region_types(store: Store, project_id: str) -> tuple[str, ...]:
+    return region_store.region_types(store, project_id)
+
+
+def add_region(store: Store, ref: PageRef, points: object, type_: object = "MainZone", subtype: object = "") -> Region:
+    return region_store.add_region(store, *ref, points, type_, subtype)
+
+
+def update_region(store: Store, ref: PageRef, region_id: str, points: object = None, type_: object = None,
+                  subtype: object = None) -> Region:
+    return region_store.update_region(store, *ref, region_id, points, type_, subtype)
+
+
+def delete_region(store: Store, ref: PageRef, region_id: str) -> list[str]:
+    return region_store.delete_region(store, *ref, region_id)
+
+
+def move_region(store: Store, ref: PageRef, region_id: str, delta: int) -> list[str]:
+    """Move a region ``delta`` places earlier (negative) or later in the reading order."""
+    ids = [r.id for r in region_store.list_regions(store, *ref)]
+    if region_id not in ids:
+        raise InvalidInput("This region no longer exists: reload the page.")
+    return region_store.move_region(store, *ref, region_id, ids.index(region_id) + int(delta))
+
+
+def move_line(store: Store, ref: PageRef, line_id: str, delta: int) -> list[str]:
+    return region_store.move_line_in_region(store, *ref, line_id, delta)
+
+
+def page_text(store: Store, ref: PageRef, leave_out: Collection[str] = ()) -> str:
+    """The page's text in reading order, a blank line between regions; regions whose type (``NumberingZone``)
+    or type with subtype (``NumberingZone:page``) is in ``leave_out`` are left out (their lines too)."""
+    data = line_store.load(store, *ref)
+    drop = set(leave_out)
+    by_id = {r.id: r for r in data.regions}
+    chunks: list[list[str]] = []
+    last: object = object()
+    for ln in data.ordered():
+        region = by_id.get(ln.region or "")
+        if region is not None and (region.type in drop or region.label in drop):
+            continue
+        if ln.region != last:
+            chunks.append([])
+            last = ln.region
+        if ln.text:
+            chunks[-1].append(ln.text)
+    return "\n\n".join("\n".join(c) for c in chunks if c)
+
+
+def document_text(store: Store, doc: DocumentRef, leave_out: Collection[str] = ()) -> str:
+    """Every page's ``page_text``, pages separated by a form feed line."""
+    return "\n\f\n".join(page_text(store, doc.page(p.id), leave_out) for p in store.list_pages(*doc))
