@@ -26,12 +26,14 @@ from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, processed_vi
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
-from layout.annotate import STATUS_BADGES, line_rows, page_figure, selection_patch, status_patch
+from layout.annotate import STATUS_BADGES, line_rows, page_figure, region_rows, selection_patch, status_patch
 from ocr.greek import check_line
+from ocr.geometry import apply
 from services import DocumentRef, PageRef, annotation, editing
+from services import regions as layout_service
 from storage import KalamosError, Store
 from storage.lineimages import Band
-from storage.models import Line
+from storage.models import Line, Region
 
 __all__ = ["register", "wiring", "view_lines", "load_page", "say", "MESSAGE", "NO_MESSAGE", "lines_of", "with_lines",
            "page_ref", "undo_of"]
@@ -78,7 +80,27 @@ def load_page(store: Store, where: DocumentRef, page_id: str, view: str) -> tupl
     url = processed_view_url(*where, page_id, shown.key) if shown.processed else base_preview_url(*where, page_id)
     return ({"page": page_id, "view": view, "key": shown.key, "url": url, "matrix": shown.matrix, "width": shown.width,
              "height": shown.height, "band": {"above": shown.band.above, "below": shown.band.below},
-             "lines": [ln.to_dict() for ln in shown.lines]}, shown.note)
+             "lines": [ln.to_dict() for ln in shown.lines], "regions": [r.to_dict() for r in shown.regions]}, shown.note)
+
+
+def with_layout(store: Store, where: PageRef, data: dict) -> dict:
+    """The page's lines and regions as they are now on disk."""
+    lines, regions = layout_service.page_layout(store, where)
+    return {**data, "lines": [ln.to_dict() for ln in lines], "regions": [r.to_dict() for r in regions]}
+
+
+def view_regions(data: dict) -> list[dict[str, Any]]:
+    """Regions in view coordinates, numbered in reading order, with how many lines each holds."""
+    counts: dict[str, int] = {}
+    for ln in data.get("lines") or []:
+        if ln.get("region"):
+            counts[ln["region"]] = counts.get(ln["region"], 0) + 1
+    out = []
+    for n, r in enumerate(data.get("regions") or [], 1):
+        region = Region.from_dict(r)
+        out.append({"id": region.id, "type": region.type, "subtype": region.subtype, "label": region.label,
+                    "number": n, "lines": counts.get(region.id, 0), "view_points": apply(data["matrix"], region.points)})
+    return out
 
 
 wiring = Wiring()
@@ -163,18 +185,27 @@ def load(store: Store, page_id: str | None, view: str, _rev: int, selection: dic
 
 
 @wiring.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"), Output(ids.AN_SHOWN, "data"),
-                 Input(ids.AN_DRAW, "data"), State(ids.AN_LINES, "data"), State(ids.AN_SELECTED, "data"),
-                 State(ids.AN_VIEWPORT, "data"))
-def draw(_draw: int, data: dict | None, selected: str | None, viewport: dict | None):
+                 Output(ids.AN_REGION_LIST, "children"),
+                 Input(ids.AN_DRAW, "data"), Input(ids.AN_SHOW, "value"), State(ids.AN_LINES, "data"),
+                 State(ids.AN_SELECTED, "data"), State(ids.AN_VIEWPORT, "data"), State(ids.AN_REGION_SELECTED, "data"),
+                 State(ids.SELECTION, "data"))
+def draw(store: Store, _draw: int, show: list[str] | None, data: dict | None, selected: str | None, viewport: dict | None,
+         region_selected: str | None, selection: dict | None):
     if not data:
-        return page_figure(None, [], None), html.Div("No page: upload pages first.", className="text-muted small"), None
+        return page_figure(None, [], None), html.Div("No page: upload pages first.", className="text-muted small"), None, \
+            region_rows([], [], None)
     lines = view_lines(data)
     key = f"{data['page']}-{data['view']}"
     view = {"page": key, "url": data["url"], "width": data["width"], "height": data["height"]}
     rows = line_rows(lines, selected) if lines else html.Div(
         "No lines yet: draw them on the page, or use “Find lines for me”.", className="text-muted small")
     kept = viewport if (viewport or {}).get("page") == key else {"dragmode": (viewport or {}).get("dragmode")}
-    return page_figure(view, lines, selected, kept), rows, selected
+    regions = view_regions(data)
+    where = selected_document(selection)
+    types = list(layout_service.region_types(store, where[0])) if where else []
+    figure = page_figure(view, lines, selected, kept, regions, show if show is not None else ("lines", "regions"),
+                         region_selected)
+    return figure, rows, selected, region_rows(regions, types, region_selected)
 
 
 # what only rearranges data the browser holds is done there (assets/annotate.js): the selected line,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dash import ALL, Dash, Input, Output, Patch, State, no_update
 
-from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_lines
+from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_layout, with_lines
 from callbacks.common import selected_document
 from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
@@ -14,8 +14,9 @@ from config import Config
 from layout import ids
 from callbacks.line_history import history_children, restore_clicked
 from services import PageRef, annotation, editing
+from services import regions as layout_service
 from storage import KalamosError, Store
-from storage.models import Line
+from storage.models import Line, Region
 
 __all__ = ["register", "wiring", "LINE_CHANGED"]
 
@@ -26,13 +27,17 @@ LINE_CHANGED = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.A
 wiring = Wiring()
 
 
+def regions_of(data: dict | None) -> list[Region]:
+    return [Region.from_dict(r) for r in (data or {}).get("regions") or []]
+
+
 def current(data: dict | None, selected: str | None) -> Line | None:
     return next((ln for ln in lines_of(data) if ln.id == selected), None)
 
 
 def fresh(store: Store, where: PageRef, data: dict) -> dict:
-    """The page's lines as they are now on disk."""
-    return with_lines(data, editing.page_lines(store, where))
+    """The page's lines and regions as they are now on disk."""
+    return with_layout(store, where, data)
 
 
 @wiring.callback(*LINE_CHANGED, Input(f"{ids.AN_VERIFY_ALL}-confirm", "submit_n_clicks"), State(ids.AN_LINES, "data"),
@@ -74,13 +79,13 @@ def delete(store: Store, _n: int, selected: str | None, data: dict | None, selec
 
 
 def move(store: Store, step: int, selected: str | None, data: dict | None, selection: dict | None, draw: int):
-    """Move the selected line one place up (``step`` -1) or down (+1) in the reading order."""
+    """Move the selected line one place up (``step`` -1) or down (+1) in the reading order (among
+    the lines of its region, when the page has regions)."""
     where, line = page_ref(selection, data), current(data, selected)
     if not (where and line and data):
         return no_update, no_update, no_update, *NO_MESSAGE
-    order = [ln.id for ln in lines_of(data)]
     try:
-        new_order = editing.move_line(store, where, line.id, order.index(line.id) + step)
+        new_order = layout_service.move_line(store, where, line.id, step)
     except KalamosError as exc:
         return no_update, no_update, no_update, *say(str(exc), "danger")
     by_id = {ln.id: ln for ln in lines_of(data)}
@@ -128,23 +133,27 @@ def band(store: Store, above: float | None, below: float | None, editing_now: di
 
 @wiring.callback(*LINE_CHANGED, Output(ids.AN_SELECTED, "data", allow_duplicate=True),
                  Input(ids.AN_GRAPH, "relayoutData"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
-                 State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
+                 State(ids.EDITOR_ID, "data"), State(ids.AN_DRAW, "data"), State(ids.AN_LAYER, "value"),
+                 State(ids.AN_NEW_REGION_TYPE, "value"), prevent_initial_call=True, writes=True)
 def shapes_changed(store: Store, relayout: dict | None, data: dict | None, selection: dict | None, editor: str | None,
-                   draw: int):
-    """Shapes drawn, erased or dragged with the figure's tools: lines added, deleted or reshaped."""
+                   draw: int, layer: str | None = "lines", region_type: str | None = "MainZone"):
+    """Shapes drawn, erased or dragged with the figure's tools: lines (or, drawing on the regions
+    layer, regions) added, deleted or reshaped."""
     where = page_ref(selection, data)
     if not (where and data and relayout):
         return no_update, no_update, no_update, *NO_MESSAGE, no_update
     redraw = (draw or 0) + 1
     if "shapes" in relayout:  # drawn or erased
-        drawn = annotation.apply_drawing(store, where, lines_of(data), relayout["shapes"] or [], data["matrix"], editor)
+        drawn = annotation.apply_drawing(store, where, lines_of(data), relayout["shapes"] or [], data["matrix"], editor,
+                                         layer or "lines", regions_of(data), region_type or "MainZone")
         message = say(" ".join(drawn.problems), "danger") if drawn.problems else NO_MESSAGE
         undo = drawn.undo.to_dict() if drawn.undo else no_update
         return fresh(store, where, data), redraw, undo, *message, (drawn.added[-1].id if drawn.added else no_update)
     edited = annotation.reshape_changes(relayout)
     if not edited:
         return no_update, no_update, no_update, *NO_MESSAGE, no_update
-    outcome = annotation.apply_reshapes(store, where, lines_of(data), edited, data["matrix"], editor, current_actor().user)
+    outcome = annotation.apply_reshapes(store, where, lines_of(data), edited, data["matrix"], editor, current_actor().user,
+                                        regions_of(data))
     if outcome.refused:
         return fresh(store, where, data), redraw, no_update, *say(outcome.refused, "danger"), no_update
     return fresh(store, where, data), redraw, outcome.undo.to_dict() if outcome.undo else no_update, *NO_MESSAGE, no_update

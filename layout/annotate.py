@@ -12,9 +12,10 @@ from dash import dcc, html
 from layout import ids
 from layout.plotting import plot_text
 from ocr.greek import ANO_TELEIA_MARKS, ELISION_MARKS, LUNATE_CHOICES
+from ocr.regions import SEGMONTO_ZONES
 
 __all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "status_summary", "status_patch",
-           "selection_patch", "hover_text", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
+           "selection_patch", "hover_text", "region_rows", "REGION_COLOURS", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
 
 STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "edited": "#7048e8", "verified": "#2b8a3e"}
 #: Bootstrap colours of the status badges
@@ -55,6 +56,72 @@ def _toolbar() -> dbc.Row:
         ],
         className="g-2 mb-1",
     )
+
+
+#: The region types offered for drawing (a project's own types come after SegmOnto's in the lists).
+REGION_COLOURS = {"MainZone": "#1971c2", "MarginTextZone": "#c2255c", "NumberingZone": "#e67700",
+                  "RunningTitleZone": "#2f9e44", "CustomZone": "#5f3dc4"}
+
+
+def _layers() -> dbc.Row:
+    return dbc.Row(
+        [
+            dbc.Col([dbc.Label("Draw on", className="small mb-0 d-block"),
+                     dbc.RadioItems(id=ids.AN_LAYER, inline=True, value="lines", className="small",
+                                    options=[{"label": "lines", "value": "lines"}, {"label": "regions", "value": "regions"}])],
+                    md=2),
+            dbc.Col([dbc.Label("Show", className="small mb-0 d-block"),
+                     dbc.Checklist(id=ids.AN_SHOW, inline=True, value=["lines", "regions"], className="small",
+                                   options=[{"label": "lines", "value": "lines"}, {"label": "regions", "value": "regions"}])],
+                    md=2),
+            dbc.Col([dbc.Label("A region drawn is a", html_for=ids.AN_NEW_REGION_TYPE, className="small mb-0"),
+                     dbc.Select(id=ids.AN_NEW_REGION_TYPE, size="sm", value="MainZone",
+                                options=[{"label": t, "value": t} for t in SEGMONTO_ZONES])], md=3),
+            dbc.Col([dbc.Label("Regions and lines", className="small mb-0 d-block"),
+                     dbc.Button("Find regions and lines", id=ids.AN_FIND_REGIONS, size="sm", color="secondary",
+                                title="Tesseract's layout analysis, grouped into typed regions (columns, main text, "
+                                      "commentary, running title, numbers) in reading order; reads the lines too "
+                                      "(with the model chosen for pre-fill)"),
+                     dbc.Checkbox(id=ids.AN_FIND_REGIONS_REPLACE, label="replace this page's regions", value=False,
+                                  className="d-inline-block ms-2 small")], md=5),
+        ],
+        className="g-2 mb-1",
+    )
+
+
+def region_rows(regions: list[dict[str, Any]], types: list[str], selected: str | None) -> Any:
+    """The page's regions in reading order, each with its type, subtype, and buttons to move it
+    earlier or later in the order and to delete it (its lines stay)."""
+    if not regions:
+        return html.Div("No regions: draw them (Draw on › regions) or use “Find regions and lines”. "
+                        "Without regions the lines are read in the list's order.", className="text-muted small")
+    rows = []
+    for r in regions:
+        rid = r["id"]
+        options = [{"label": t, "value": t} for t in types] + ([] if r["type"] in types else [{"label": r["type"], "value": r["type"]}])
+        rows.append(html.Div(
+            [html.Button(f"{r['number']}", id=ids.an_region_action(rid, "select"), type="button",
+                         className="btn btn-sm btn-outline-secondary py-0 me-1", title="Show this region on the page",
+                         **{"aria-label": f"region {r['number']}"}),
+             html.Label([html.Span(f"type of region {r['number']}", className="visually-hidden"),
+                         dbc.Select(id=ids.an_region_field(ids.AN_REGION_TYPE, rid), value=r["type"], options=options,
+                                    size="sm", className="d-inline-block w-auto")], className="me-1 mb-0"),
+             html.Label([html.Span(f"subtype of region {r['number']}", className="visually-hidden"),
+                         dbc.Input(id=ids.an_region_field(ids.AN_REGION_SUBTYPE, rid), value=r.get("subtype", ""),
+                                   size="sm", debounce=True, placeholder="subtype", style={"width": "8rem"})],
+                        className="me-1 mb-0"),
+             html.Span(f"{r['lines']} line(s)", className="small text-muted me-1"),
+             html.Button("▲", id=ids.an_region_action(rid, "earlier"), type="button", title="Earlier in the reading order",
+                         className="btn btn-sm btn-outline-secondary py-0", **{"aria-label": f"region {r['number']} earlier"}),
+             html.Button("▼", id=ids.an_region_action(rid, "later"), type="button", title="Later in the reading order",
+                         className="btn btn-sm btn-outline-secondary py-0", **{"aria-label": f"region {r['number']} later"}),
+             html.Button("✕", id=ids.an_region_action(rid, "delete"), type="button",
+                         title="Delete the region (its lines stay)", className="btn btn-sm btn-outline-danger py-0 ms-1",
+                         **{"aria-label": f"delete region {r['number']}"})],
+            className="d-flex align-items-center py-1 kalamos-region-row" + (" bg-light" if rid == selected else ""),
+            **{"data-region": rid},
+        ))
+    return html.Div(rows)
 
 
 def _exchange() -> html.Div:
@@ -174,7 +241,9 @@ def build() -> html.Div:
             dcc.Interval(id=ids.AN_POLL, interval=8000, disabled=True),
             dcc.Store(id=ids.AN_VIEWPORT),
             dcc.Store(id=ids.AN_REV, data=0),
+            dcc.Store(id=ids.AN_REGION_SELECTED),
             _toolbar(),
+            _layers(),
             _exchange(),
             dbc.Alert(id=ids.AN_MESSAGE, is_open=False, dismissable=True, className="py-1 small mb-1"),
             dbc.Row(
@@ -192,6 +261,9 @@ def build() -> html.Div:
                         md=7,
                     ),
                     dbc.Col([_editor(), html.Hr(className="my-2"),
+                             html.Details([html.Summary("Regions, in reading order", className="small fw-bold"),
+                                           html.Div(id=ids.AN_REGION_LIST, className="kalamos-region-list")],
+                                          open=True, className="mb-2"),
                              html.Div([html.Span(id=ids.AN_COUNTS, className="small me-2"),
                                        dcc.ConfirmDialogProvider(
                                            dbc.Button("Verify the page's lines…", id=ids.AN_VERIFY_ALL, size="sm",
@@ -222,11 +294,15 @@ def _shape(line_id: str, pts: list[list[float]], closed: bool, colour: str, sele
 
 
 def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], selected: str | None,
-                viewport: dict[str, Any] | None = None) -> go.Figure:
+                viewport: dict[str, Any] | None = None, regions: list[dict[str, Any]] | None = None,
+                show: list[str] | tuple[str, ...] = ("lines", "regions"), region_selected: str | None = None) -> go.Figure:
     """The page as a layout image with one shape per line (named by its id) in view coordinates.
 
     ``view``: {"page", "url", "width", "height"}; each line: {"id", "kind", "view_points",
-    "view_outline", "status", "text", "number"}. ``viewport``: the user's zoom ({"x": [x0, x1],
+    "view_outline", "status", "text", "number"}. ``regions`` come after the lines among the shapes,
+    named ``region:<id>`` ({"id", "label", "view_points", "number"}), with their reading order as
+    numbers and arrows; a layer not in ``show`` is hidden (its shapes stay, invisible, so that
+    drawing on the other layer does not take it for erased). ``viewport``: the user's zoom ({"x": [x0, x1],
     "y": [y1, y0]}) and drawing tool ({"dragmode"}) to keep; without a zoom the page fills the width
     of the plot, from its top (a manuscript page is taller than the screen is wide).
     """
@@ -257,7 +333,10 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
     for ln in lines:
         colour = STATUS_COLOURS.get(ln["status"], "#868e96")
         pts = ln["view_points"]
-        shapes.append(_shape(ln["id"], pts, ln["kind"] != "baseline", colour, ln["id"] == selected))
+        shape = _shape(ln["id"], pts, ln["kind"] != "baseline", colour, ln["id"] == selected)
+        if "lines" not in show:
+            shape["visible"] = False
+        shapes.append(shape)
         if ln["kind"] == "baseline":
             outline = ln["view_outline"] + ln["view_outline"][:1]
             band_x += [p[0] for p in outline] + [None]
@@ -272,6 +351,26 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
                              hoverinfo="skip"))  # always there (maybe empty), so that the click targets are trace HIT_TRACE
     fig.add_trace(go.Scatter(x=hit_x, y=hit_y, mode="markers", customdata=hit_id, hovertext=hit_text,
                              hoverinfo="text", marker=dict(size=14, opacity=0.01, color="#000")))
+    centres = []
+    for r in regions or []:
+        colour = REGION_COLOURS.get(r["label"].split(":")[0], "#495057")
+        mine = r["id"] == region_selected
+        pts = r["view_points"]
+        path = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + "Z"
+        shapes.append({"type": "path", "path": path, "name": f"region:{r['id']}", "editable": mine, "layer": "above",
+                       "line": {"color": colour, "width": 4 if mine else 2, "dash": "dash"},
+                       "fillcolor": "rgba(0,0,0,0)", "visible": "regions" in show})
+        x0, y0 = min(p[0] for p in pts), min(p[1] for p in pts)
+        x1, y1 = max(p[0] for p in pts), max(p[1] for p in pts)
+        centres.append(((x0 + x1) / 2, (y0 + y1) / 2))
+        if "regions" in show:
+            fig.add_annotation(x=x0, y=y0, xanchor="left", yanchor="bottom", showarrow=False,
+                               text=f"<b>{r['number']}</b> {r['label']}", font={"color": "#fff", "size": 12},
+                               bgcolor=colour, opacity=0.9)
+    if "regions" in show:  # the reading order: an arrow from each region to the next
+        for (ax, ay), (x, y) in zip(centres, centres[1:]):
+            fig.add_annotation(x=x, y=y, ax=ax, ay=ay, xref="x", yref="y", axref="x", ayref="y", text="",
+                               showarrow=True, arrowhead=3, arrowsize=1.5, arrowwidth=2, arrowcolor="rgba(224,49,49,0.7)")
     fig.update_layout(shapes=shapes)
     return fig
 

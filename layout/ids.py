@@ -86,6 +86,13 @@ AN_PAGE = "annotate-page"
 AN_VIEW = "annotate-view"
 AN_FIND_METHOD = "annotate-find-method"
 AN_FIND = "annotate-find"
+AN_LAYER = "annotate-layer"  # which layer the drawing tools draw on: lines or regions
+AN_SHOW = "annotate-show"  # which layers are shown
+AN_FIND_REGIONS = "annotate-find-regions"
+AN_FIND_REGIONS_REPLACE = "annotate-find-regions-replace"
+AN_REGION_LIST = "annotate-region-list"
+AN_REGION_SELECTED = "annotate-region-selected"  # dcc.Store: the region chosen in the list or on the page
+AN_NEW_REGION_TYPE = "annotate-new-region-type"  # the type a region drawn next gets
 AN_PREFILL_LANG = "annotate-prefill-lang"
 AN_PREFILL = "annotate-prefill"
 AN_PREFILL_PROGRESS = "annotate-prefill-progress"
@@ -245,6 +252,9 @@ PP_STEP_ACTION = "preprocess-step-action"
 AN_ROW = "annotate-row"
 AN_ROW_BADGE = "annotate-row-badge"  # a row's status badge (updated in the browser after a save)
 AN_ROW_TEXT = "annotate-row-text"  # a row's text
+AN_REGION_ACTION = "annotate-region-action"  # a region row's buttons: earlier, later, delete, select
+AN_REGION_TYPE = "annotate-region-type"  # a region row's type choice
+AN_REGION_SUBTYPE = "annotate-region-subtype"  # a region row's subtype field
 TR_ROW = "transcribe-row"
 TR_HIT = "transcribe-hit"
 
@@ -275,6 +285,14 @@ def an_row(line_id: str) -> dict[str, str]:
 
 def an_row_part(kind: str, line_id: str) -> dict[str, str]:
     return {"type": kind, "line": line_id}
+
+
+def an_region_action(region_id: str, action: str) -> dict[str, str]:
+    return {"type": AN_REGION_ACTION, "region": region_id, "action": action}
+
+
+def an_region_field(kind: str, region_id: str) -> dict[str, str]:
+    return {"type": kind, "region": region_id}
 
 
 def tr_row(line_id: str) -> dict[str, str]:

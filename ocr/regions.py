@@ -89,12 +89,36 @@ def _is_number(line: OcrLine, size: float) -> bool:
 
 
 def _useful(line: OcrLine) -> bool:
-    """Not a row of accents or specks read as a line: enough letters, and Tesseract fairly sure."""
+    """Not a row of accents or specks read as a line: enough letters among its marks."""
     x0, y0, x1, y1 = line.bbox
     ink = [ch for ch in line.text if not ch.isspace()]
     letters = sum(ch.isalnum() for ch in ink)
-    return x1 - x0 >= 4 and y1 - y0 >= 4 and letters >= 1 and letters >= 0.6 * len(ink) and \
-        (line.conf < 0 or line.conf >= 35 or len(ink) <= 4)
+    return x1 - x0 >= 4 and y1 - y0 >= 4 and letters >= 1 and letters >= 0.6 * len(ink)
+
+
+def _numbers(lines: list[OcrLine], sizes: dict[int, float]) -> list[OcrLine]:
+    """Lines that are numbers: a number read as one, or a short word standing alone in a margin (a
+    verse number that a Greek model reads as letters)."""
+    out = []
+    left = min(ln.bbox[0] for ln in lines)
+    right = max(ln.bbox[2] for ln in lines)
+    top = min(ln.bbox[1] for ln in lines)
+    bottom = max(ln.bbox[3] for ln in lines)
+    span_x, span_y = max(1.0, right - left), max(1.0, bottom - top)
+    for ln in lines:
+        size = sizes[id(ln)]
+        if _is_number(ln, size):
+            out.append(ln)
+            continue
+        short = len(ln.text.replace(" ", "")) <= 4 and (ln.bbox[2] - ln.bbox[0]) < 3 * size
+        alone = not any(o is not ln and _overlap(ln.bbox[1], ln.bbox[3], o.bbox[1], o.bbox[3]) > 0
+                        and min(abs(o.bbox[0] - ln.bbox[2]), abs(ln.bbox[0] - o.bbox[2])) < 4 * size for o in lines)
+        x0, y0, x1, y1 = ln.bbox
+        margin = x0 > right - 0.15 * span_x or x1 < left + 0.15 * span_x or y1 < top + 0.05 * span_y \
+            or y0 > bottom - 0.05 * span_y
+        if short and alone and margin:
+            out.append(ln)
+    return out
 
 
 def _split_at_gaps(line: OcrLine, sizes: dict[int, float]) -> list[OcrLine]:
@@ -263,7 +287,7 @@ def analyse(lines: Sequence[OcrLine], width: int, height: int) -> list[FoundRegi
         return []
     sizes = {id(ln): _size(ln) for ln in found}
     found = _merge_pieces([piece for ln in found for piece in _split_at_gaps(ln, sizes)], sizes)
-    numbers = [ln for ln in found if _is_number(ln, sizes[id(ln)])]
+    numbers = _numbers(found, sizes)
     body = [ln for ln in found if not any(ln is n for n in numbers)]
     blocks = _merge_blocks(_group(body, sizes), height) if body else []
     cut = _split_columns(blocks, sizes)

@@ -15,9 +15,10 @@ from services import editing
 from services.context import PageRef
 from storage import KalamosError, Store
 from storage import lines as line_store
+from storage import regions as region_store
 from storage.autolines import PrefillReport, find_lines, prefill_lines
 from storage.lineimages import Band, line_outline, page_band
-from storage.models import Line, Page
+from storage.models import Line, Page, Region
 
 __all__ = ["path_points", "shape_geometry", "AnnotationPage", "open_page", "DrawOutcome", "apply_drawing",
            "ReshapeOutcome", "apply_reshapes", "digest", "page_digest", "find", "prefill", "outlines"]
@@ -62,6 +63,7 @@ class AnnotationPage:
     width: int = 0
     height: int = 0
     note: str | None = None  #: why the view asked for is not the one shown
+    regions: list[Region] = field(default_factory=list)  #: in reading order
 
     @property
     def key(self) -> str:
@@ -72,12 +74,14 @@ class AnnotationPage:
 def open_page(store: Store, ref: PageRef, processed: bool) -> AnnotationPage:
     page = store.get_page(*ref)
     band = page_band(store, ref.project, ref.document, page)
-    lines = line_store.list_lines(store, *ref)
+    layout = line_store.load(store, *ref)
+    lines = layout.ordered()
     if processed and page.processed and page.processed.get("matrix"):
         return AnnotationPage(page, lines, band, True, page.processed["matrix"], page.processed["width"],
-                              page.processed["height"])
+                              page.processed["height"], regions=layout.regions)
     note = "This page has no preprocessed image yet (Preprocess tab › Apply): showing the original." if processed else None
-    return AnnotationPage(page, lines, band, False, [row[:] for row in IDENTITY], page.width, page.height, note)
+    return AnnotationPage(page, lines, band, False, [row[:] for row in IDENTITY], page.width, page.height, note,
+                          layout.regions)
 
 
 def outlines(lines: Sequence[Line], band: Band, matrix: list[list[float]]) -> list[tuple[list[list[float]], list[list[float]]]]:
@@ -92,6 +96,7 @@ class DrawOutcome:
     page: str
     added: list[Line]
     problems: list[str]
+    regions: list[Region] = field(default_factory=list)  #: regions drawn
 
     @property
     def undo(self) -> editing.UndoRecord | None:
@@ -100,26 +105,48 @@ class DrawOutcome:
 
 
 def apply_drawing(store: Store, ref: PageRef, shown: Sequence[Line], shapes: Sequence[dict[str, Any]],
-                  matrix: list[list[float]], editor: str | None = None) -> DrawOutcome:
-    """The figure's shapes after a draw or an erase: lines whose shape is gone are deleted (unless
-    someone changed them meanwhile), new shapes become lines placed in the reading order by their top."""
+                  matrix: list[list[float]], editor: str | None = None, layer: str = "lines",
+                  regions: Sequence[Region] = (), region_type: str = "MainZone") -> DrawOutcome:
+    """The figure's shapes after a draw or an erase: lines (and regions) whose shape is gone are
+    deleted (a line unless someone changed it meanwhile; a region's lines stay), new shapes become
+    lines placed in the reading order by their top, or, drawing on the ``regions`` layer, regions of
+    ``region_type`` placed in the default reading order (the lines inside join them)."""
     names = {s.get("name") for s in shapes}
     problems = []
     for gone in [ln for ln in shown if ln.id not in names]:
         outcome = editing.delete_line(store, ref, gone.id, gone.rev, editor)
         if outcome.status != "saved":
             problems.append(outcome.message)
+    for region in [r for r in regions if f"region:{r.id}" not in names]:
+        try:
+            region_store.delete_region(store, *ref, region.id)
+        except KalamosError as exc:
+            problems.append(str(exc))
     back = invert(matrix)
-    drawn = []
+    drawn, boxes = [], []
     for shape in shapes:
         geometry = None if shape.get("name") else shape_geometry(shape)
-        if geometry:
+        if not geometry:
+            continue
+        if layer == "regions":
+            pts = apply(back, geometry[1])
+            if geometry[0] == "baseline":
+                problems.append("A region is drawn as a box or a closed shape, not a line.")
+                continue
+            boxes.append(pts)
+        else:
             drawn.append(Line("", geometry[0], apply(back, geometry[1]), source="drawn"))  # type: ignore[arg-type]
+    added_regions = []
+    for pts in boxes:
+        try:
+            added_regions.append(region_store.add_region(store, *ref, pts, region_type))
+        except KalamosError as exc:
+            problems.append(str(exc))
     try:
         added = editing.add_drawn_lines(store, ref, drawn)
     except KalamosError as exc:
         added, problems = [], [*problems, str(exc)]
-    return DrawOutcome(ref.page, added, problems)
+    return DrawOutcome(ref.page, added, problems, added_regions)
 
 
 @dataclass(frozen=True)
@@ -141,19 +168,27 @@ def reshape_changes(relayout: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def apply_reshapes(store: Store, ref: PageRef, shown: Sequence[Line], edited: dict[int, dict[str, Any]],
-                   matrix: list[list[float]], editor: str | None = None, user: str | None = None) -> ReshapeOutcome:
+                   matrix: list[list[float]], editor: str | None = None, user: str | None = None,
+                   regions: Sequence[Region] = ()) -> ReshapeOutcome:
+    """Shapes dragged or reshaped: lines (the first shapes of the figure) and regions (after them)."""
     back = invert(matrix)
     undo = None
     for index, change in edited.items():
-        if index >= len(shown):
-            continue
-        line = shown[index]
         if "path" in change:
             pts = path_points(change["path"])
         elif {"x0", "y0", "x1", "y1"} <= set(change):
             pts = sorted([[change["x0"], change["y0"]], [change["x1"], change["y1"]]], key=lambda p: p[0])
         else:
             continue
+        if index >= len(shown):
+            k = index - len(shown)
+            if k < len(regions) and "path" in change:
+                try:
+                    region_store.update_region(store, *ref, regions[k].id, points=apply(back, pts))
+                except KalamosError as exc:
+                    return ReshapeOutcome(None, str(exc))
+            continue
+        line = shown[index]
         try:
             outcome = editing.reshape_line(store, ref, line.id, line.rev, apply(back, pts), editor, user)
         except KalamosError as exc:

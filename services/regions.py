@@ -18,7 +18,7 @@ from storage.models import Line, Region
 from storage.ocrmodels import project_tessdata
 from storage.store import Store
 
-__all__ = [
+__all__ = ["page_layout", 
     "PERSONS_WORK",
     "LayoutReport",
     "add_region",
@@ -140,6 +140,12 @@ def layout_document(store: Store, doc: DocumentRef, lang: str = "grc", replace: 
         if progress:
             progress(i, len(pages))
     return report
+
+
+def page_layout(store: Store, ref: PageRef) -> tuple[list[Line], list[Region]]:
+    """The page's lines (reading order) and regions, read together."""
+    data = line_store.load(store, *ref)
+    return data.ordered(), data.regions
 
 
 def regions(store: Store, ref: PageRef) -> list[Region]:

@@ -1,0 +1,103 @@
+"""Annotate tab, regions: find them with the lines in them, choose their type and subtype, move
+them in the reading order, delete them, show one on the page. Drawing and reshaping regions goes
+through the figure's shapes (``callbacks.annotate_lines.shapes_changed``). The rules are
+``services.regions``."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+
+from callbacks.annotate import MESSAGE, NO_MESSAGE, page_ref, say, with_layout
+from callbacks.wiring import Access, Wiring
+from config import Config
+from layout import ids
+from services import regions as layout_service
+from storage import KalamosError, Store
+
+__all__ = ["register", "wiring"]
+
+wiring = Wiring()
+
+#: What a region operation changes: the page's lines and regions, the redraw counter, the message.
+LAYOUT_CHANGED = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
+                  *MESSAGE]
+
+
+@wiring.callback(*LAYOUT_CHANGED, Input(ids.AN_FIND_REGIONS, "n_clicks"), State(ids.AN_PREFILL_LANG, "value"),
+                 State(ids.AN_FIND_REGIONS_REPLACE, "value"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
+                 State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
+def find_regions(store: Store, _n: int, lang: str | None, replace: bool | None, data: dict | None, selection: dict | None,
+                 draw: int):
+    """“Find regions and lines”: typed regions in reading order, with the lines in them (a person's lines stay)."""
+    where = page_ref(selection, data)
+    if not (where and data):
+        return no_update, no_update, *say("Choose a page first.", "warning")
+    try:
+        report = layout_service.find_regions_and_lines(store, where, lang or "grc", bool(replace))
+    except KalamosError as exc:
+        return no_update, no_update, *say(str(exc), "danger")
+    colour = "secondary" if report.skipped else "success"
+    return with_layout(store, where, data), (draw or 0) + 1, *say(report.message(), colour)
+
+
+@wiring.callback(*LAYOUT_CHANGED, Output(ids.AN_REGION_SELECTED, "data", allow_duplicate=True),
+                 Input({"type": ids.AN_REGION_ACTION, "region": ALL, "action": ALL}, "n_clicks"),
+                 State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
+                 State(ids.AN_REGION_SELECTED, "data"), prevent_initial_call=True, writes=True)
+def region_action(store: Store, clicks: list[int | None], data: dict | None, selection: dict | None, draw: int,
+                  chosen: str | None):
+    """A region row's button: show it on the page, move it earlier or later in the reading order, delete it."""
+    trigger = ctx.triggered_id
+    where = page_ref(selection, data)
+    if not (trigger and where and data) or not any(c for c in clicks or []):
+        return no_update, no_update, *NO_MESSAGE, no_update
+    fired = next((t for t in ctx.triggered if t.get("value")), None)
+    if fired is None:  # rows drawn anew, no click
+        return no_update, no_update, *NO_MESSAGE, no_update
+    region_id, action = trigger["region"], trigger["action"]
+    try:
+        if action == "select":
+            return no_update, (draw or 0) + 1, *NO_MESSAGE, (None if chosen == region_id else region_id)
+        if action in ("earlier", "later"):
+            layout_service.move_region(store, where, region_id, -1 if action == "earlier" else 1)
+            message = NO_MESSAGE
+        elif action == "delete":
+            freed = layout_service.delete_region(store, where, region_id)
+            message = say(f"Region deleted; its {len(freed)} line(s) stay on the page.", "info")
+        else:
+            return no_update, no_update, *NO_MESSAGE, no_update
+    except KalamosError as exc:
+        return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger"), no_update
+    return with_layout(store, where, data), (draw or 0) + 1, *message, region_id if action != "delete" else None
+
+
+@wiring.callback(*LAYOUT_CHANGED, Input({"type": ids.AN_REGION_TYPE, "region": ALL}, "value"),
+                 Input({"type": ids.AN_REGION_SUBTYPE, "region": ALL}, "value"),
+                 State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
+                 prevent_initial_call=True, writes=True)
+def region_type(store: Store, _types: list[str], _subtypes: list[str], data: dict | None, selection: dict | None,
+                draw: int):
+    """A region's type or subtype chosen in its row (rows drawn anew change nothing: their values are the stored ones)."""
+    trigger = ctx.triggered_id
+    where = page_ref(selection, data)
+    if not (trigger and where and data):
+        return no_update, no_update, *NO_MESSAGE
+    stored = next((r for r in data.get("regions") or [] if r["id"] == trigger["region"]), None)
+    value = ctx.triggered[0].get("value") if ctx.triggered else None
+    if stored is None or value is None:
+        return no_update, no_update, *NO_MESSAGE
+    field = "type" if trigger["type"] == ids.AN_REGION_TYPE else "subtype"
+    if (stored.get(field) or "") == (value or ""):
+        return no_update, no_update, *NO_MESSAGE
+    try:
+        if field == "type":
+            layout_service.update_region(store, where, trigger["region"], type_=value)
+        else:
+            layout_service.update_region(store, where, trigger["region"], subtype=value)
+    except KalamosError as exc:
+        return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger")
+    return with_layout(store, where, data), (draw or 0) + 1, *NO_MESSAGE
+
+
+def register(app: Dash, store: Store, config: Config) -> Access:
+    return wiring.register(app, store, config)
