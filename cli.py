@@ -11,6 +11,7 @@
     kalamos share --project P --user U --role editor|viewer|none|owner
     kalamos backup --out FILE.tar.gz; kalamos restore FILE.tar.gz --data-dir NEW_DIR
     kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf] --out DIR
+                [--leave-out NumberingZone,RunningTitleZone]
     kalamos eval --model M --gt DIR
     kalamos train --gt DIR | --project P [--document D] --base MODEL|best --out NAME [--material print|manuscript] [--max-minutes M]
 """
@@ -118,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--format", action="append", choices=[f.key for f in registry.transcript_formats()],
                      help="what to write (repeatable; default txt)")
     ocr.add_argument("--out", type=Path, help="folder to write the transcription into")
+    ocr.add_argument("--leave-out", default="", metavar="TYPES",
+                     help="region types to leave out of what is written, e.g. NumberingZone,RunningTitleZone "
+                          "(the text only), or NumberingZone:page")
     ocr.add_argument("--resume", metavar="RUN", help="read the pages an interrupted run (r-…) had not read yet")
 
     tr = sub.add_parser("train", help="fine-tune a Tesseract model on ground truth and register it in a project")
@@ -400,7 +404,7 @@ def _import_gt(cfg: Config, args: argparse.Namespace) -> int:
 
 
 def _layout(cfg: Config, args: argparse.Namespace) -> int:
-    from services import layout
+    from services import regions as layout_service
 
     store = Store(cfg.data_dir)
     project = store.find_project(args.project)
@@ -409,7 +413,7 @@ def _layout(cfg: Config, args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"{done}/{total} pages", flush=True)
 
-    report = layout.layout_document(store, DocumentRef(project.id, document.id), args.lang, args.replace, progress)
+    report = layout_service.layout_document(store, DocumentRef(project.id, document.id), args.lang, args.replace, progress)
     for p in report.problems:
         print(f"FAILED   {p}", file=sys.stderr)
     skipped = f"; {report.skipped} page(s) with regions already left as they are (--replace to redo them)" if report.skipped else ""
@@ -419,11 +423,12 @@ def _layout(cfg: Config, args: argparse.Namespace) -> int:
 
 def _ocr(cfg: Config, args: argparse.Namespace) -> int:
     from services import transcription
-    from services.exports import transcript_files
+    from services.exports import check_leave_out, transcript_files
 
     store = Store(cfg.data_dir)
     project = store.find_project(args.project)
     document = store.find_document(project.id, args.document)
+    check_leave_out(store, project.id, args.leave_out.split(","))  # a typo is told before the pages are read
 
     def progress(done: int, total: int, left: float) -> None:
         print(f"{done}/{total} pages, about {left:.0f} s left", flush=True)
@@ -440,7 +445,7 @@ def _ocr(cfg: Config, args: argparse.Namespace) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for fmt in args.format or ["txt"]:
-            for name, data in transcript_files(store, project.id, document.id, fmt).items():
+            for name, data in transcript_files(store, project.id, document.id, fmt, None, args.leave_out.split(",")).items():
                 (args.out / name).write_bytes(data)
                 print(f"wrote {args.out / name}")
     return 1 if failed else 0

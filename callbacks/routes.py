@@ -145,10 +145,12 @@ def export_zip(store: Store, project_id: str, document_id: str, fmt: str):  # ty
 
 @routes.get("/transcript/<project_id>/<document_id>/<fmt>")
 def transcript(store: Store, project_id: str, document_id: str, fmt: str):  # type: ignore[no-untyped-def]
-    """One transcript format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page."""
+    """One transcript format (txt, hocr, alto, page, pdf) or all of them (zip); ``?page=<id>`` for one page;
+    ``?leave_out=NumberingZone,RunningTitleZone`` leaves those regions out."""
     page = request.args.get("page")
+    leave_out = [t for t in request.args.get("leave_out", "").split(",") if t.strip()]
     return _download(exports.transcript_download(store, project_id, document_id, fmt,
-                                                 [check_id("page", page)] if page else None))
+                                                 [check_id("page", page)] if page else None, leave_out))
 
 
 @routes.post("/api/upload/<project_id>/<document_id>")

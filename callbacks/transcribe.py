@@ -10,6 +10,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html,
 
 from callbacks.common import clicked, job_slot, model_options, page_options, project_of, selected_document
 from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, transcript_url
+from services.exports import NOT_TEXT
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
@@ -295,6 +296,10 @@ def export_links(where: DocumentRef, page_id: str | None) -> list[Any]:
         return [html.A(f.label, href=transcript_url(*where, f.key, page), className="me-2", id=f"{prefix}-{f.key}")
                 for f in registry.transcript_formats()]
 
+    text_only = html.A("the text only (txt: no page or line numbers, no running titles)", id="transcribe-export-text-only",
+                       href=transcript_url(*where, "txt", None, NOT_TEXT), className="me-2",
+                       title="Leaves out the regions typed NumberingZone, RunningTitleZone and QuireMarksZone")
     return [html.Div(["Export this page: ", *links(page_id, "transcribe-export-page")]) if page_id else "",
             html.Div(["Export the document: ", *links(None, "transcribe-export-doc"),
-                      html.A("all formats (zip)", href=transcript_url(*where, "zip"), id="transcribe-export-zip")])]
+                      html.A("all formats (zip)", href=transcript_url(*where, "zip"), id="transcribe-export-zip"), " · ",
+                      text_only])]

@@ -49,5 +49,7 @@ def export_url(project_id: str, document_id: str | None, fmt: str) -> str:
     return f"/export/{project_id}/{document_id or 'all'}/{fmt}.zip"
 
 
-def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | None = None) -> str:
-    return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?page={page_id}" if page_id else "")
+def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | None = None,
+                   leave_out: tuple[str, ...] = ()) -> str:
+    query = "&".join(([f"page={page_id}"] if page_id else []) + ([f"leave_out={','.join(leave_out)}"] if leave_out else []))
+    return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?{query}" if query else "")

@@ -257,3 +257,25 @@ def test_layout_of_a_real_page_then_page_ocr_reads_region_by_region(tmp_path: Pa
     text = "\n".join(run_page_text(store, p.id, d.id, pg.id, run.id) or [])
     # the main text, then the left column to its end, then the right column
     assert text.index("ποῖον") < text.index("464.") < text.index("ἔγχεος") < text.index("Grundsatz"), text[:400]
+
+
+def test_text_export_separates_regions_and_leaves_out_chosen_types(tmp_path: Path, shared_data: Path) -> None:
+    from services.exports import NOT_TEXT, transcript_files
+
+    lines = [Line("", "box", _box(900, 100, 1000, 140), text="ΑΙΑΣ."), Line("", "box", _box(1700, 100, 1760, 140), text="67"),
+             Line("", "box", _box(100, 300, 500, 340), text="main one"), Line("", "box", _box(100, 360, 500, 400), text="main two"),
+             Line("", "box", _box(100, 600, 500, 640), text="note")]
+    store, ref = page_with_lines(tmp_path, shared_data, lines)
+    region_store.add_region(store, *ref, _box(850, 80, 1050, 160), "RunningTitleZone")
+    region_store.add_region(store, *ref, _box(1650, 80, 1800, 160), "NumberingZone", "page")
+    region_store.add_region(store, *ref, _box(50, 250, 600, 450), "MainZone")
+    region_store.add_region(store, *ref, _box(50, 550, 600, 700), "MainZone", "commentary")
+    [(_, full)] = transcript_files(store, *ref.doc, "txt", [ref.page]).items()
+    assert full.decode() == "ΑΙΑΣ.\n\n67\n\nmain one\nmain two\n\nnote\n"
+    [(_, text)] = transcript_files(store, *ref.doc, "txt", [ref.page], NOT_TEXT).items()
+    assert text.decode() == "main one\nmain two\n\nnote\n"
+    [(_, main)] = transcript_files(store, *ref.doc, "txt", [ref.page], ["NumberingZone:page", "RunningTitleZone",
+                                                                          "MainZone:commentary"]).items()
+    assert main.decode() == "main one\nmain two\n"
+    with pytest.raises(InvalidInput, match="not a region type"):
+        transcript_files(store, *ref.doc, "txt", [ref.page], ["PageNumbers"])

@@ -1,4 +1,5 @@
-"""Plain text: one file per page (a line per line), and the whole document in one more file."""
+"""Plain text: one file per page (a line per line, a blank line between regions), and the whole
+document in one more file."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ __all__ = ["page_text", "write_text"]
 
 
 def page_text(page: PageLines) -> str:
-    return "\n".join(ln.text for ln, _, _ in page.rows if ln.text) + "\n"
+    chunks: list[list[str]] = []
+    last: object = object()
+    for ln, _, _ in page.rows:
+        if page.regions and ln.region != last:
+            chunks.append([])
+            last = ln.region
+        if not chunks:
+            chunks.append([])
+        if ln.text:
+            chunks[-1].append(ln.text)
+    return "\n\n".join("\n".join(c) for c in chunks if c) + "\n"
 
 
 def write_text(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
