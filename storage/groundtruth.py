@@ -271,7 +271,8 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
             sx = page.width / ip.width if ip.width else 1.0
             sy = page.height / ip.height if ip.height else 1.0
             lines, outside, line_regions = [], [], []
-            regions, region_index = _fitting_regions(ip, page, sx, sy, where, report)
+            regions, region_index = _fitting_regions(ip, page, sx, sy, where, report,
+                                                     region_store.region_types(store, project_id))
             for n, ln in enumerate(ip.lines, 1):
                 ln = _scaled(ln, sx, sy)
                 try:
@@ -313,9 +314,10 @@ def import_gt(store: Store, project_id: str, document_id: str, files: Sequence[P
 
 
 def _fitting_regions(ip: ImportedPage, page: Page, sx: float, sy: float, where: str,
-                     report: ImportReport) -> tuple[list[Region], dict[int, int]]:
+                     report: ImportReport, known: Sequence[str] = ()) -> tuple[list[Region], dict[int, int]]:
     """The file's regions scaled to the page, those outside it left out with a message (their lines are
-    kept, in no region); and the file's region index → the kept list's index."""
+    kept, in no region); and the file's region index → the kept list's index. A type the reader did
+    not know but the project has (``known``) is the project's."""
     kept: list[Region] = []
     index: dict[int, int] = {}
     for k, r in enumerate(ip.regions):
@@ -326,7 +328,10 @@ def _fitting_regions(ip: ImportedPage, page: Page, sx: float, sy: float, where: 
                                  f"({page.width}×{page.height} px); left out (its lines are kept)")
             continue
         index[k] = len(kept)
-        kept.append(Region("", r.type, line_store.clamp_to_page(pts, page.width, page.height), r.subtype, r.source))
+        type_, subtype = r.type, r.subtype
+        if type_ == "CustomZone" and subtype.partition(":")[0] in known:
+            type_, _, subtype = subtype.partition(":")
+        kept.append(Region("", type_, line_store.clamp_to_page(pts, page.width, page.height), subtype, r.source))
     return kept, index
 
 
@@ -340,9 +345,9 @@ def _import_regions(store: Store, project_id: str, document_id: str, page: Page,
         return
     sx = page.width / ip.width if ip.width else 1.0
     sy = page.height / ip.height if ip.height else 1.0
-    regions, _ = _fitting_regions(ip, page, sx, sy, where, report)
-    unknown = [r for r in regions if r.type not in region_store.region_types(store, project_id)]
-    for r in unknown:
+    known = region_store.region_types(store, project_id)
+    regions, _ = _fitting_regions(ip, page, sx, sy, where, report, known)
+    for r in [r for r in regions if r.type not in known]:
         r.subtype, r.type = r.label[:60], "CustomZone"
     try:
         region_store.set_layout(store, project_id, document_id, page.id, regions, [], replace=True,

@@ -279,3 +279,19 @@ def test_text_export_separates_regions_and_leaves_out_chosen_types(tmp_path: Pat
     assert main.decode() == "main one\nmain two\n"
     with pytest.raises(InvalidInput, match="not a region type"):
         transcript_files(store, *ref.doc, "txt", [ref.page], ["PageNumbers"])
+
+
+def test_alto_blocks_come_in_as_regions_with_their_tags_and_order(tmp_path: Path, shared_data: Path) -> None:
+    from storage.formats.alto import read_alto, write_alto
+    from storage.groundtruth import page_lines
+
+    a = Line("", "box", _box(100, 300, 500, 340), text="left", status="verified")
+    b = Line("", "box", _box(700, 300, 1100, 340), text="right", status="verified")
+    store, ref = page_with_lines(tmp_path, shared_data, [a, b])
+    region_store.add_region(store, *ref, _box(650, 250, 1150, 450), "MarginTextZone", "gloss")
+    region_store.add_region(store, *ref, _box(50, 250, 550, 450), "MainZone")
+    page = store.get_page(*ref)
+    content = page_lines(store, *ref.doc, page, 1, "p.png")
+    back = read_alto(write_alto("p.png", page.width, page.height, content.rows, content.regions), "p.xml")
+    assert [r.label for r in back.regions] == ["MainZone", "MarginTextZone:gloss"]
+    assert [ln.text for ln in back.lines] == ["left", "right"] and back.line_regions == [0, 1]

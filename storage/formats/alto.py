@@ -9,6 +9,7 @@ from lxml import etree
 from ocr.geometry import bbox
 from storage.formats import FormatError, ImportedPage, image_size, number
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
+from ocr.regions import SEGMONTO_ZONES
 from storage.models import Line, Region
 
 __all__ = ["NS", "write_alto", "read_alto"]
@@ -85,7 +86,7 @@ def _f(el: etree._Element, attr: str, where: str) -> float:
     return number(el.get(attr, ""), attr, where)
 
 
-def read_alto(data: bytes, name: str) -> ImportedPage:
+def read_alto(data: bytes, name: str, known_types: Sequence[str] = ()) -> ImportedPage:
     root = parse_xml(data, name)
     if local(root) != "alto":
         raise FormatError(f"{name}: not an ALTO file (root element {local(root)})")
@@ -101,6 +102,31 @@ def read_alto(data: bytes, name: str) -> ImportedPage:
     width = image_size(page.get("WIDTH"), "Page WIDTH", name)
     height = image_size(page.get("HEIGHT"), "Page HEIGHT", name)
     result = ImportedPage((fname.text or "").strip() if fname is not None else "", width, height)
+    # regions: the TextBlocks in document order (ALTO's reading order), typed by the OtherTag their
+    # TAGREFS name (eScriptorium writes the SegmOnto type as its LABEL); lines join their block
+    labels = {t.get("ID"): (t.get("LABEL") or "").strip() for t in root.iter(q("OtherTag")) if t.get("ID")}
+    block_of: dict[int, int] = {}
+    blocks = list(page.iter(q("TextBlock")))  # held: lxml keeps one proxy per element only while it lives
+    for b, block in enumerate(blocks, 1):
+        where = f"{name}, block {block.get('ID', b)}"
+        poly_el = block.find(f"{q('Shape')}/{q('Polygon')}")
+        outline = parse_points(poly_el.get("POINTS") if poly_el is not None else None, where)
+        if len(outline) < 3:
+            try:
+                x, y, w, h = (_f(block, a, where) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
+            except FormatError:
+                result.messages.append(f"{where}: no outline; its lines are kept without a region")
+                continue
+            outline = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+        label = next((labels[t] for t in (block.get("TAGREFS") or "").split() if labels.get(t)), "")
+        type_, _, subtype = label.partition(":")
+        if not type_ or type_.lower() in ("text", "paragraph", "main"):
+            type_ = "MainZone"
+        if type_ not in SEGMONTO_ZONES and type_ not in known_types:
+            result.messages.append(f"{where}: unknown region type {label!r}, kept as CustomZone:{label}")
+            type_, subtype = "CustomZone", label[:60]
+        block_of[id(block)] = len(result.regions)
+        result.regions.append(Region("", type_, outline, subtype.strip()[:60], "imported:alto"))
     for i, el in enumerate(page.iter(q("TextLine")), 1):
         where = f"{name}, line {el.get('ID', i)}"
         words = []
@@ -126,6 +152,10 @@ def read_alto(data: bytes, name: str) -> ImportedPage:
         line.baseline = baseline if len(baseline) >= 2 else None
         line.text, line.source = text, "imported:alto"
         result.lines.append(line)
+        parent = el.getparent()
+        result.line_regions.append(block_of.get(id(parent)) if parent is not None else None)
+    if result.regions and len(result.regions) == 1 and result.regions[0].type == "MainZone" and not labels:
+        result.regions, result.line_regions = [], [None] * len(result.lines)  # one untyped block: no layout to keep
     return result
 
 
