@@ -150,11 +150,28 @@ def score_pages(results: dict[tuple[str, str], tuple[list[OlrRegion], list[Found
     return out
 
 
+def crossing_lines(lines: list, regions: list) -> int:
+    """Ground-truth lines that run across two text regions (both columns of a commentary in one line
+    box: such a page cannot be read column by column and match its ground truth)."""
+    from ocr.geometry import bbox
+
+    text = [bbox(r.points) for r in regions if r.type in ("MainZone", "MarginTextZone")]
+    count = 0
+    for ln in lines:
+        x0, y0, x1, y1 = bbox(ln.points)
+        over = [b for b in text if min(x1, b[2]) - max(x0, b[0]) > 0.25 * (x1 - x0) / 2
+                and min(y1, b[3]) - max(y0, b[1]) > 0.5 * (y1 - y0)]
+        count += len(over) >= 2
+    return count
+
+
 def reading_cer(root: Path, work: Path) -> dict[str, Any]:
     """Whole-page CER in reading order, per commentary: page mode as before (Tesseract's own order),
-    page mode reading the regions Kalamos finds, and reading the ground truth's regions. The
-    reference is the same for all three: the ground-truth lines ordered by the ground-truth regions
-    (``*_olr.tsv`` imported), lines within a region in the file's order."""
+    page mode reading the regions Kalamos finds, and reading the ground truth's regions; line mode
+    (the ground-truth boxes read one by one) beside them. The reference is the same for all: the
+    ground-truth lines ordered by the ground-truth regions (``*_olr.tsv`` imported), lines within a
+    region in the file's order. Figures for all pages, and for the pages none of whose ground-truth
+    lines runs across two columns ("clean")."""
     from ocr.metrics import Score, score
     from services import DocumentRef
     from services import regions as layout_service
@@ -171,25 +188,38 @@ def reading_cer(root: Path, work: Path) -> dict[str, Any]:
         gt = store.create_document(p.id, "gt")
         import_gt(store, p.id, gt.id, [root / d / f"{d}_training.tsv"], [root / d / "imgs"])
         import_gt(store, p.id, gt.id, [root / d / f"{d}_olr.tsv"])
-        images = [root / d / "imgs" / pg.source.filename for pg in store.list_pages(p.id, gt.id)]
-        reference = {pg.source.filename: "\n".join(ln.text for ln in line_store.list_lines(store, p.id, gt.id, pg.id))
-                     for pg in store.list_pages(p.id, gt.id)}
+        gt_pages = store.list_pages(p.id, gt.id)
+        images = [root / d / "imgs" / pg.source.filename for pg in gt_pages]
+        reference, clean = {}, set()
+        for pg in gt_pages:
+            layout = line_store.load(store, p.id, gt.id, pg.id)
+            reference[pg.source.filename] = "\n".join(ln.text for ln in layout.ordered())
+            if not crossing_lines(list(layout.lines.values()), layout.regions):
+                clean.add(pg.source.filename)
         plain = store.create_document(p.id, "plain")
         auto = store.create_document(p.id, "auto")
         for doc in (plain, auto):
             import_paths(store, p.id, doc.id, images, ImportLimits())
         t = time.perf_counter()
         layout_service.layout_document(store, DocumentRef(p.id, auto.id), lang)
-        layout_seconds = time.perf_counter() - t
-        row: dict[str, Any] = {"pages": len(images), "layout seconds": round(layout_seconds, 1)}
-        for name, doc in (("page mode", plain), ("page mode, regions found", auto), ("page mode, ground-truth regions", gt)):
-            spec = RunSpec(lang, 3, "page", False)
-            run = run_ocr(store, p.id, doc.id, None, spec, jobs=2)
-            total = Score()
+        row: dict[str, Any] = {"pages": len(images), "clean pages": len(clean),
+                               "layout seconds": round(time.perf_counter() - t, 1)}
+        variants = (("page mode", plain, "page", None), ("page mode, regions found", auto, "page", None),
+                    ("page mode, ground-truth regions", gt, "page", None),
+                    ("line mode", gt, "lines", [pg.id for pg in gt_pages if pg.source.filename in clean]))
+        for name, doc, mode, only in variants:
+            run = run_ocr(store, p.id, doc.id, only, RunSpec(lang, 3 if mode == "page" else 7, mode, False), jobs=2)
+            every, tidy = Score(), Score()
             for pg in store.list_pages(p.id, doc.id):
-                hyp = "\n".join(run_page_text(store, p.id, doc.id, pg.id, run.id) or [])
-                total = total + score(reference[pg.source.filename], hyp)
-            row[name] = round(100 * total.cer, 2)
+                if only is not None and pg.id not in only:
+                    continue
+                got = score(reference[pg.source.filename], "\n".join(run_page_text(store, p.id, doc.id, pg.id, run.id) or []))
+                every = every + got
+                if pg.source.filename in clean:
+                    tidy = tidy + got
+            if only is None:
+                row[name] = round(100 * every.cer, 2)
+            row[name + " (clean pages)"] = round(100 * tidy.cer, 2) if tidy.chars else None
         print(d, row, flush=True)
         out[d] = row
     return out

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, page_ref, say, with_layout
+from callbacks.common import selected_document
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
+from ocr.regions import SEGMONTO_ZONES
 from services import regions as layout_service
 from storage import KalamosError, Store
 
@@ -97,6 +99,29 @@ def region_type(store: Store, _types: list[str], _subtypes: list[str], data: dic
     except KalamosError as exc:
         return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger")
     return with_layout(store, where, data), (draw or 0) + 1, *NO_MESSAGE
+
+
+@wiring.callback(Output(ids.AN_NEW_REGION_TYPE, "options"), Input(ids.SELECTION, "data"), Input(ids.AN_DRAW, "data"))
+def type_choices(store: Store, selection: dict | None, _draw: int):
+    """SegmOnto's types and the project's own, for regions drawn next."""
+    where = selected_document(selection)
+    types = layout_service.region_types(store, where[0]) if where else SEGMONTO_ZONES
+    return [{"label": t, "value": t} for t in types]
+
+
+@wiring.callback(Output(ids.AN_DRAW, "data", allow_duplicate=True), *MESSAGE, Output(ids.AN_OWN_TYPE, "value"),
+                 Input(ids.AN_OWN_TYPE_ADD, "n_clicks"), State(ids.AN_OWN_TYPE, "value"), State(ids.SELECTION, "data"),
+                 State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
+def add_type(store: Store, _n: int, name: str | None, selection: dict | None, draw: int):
+    """A region type of the project's own, offered from then on beside SegmOnto's."""
+    where = selected_document(selection)
+    if not where:
+        return no_update, *say("Choose a project first.", "warning"), no_update
+    try:
+        layout_service.add_region_type(store, where[0], name)
+    except KalamosError as exc:
+        return no_update, *say(str(exc), "danger"), no_update
+    return (draw or 0) + 1, *say(f"{name.strip() if name else ''} is a region type of this project now.", "success"), ""
 
 
 def register(app: Dash, store: Store, config: Config) -> Access:

@@ -262,7 +262,12 @@ def build() -> html.Div:
                     ),
                     dbc.Col([_editor(), html.Hr(className="my-2"),
                              html.Details([html.Summary("Regions, in reading order", className="small fw-bold"),
-                                           html.Div(id=ids.AN_REGION_LIST, className="kalamos-region-list")],
+                                           html.Div(id=ids.AN_REGION_LIST, className="kalamos-region-list"),
+                                           dbc.InputGroup([dbc.Input(id=ids.AN_OWN_TYPE, placeholder="a type of this project's own",
+                                                                     size="sm"),
+                                                           dbc.Button("Add type", id=ids.AN_OWN_TYPE_ADD, size="sm",
+                                                                      color="secondary", outline=True)],
+                                                          size="sm", className="mt-1", style={"maxWidth": "22rem"})],
                                           open=True, className="mb-2"),
                              html.Div([html.Span(id=ids.AN_COUNTS, className="small me-2"),
                                        dcc.ConfirmDialogProvider(

@@ -18,7 +18,7 @@ from storage.models import Line, Region
 from storage.ocrmodels import project_tessdata
 from storage.store import Store
 
-__all__ = ["page_layout", 
+__all__ = ["page_layout", "add_region_type", 
     "PERSONS_WORK",
     "LayoutReport",
     "add_region",
@@ -154,6 +154,10 @@ def regions(store: Store, ref: PageRef) -> list[Region]:
 
 def region_types(store: Store, project_id: str) -> tuple[str, ...]:
     return region_store.region_types(store, project_id)
+
+
+def add_region_type(store: Store, project_id: str, name: object) -> tuple[str, ...]:
+    return region_store.add_region_type(store, project_id, name)
 
 
 def add_region(store: Store, ref: PageRef, points: object, type_: object = "MainZone", subtype: object = "") -> Region:

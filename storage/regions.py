@@ -48,6 +48,23 @@ def region_types(store: Store, project_id: str) -> tuple[str, ...]:
     return SEGMONTO_ZONES + tuple(t for t in own if isinstance(t, str) and t not in SEGMONTO_ZONES)
 
 
+def add_region_type(store: Store, project_id: str, name: object) -> tuple[str, ...]:
+    """A type of the project's own (``ScholiaZone``), for regions SegmOnto has no word for; returns all types."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("Give the new region type a name, e.g. ScholiaZone.")
+    name = name.strip()
+    if len(name) > 40 or not name.replace("_", "").replace("-", "").isalnum() or not name[0].isalpha():
+        raise InvalidInput("A region type is one word of letters and digits (at most 40), starting with a letter.")
+    if name in region_types(store, project_id):
+        raise InvalidInput(f"{name} is a region type already.")
+
+    def change(project) -> None:  # type: ignore[no-untyped-def]
+        project.settings["region_types"] = [*project.settings.get("region_types", []), name]
+
+    store.update_project(project_id, change)
+    return region_types(store, project_id)
+
+
 def check_type(type_: object, subtype: object, known: Sequence[str]) -> tuple[str, str]:
     if not isinstance(type_, str) or type_ not in known:
         raise InvalidInput(f"{str(type_)[:40]!r} is not a region type of this project; choose one of {', '.join(known)}")

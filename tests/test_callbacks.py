@@ -78,6 +78,30 @@ def test_drawing_and_erasing_shapes_writes_lines(page: tuple[Store, PageRef]) ->
     assert [ln.id for ln in line_store.list_lines(store, *ref)] == [ln.id for ln in on_disk[1:]]
 
 
+def test_drawing_on_the_region_layer_makes_regions_and_erasing_keeps_their_lines(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
+    shapes = [{"name": d["id"], "type": "path"} for d in data["lines"]]
+    region = {"type": "rect", "x0": 5, "y0": 5, "x1": 320, "y1": 105}  # around the first two lines
+    lines, *_ = annotate_lines.shapes_changed(store, {"shapes": [*shapes, region]}, data, _selection(ref), "ed-1", 0,
+                                              "regions", "MarginTextZone")
+    layout = line_store.load(store, *ref)
+    [made] = layout.regions
+    assert made.type == "MarginTextZone" and len(layout.lines) == 3
+    assert [ln.region for ln in layout.ordered()] == [made.id, made.id, None]
+    assert lines["regions"][0]["id"] == made.id  # the browser gets the region with the lines
+    # a line tool on the region layer: refused with a message, nothing made
+    _, _, _, text, colour, shown, _ = annotate_lines.shapes_changed(
+        store, {"shapes": [*shapes, {"name": f"region:{made.id}"}, {"type": "line", "x0": 5, "y0": 200, "x1": 300, "y1": 200}]},
+        lines, _selection(ref), "ed-1", 0, "regions", "MainZone")
+    assert "not a line" in text and colour == "danger" and shown
+    assert len(line_store.load(store, *ref).regions) == 1
+    # erased with the eraser: the region goes, its lines stay
+    annotate_lines.shapes_changed(store, {"shapes": shapes}, lines, _selection(ref), "ed-1", 0, "regions", "MainZone")
+    layout = line_store.load(store, *ref)
+    assert layout.regions == [] and len(layout.lines) == 3
+
+
 def test_a_tiny_crop_is_refused_and_nothing_changes(page: tuple[Store, PageRef]) -> None:
     store, ref = page
     pipe = {"page": ref.page, "scope": "document", "steps": []}

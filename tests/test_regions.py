@@ -295,3 +295,11 @@ def test_alto_blocks_come_in_as_regions_with_their_tags_and_order(tmp_path: Path
     back = read_alto(write_alto("p.png", page.width, page.height, content.rows, content.regions), "p.xml")
     assert [r.label for r in back.regions] == ["MainZone", "MarginTextZone:gloss"]
     assert [ln.text for ln in back.lines] == ["left", "right"] and back.line_regions == [0, 1]
+
+
+def test_a_project_type_is_added_once_and_checked(tmp_path: Path, shared_data: Path) -> None:
+    store, ref = page_with_lines(tmp_path, shared_data, [])
+    assert "GlossZone" in region_store.add_region_type(store, ref.project, "GlossZone")
+    for bad in ("", "two words", "MainZone", "GlossZone", "x" * 41, "1Zone"):
+        with pytest.raises(InvalidInput):
+            region_store.add_region_type(store, ref.project, bad)

@@ -82,6 +82,11 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
         expect(page.locator("#annotate-graph")).to_contain_text(f"{n} MainZone:commentary")
     eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: [r.label for r in lay.regions] ==
                ["MainZone", "MainZone:commentary", "MainZone:commentary"])
+    # a type of the project's own, then offered for regions
+    page.get_by_placeholder("a type of this project's own").fill("ScholiaZone")
+    page.get_by_role("button", name="Add type").click()
+    expect(page.locator("#annotate-new-region-type option[value='ScholiaZone']")).to_have_count(1)
+    assert "ScholiaZone" in store.get_project(p.id).settings["region_types"]
     page.locator(".kalamos-region-row").nth(0).locator("select").select_option("RunningTitleZone")
     eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[0].type == "RunningTitleZone")
     page.locator(".kalamos-region-row").nth(0).locator("select").select_option("MainZone")
