@@ -155,7 +155,7 @@ def crossing_lines(lines: list, regions: list) -> int:
     box: such a page cannot be read column by column and match its ground truth)."""
     from ocr.geometry import bbox
 
-    text = [bbox(r.points) for r in regions if r.type in ("MainZone", "MarginTextZone")]
+    text = [bbox(r.points) for r in regions if r.type not in ("NumberingZone", "RunningTitleZone")]
     count = 0
     for ln in lines:
         x0, y0, x1, y1 = bbox(ln.points)
@@ -208,7 +208,7 @@ def reading_cer(root: Path, work: Path) -> dict[str, Any]:
                     ("page mode, ground-truth regions", gt, "page", None),
                     ("line mode", gt, "lines", [pg.id for pg in gt_pages if pg.source.filename in clean]))
         for name, doc, mode, only in variants:
-            run = run_ocr(store, p.id, doc.id, only, RunSpec(lang, 3 if mode == "page" else 7, mode, False), jobs=2)
+            run = run_ocr(store, p.id, doc.id, only, RunSpec(lang, 3, mode, False), jobs=2)
             every, tidy = Score(), Score()
             for pg in store.list_pages(p.id, doc.id):
                 if only is not None and pg.id not in only:

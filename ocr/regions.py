@@ -88,7 +88,7 @@ def _is_number(line: OcrLine, size: float) -> bool:
     return bool(_NUMBER.match(text)) and (line.bbox[2] - line.bbox[0]) < 5 * size
 
 
-def _useful(line: OcrLine) -> bool:
+def is_text_line(line: OcrLine) -> bool:
     """Not a row of accents or specks read as a line: enough letters among its marks."""
     x0, y0, x1, y1 = line.bbox
     ink = [ch for ch in line.text if not ch.isspace()]
@@ -282,7 +282,7 @@ def _group(body: list[OcrLine], sizes: dict[int, float]) -> list[_Block]:
 
 def analyse(lines: Sequence[OcrLine], width: int, height: int) -> list[FoundRegion]:
     """Regions (in reading order) from the text lines of a page, in the page's pixels."""
-    found = [ln for ln in lines if _useful(ln)]
+    found = [ln for ln in lines if is_text_line(ln)]
     if not found:
         return []
     sizes = {id(ln): _size(ln) for ln in found}

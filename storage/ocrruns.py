@@ -28,6 +28,7 @@ from ocr.geometry import apply, invert, masked_crop, pad, scale_of
 from ocr.hocr import OcrLine, parse_hocr
 from ocr.images import load_array
 from ocr.metrics import Score, score
+from ocr.regions import is_text_line
 from ocr.tesseract import (
     TesseractError,
     check_language,
@@ -174,36 +175,47 @@ def _ocr_by_region(path: Path, matrix: np.ndarray, regions: list[Region], spec: 
                    tessdata: Path | None) -> list[OcrLine]:
     """Read a page region by region in its reading order (each with the segmentation that suits it),
     then what lies outside every region (with those masked out), so that nothing on the page is
-    lost. Boxes in the pixels of the image at ``path``."""
+    lost. A smaller region lying on a larger one (a verse number in the text's margin) is painted
+    out of the larger one's image: it is read once, on its own. Boxes in the pixels of the image at
+    ``path``."""
     img = load_array(path)
     h, w = img.shape[:2]
+    white = 255 if img.ndim == 2 else (255, 255, 255)
+    polys = [np.asarray(apply(matrix, r.points), dtype=np.float64) for r in regions]
+    areas = [float(cv2.contourArea(p.astype(np.float32))) for p in polys]
+    boxes = [(p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()) for p in polys]
     rest = img.copy()
     out: list[OcrLine] = []
-    for region in regions:
-        poly = np.asarray(apply(matrix, region.points), dtype=np.float64)
-        x0, y0 = max(0, int(poly[:, 0].min())), max(0, int(poly[:, 1].min()))
-        x1, y1 = min(w, int(np.ceil(poly[:, 0].max()))), min(h, int(np.ceil(poly[:, 1].max())))
+    for k, region in enumerate(regions):
+        x0, y0 = max(0, int(boxes[k][0])), max(0, int(boxes[k][1]))
+        x1, y1 = min(w, int(np.ceil(boxes[k][2]))), min(h, int(np.ceil(boxes[k][3])))
         if x1 - x0 < 4 or y1 - y0 < 4:
             continue
-        cv2.fillPoly(rest, [poly.astype(np.int32)], 255 if rest.ndim == 2 else (255, 255, 255))
+        cv2.fillPoly(rest, [polys[k].astype(np.int32)], white)
         if region.type in SKIPPED_REGIONS:
             continue
-        crop = pad(masked_crop(img, poly.tolist(), 255), 10)
+        crop = masked_crop(img, polys[k].tolist(), 255)
+        for j in range(len(regions)):  # smaller regions on this one are read on their own
+            b = boxes[j]
+            if j != k and areas[j] < areas[k] and b[0] < x1 and b[2] > x0 and b[1] < y1 and b[3] > y0:
+                cv2.fillPoly(crop, [(polys[j] - [x0, y0]).astype(np.int32)], white)
+        crop = pad(crop, 10)
         psm = REGION_PSM.get(region.type, 6 if region.type != "MainZone" else 4)
         try:
             lines = parse_hocr(run_on_array(crop, spec.model, psm, "hocr", tessdata))
         except TesseractError:
             lines = []
-        for ln in lines:  # back into the page image's pixels
-            dx, dy = x0 - 10, y0 - 10
+        dx, dy = x0 - 10, y0 - 10
+        for ln in filter(is_text_line, lines):  # back into the page image's pixels (rows of accents read as lines left out)
             ln.bbox = [ln.bbox[0] + dx, ln.bbox[1] + dy, ln.bbox[2] + dx, ln.bbox[3] + dy]
             ln.baseline = [[x + dx, y + dy] for x, y in ln.baseline]
             for wd in ln.words:
                 wd.bbox = [wd.bbox[0] + dx, wd.bbox[1] + dy, wd.bbox[2] + dx, wd.bbox[3] + dy]
             out.append(ln)
-    if (foreground_mask(rest) > 0).mean() > 0.002:  # ink outside every region: read it too
+    if (foreground_mask(rest) > 0).mean() > 0.002:  # ink outside every region: read it too (text, not specks)
         try:
-            out += parse_hocr(run_on_array(rest, spec.model, spec.psm, "hocr", tessdata))
+            out += [ln for ln in parse_hocr(run_on_array(rest, spec.model, spec.psm, "hocr", tessdata))
+                    if sum(ch.isalnum() for ch in ln.text) >= 2 and ln.conf >= 40]
         except TesseractError:
             pass
     return out
