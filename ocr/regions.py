@@ -227,9 +227,19 @@ def _area(box: Box) -> float:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
-def _merge_blocks(blocks: list[_Block], height: int) -> list[_Block]:
+def _side(box: Box, gutter: tuple[float, float, float]) -> int | None:
+    """Which side of a gutter (x, top, bottom) a block lies on: -1 left, 1 right, 0 across it; None
+    when it does not reach the gutter's height."""
+    x, top, bottom = gutter
+    if box[3] <= top or box[1] >= bottom:
+        return None
+    return -1 if box[2] <= x + 2 else 1 if box[0] >= x - 2 else 0
+
+
+def _merge_blocks(blocks: list[_Block], height: int, gutters: Sequence[tuple[float, float, float]] = ()) -> list[_Block]:
     """Blocks that belong together, joined: one mostly inside another (a name or a heading within a
-    column of verse), or one right below another in the same column with the same type size."""
+    column of verse), or one right below another in the same column with the same type size; never
+    two on different sides of a gutter found between columns (a line across both is a side of its own)."""
     blocks = list(blocks)
     widest = max(ln.bbox[2] - ln.bbox[0] for b in blocks for ln in b.lines)
     heads = [b for b in blocks if len(b.lines) <= 2 and b.box[1] < 0.12 * height
@@ -240,6 +250,9 @@ def _merge_blocks(blocks: list[_Block], height: int) -> list[_Block]:
         for a in blocks:
             for b in blocks:
                 if a is b or any(a is h or b is h for h in heads):
+                    continue
+                if any((sa := _side(a.box, g)) is not None and (sb := _side(b.box, g)) is not None and sa != sb
+                       for g in gutters):
                     continue
                 ab, bb = a.box, b.box
                 inter = _overlap(ab[0], ab[2], bb[0], bb[2]) * _overlap(ab[1], ab[3], bb[1], bb[3])
@@ -290,11 +303,12 @@ def analyse(lines: Sequence[OcrLine], width: int, height: int) -> list[FoundRegi
     numbers = _numbers(found, sizes)
     body = [ln for ln in found if not any(ln is n for n in numbers)]
     blocks = _merge_blocks(_group(body, sizes), height) if body else []
-    cut = _split_columns(blocks, sizes)
-    if cut:  # again, with the lines of a block of columns cut at its gutters
+    gutters: list[tuple[float, float, float]] = []
+    cut = _split_columns(blocks, sizes, gutters)
+    if gutters:  # again, with the lines of a block of columns cut at its gutters, never merged across them
         body = [piece for ln in body for piece in cut.get(id(ln), [ln])]
-        blocks = _merge_blocks(_group(body, sizes), height)
-    regions = _types(blocks, width, height)
+        blocks = _merge_blocks(_group(body, sizes), height, gutters)
+    regions = _types(_split_tails(blocks), width, height)
     for n in numbers:
         band = "page" if n.bbox[3] < 0.12 * height or n.bbox[1] > 0.9 * height else "line"
         regions.append(FoundRegion("NumberingZone", band, tuple(n.bbox), [n]))  # type: ignore[arg-type]
@@ -302,10 +316,12 @@ def analyse(lines: Sequence[OcrLine], width: int, height: int) -> list[FoundRegi
     return [regions[i] for i in order]
 
 
-def _split_columns(blocks: list[_Block], sizes: dict[int, float]) -> dict[int, list[OcrLine]]:
+def _split_columns(blocks: list[_Block], sizes: dict[int, float],
+                   gutters: list[tuple[float, float, float]]) -> dict[int, list[OcrLine]]:
     """Blocks that are two columns side by side (their lines read across a narrow gutter): a strip
     in the middle of the block that the words of almost no line cover. Returns the pieces of each
-    line to cut there (line id → pieces); lines whose words cross the gutter stay whole."""
+    line to cut there (line id → pieces); lines whose words cross the gutter stay whole. The gutters
+    found (x, top, bottom) are added to ``gutters``."""
     out: dict[int, list[OcrLine]] = {}
     for b in blocks:
         if len(b.lines) < 6:
@@ -333,6 +349,7 @@ def _split_columns(blocks: list[_Block], sizes: dict[int, float]) -> dict[int, l
         if run < 0.8 * b.size:  # wider than a space between words
             continue
         gutter = x0 + lo + at + run / 2
+        gutters.append((gutter, b.box[1], b.box[3]))
         for ln in b.lines:
             left = [w for w in ln.words if w.bbox[2] <= gutter]
             right = [w for w in ln.words if w.bbox[0] >= gutter]
@@ -354,6 +371,28 @@ def _main_size(blocks: list[_Block]) -> float:
     weight = {id(b): sum(ln.bbox[2] - ln.bbox[0] for ln in b.lines) for b in blocks}
     most = max(weight.values())
     return max(b.size for b in blocks if weight[id(b)] >= 0.25 * most)
+
+
+def _split_tails(blocks: list[_Block]) -> list[_Block]:
+    """A block whose last lines are in clearly smaller type (footnotes run on below the text with a
+    small gap) cut there: the longest run of at least two last lines each smaller than the rest's
+    median by an eighth."""
+    out = []
+    for b in blocks:
+        order = sorted(range(len(b.lines)), key=lambda i: b.lines[i].bbox[1])
+        cut = None
+        for k in range(len(order) - 2, 1, -1):
+            head = statistics.median(b.sizes[i] for i in order[:k])
+            if all(b.sizes[i] < 0.88 * head for i in order[k:]):
+                cut = k
+            else:
+                break
+        if cut is None:
+            out.append(b)
+            continue
+        out.append(_Block([b.lines[i] for i in order[:cut]], [b.sizes[i] for i in order[:cut]]))
+        out.append(_Block([b.lines[i] for i in order[cut:]], [b.sizes[i] for i in order[cut:]]))
+    return out
 
 
 def _types(blocks: list[_Block], width: int, height: int) -> list[FoundRegion]:
