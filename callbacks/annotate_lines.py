@@ -146,7 +146,12 @@ def shapes_changed(store: Store, relayout: dict | None, data: dict | None, selec
     if "shapes" in relayout:  # drawn or erased
         drawn = annotation.apply_drawing(store, where, lines_of(data), relayout["shapes"] or [], data["matrix"], editor,
                                          layer or "lines", regions_of(data), region_type or "MainZone")
-        message = say(" ".join(drawn.problems), "danger") if drawn.problems else NO_MESSAGE
+        if drawn.problems:
+            message = say(" ".join(drawn.problems), "danger")
+        elif drawn.regions:
+            message = say(f"Region added ({', '.join(r.label for r in drawn.regions)}): the lines inside joined it.", "success")
+        else:
+            message = ("", "info", False)  # a line drawn: an earlier message no longer applies
         undo = drawn.undo.to_dict() if drawn.undo else no_update
         return fresh(store, where, data), redraw, undo, *message, (drawn.added[-1].id if drawn.added else no_update)
     edited = annotation.reshape_changes(relayout)

@@ -23,26 +23,31 @@ wiring = Wiring()
 #: What a region operation changes: the page's lines and regions, the redraw counter, the message.
 LAYOUT_CHANGED = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
                   *MESSAGE]
+UNDO = Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True)
 
 
-@wiring.callback(*LAYOUT_CHANGED, Input(ids.AN_FIND_REGIONS, "n_clicks"), State(ids.AN_PREFILL_LANG, "value"),
+@wiring.callback(*LAYOUT_CHANGED, UNDO, Output(ids.AN_FIND_REGIONS_REPLACE, "value"),
+                 Input(ids.AN_FIND_REGIONS, "n_clicks"), State(ids.AN_PREFILL_LANG, "value"),
                  State(ids.AN_FIND_REGIONS_REPLACE, "value"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
                  State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
 def find_regions(store: Store, _n: int, lang: str | None, replace: bool | None, data: dict | None, selection: dict | None,
                  draw: int):
-    """“Find regions and lines”: typed regions in reading order, with the lines in them (a person's lines stay)."""
+    """“Find regions and lines”: typed regions in reading order, with the lines in them (a person's lines
+    stay); “replace” applies to this click only."""
     where = page_ref(selection, data)
     if not (where and data):
-        return no_update, no_update, *say("Choose a page first.", "warning")
+        return no_update, no_update, *say("Choose a page first.", "warning"), no_update, no_update
     try:
         report = layout_service.find_regions_and_lines(store, where, lang or "grc", bool(replace))
     except KalamosError as exc:
-        return no_update, no_update, *say(str(exc), "danger")
-    colour = "secondary" if report.skipped else "success"
-    return with_layout(store, where, data), (draw or 0) + 1, *say(report.message(), colour)
+        return no_update, no_update, *say(str(exc), "danger"), no_update, no_update
+    if report.skipped or report.refused:
+        return no_update, no_update, *say(report.message(), "warning"), no_update, False
+    undo = report.undo.to_dict() if report.undo else no_update
+    return with_layout(store, where, data), (draw or 0) + 1, *say(report.message(), "success"), undo, False
 
 
-@wiring.callback(*LAYOUT_CHANGED, Output(ids.AN_REGION_SELECTED, "data", allow_duplicate=True),
+@wiring.callback(*LAYOUT_CHANGED, Output(ids.AN_REGION_SELECTED, "data", allow_duplicate=True), UNDO,
                  Input({"type": ids.AN_REGION_ACTION, "region": ALL, "action": ALL}, "n_clicks"),
                  State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
                  State(ids.AN_REGION_SELECTED, "data"), prevent_initial_call=True, writes=True)
@@ -51,26 +56,29 @@ def region_action(store: Store, clicks: list[int | None], data: dict | None, sel
     """A region row's button: show it on the page, move it earlier or later in the reading order, delete it."""
     trigger = ctx.triggered_id
     where = page_ref(selection, data)
+    nothing = (no_update, no_update, *NO_MESSAGE, no_update, no_update)
     if not (trigger and where and data) or not any(c for c in clicks or []):
-        return no_update, no_update, *NO_MESSAGE, no_update
+        return nothing
     fired = next((t for t in ctx.triggered if t.get("value")), None)
     if fired is None:  # rows drawn anew, no click
-        return no_update, no_update, *NO_MESSAGE, no_update
+        return nothing
     region_id, action = trigger["region"], trigger["action"]
+    undo = no_update
     try:
         if action == "select":
-            return no_update, (draw or 0) + 1, *NO_MESSAGE, (None if chosen == region_id else region_id)
+            return no_update, (draw or 0) + 1, *NO_MESSAGE, (None if chosen == region_id else region_id), no_update
         if action in ("earlier", "later"):
             layout_service.move_region(store, where, region_id, -1 if action == "earlier" else 1)
-            message = NO_MESSAGE
+            message = ("", "info", False)
         elif action == "delete":
-            freed = layout_service.delete_region(store, where, region_id)
-            message = say(f"Region deleted; its {len(freed)} line(s) stay on the page.", "info")
+            freed, record = layout_service.delete_region(store, where, region_id)
+            undo = record.to_dict()
+            message = say(f"Region deleted; its {len(freed)} line(s) stay on the page (↶ Undo brings it back).", "info")
         else:
-            return no_update, no_update, *NO_MESSAGE, no_update
+            return nothing
     except KalamosError as exc:
-        return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger"), no_update
-    return with_layout(store, where, data), (draw or 0) + 1, *message, region_id if action != "delete" else None
+        return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger"), no_update, no_update
+    return with_layout(store, where, data), (draw or 0) + 1, *message, region_id if action != "delete" else None, undo
 
 
 @wiring.callback(*LAYOUT_CHANGED, Input({"type": ids.AN_REGION_TYPE, "region": ALL}, "value"),
@@ -98,7 +106,7 @@ def region_type(store: Store, _types: list[str], _subtypes: list[str], data: dic
             layout_service.update_region(store, where, trigger["region"], subtype=value)
     except KalamosError as exc:
         return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger")
-    return with_layout(store, where, data), (draw or 0) + 1, *NO_MESSAGE
+    return with_layout(store, where, data), (draw or 0) + 1, "", "info", False
 
 
 @wiring.callback(Output(ids.AN_NEW_REGION_TYPE, "options"), Input(ids.SELECTION, "data"), Input(ids.AN_DRAW, "data"))

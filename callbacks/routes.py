@@ -243,7 +243,8 @@ def import_ground_truth(store: Store, config: Config, project_id: str, document_
     return jsonify({"status": "failed" if report.failed and not report.lines else "imported",
                     "lines": report.lines, "pages": report.pages, "images": report.images_imported,
                     "messages": report.messages, "failed": report.failed,
-                    "message": f"Imported {report.lines} line(s) on {report.pages} page(s)."}), 200
+                    "message": f"Imported {f'{report.regions} region(s) and ' if report.regions else ''}"
+                               f"{report.lines} line(s) on {report.pages} page(s)."}), 200
 
 
 def register(server: Flask, store: Store, config: Config) -> None:

@@ -100,7 +100,7 @@ def region_rows(regions: list[dict[str, Any]], types: list[str], selected: str |
         rid = r["id"]
         options = [{"label": t, "value": t} for t in types] + ([] if r["type"] in types else [{"label": r["type"], "value": r["type"]}])
         rows.append(html.Div(
-            [html.Button(f"{r['number']}", id=ids.an_region_action(rid, "select"), type="button",
+            [html.Button(f"{r['number']}", id=ids.an_region_action(rid, "select"), type="button", n_clicks=0,
                          className="btn btn-sm btn-outline-secondary py-0 me-1", title="Show this region on the page",
                          **{"aria-label": f"region {r['number']}"}),
              html.Label([html.Span(f"type of region {r['number']}", className="visually-hidden"),
@@ -111,11 +111,11 @@ def region_rows(regions: list[dict[str, Any]], types: list[str], selected: str |
                                    size="sm", debounce=True, placeholder="subtype", style={"width": "8rem"})],
                         className="me-1 mb-0"),
              html.Span(f"{r['lines']} line(s)", className="small text-muted me-1"),
-             html.Button("▲", id=ids.an_region_action(rid, "earlier"), type="button", title="Earlier in the reading order",
+             html.Button("▲", id=ids.an_region_action(rid, "earlier"), type="button", n_clicks=0, title="Earlier in the reading order",
                          className="btn btn-sm btn-outline-secondary py-0", **{"aria-label": f"region {r['number']} earlier"}),
-             html.Button("▼", id=ids.an_region_action(rid, "later"), type="button", title="Later in the reading order",
+             html.Button("▼", id=ids.an_region_action(rid, "later"), type="button", n_clicks=0, title="Later in the reading order",
                          className="btn btn-sm btn-outline-secondary py-0", **{"aria-label": f"region {r['number']} later"}),
-             html.Button("✕", id=ids.an_region_action(rid, "delete"), type="button",
+             html.Button("✕", id=ids.an_region_action(rid, "delete"), type="button", n_clicks=0,
                          title="Delete the region (its lines stay)", className="btn btn-sm btn-outline-danger py-0 ms-1",
                          **{"aria-label": f"delete region {r['number']}"})],
             className="d-flex align-items-center py-1 kalamos-region-row" + (" bg-light" if rid == selected else ""),

@@ -24,7 +24,7 @@ from services.context import PageRef
 from storage import lines as line_store
 from storage.errors import InvalidInput, NotFound
 from storage.lines import LineConflict
-from storage.models import Line
+from storage.models import Line, Region
 from storage.store import Store
 
 __all__ = ["SaveOutcome", "BulkOutcome", "policy", "set_policy", "prepare_text", "save_text", "verify_lines",
@@ -287,24 +287,27 @@ class UndoRecord:
     """The last change an editor made, as the browser keeps it: ``update`` (the line before, and the
     revision the change gave it), ``add`` (the ids of lines drawn) or ``delete`` (the line and its place)."""
 
-    action: Literal["update", "add", "delete", "bulk"]
+    action: Literal["update", "add", "delete", "bulk", "layout"]
     page: str
     line: dict[str, Any] | None = None
     rev: int | None = None
     ids: tuple[str, ...] = ()
     index: int | None = None
-    #: ``bulk``: each line before, with the revision the bulk change gave it
+    #: ``bulk``: each line before, with the revision the bulk change gave it; ``layout``: the lines it removed
     lines: tuple[tuple[dict[str, Any], int], ...] = ()
+    #: ``layout`` (regions found, a region deleted): the page's regions before; ``ids``: the lines it added
+    regions: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "UndoRecord":
         return cls(action=d["action"], page=d["page"], line=d.get("line"), rev=d.get("rev"),
                    ids=tuple(d.get("ids", ())), index=d.get("index"),
-                   lines=tuple((dict(ln), int(rev)) for ln, rev in d.get("lines", ())))
+                   lines=tuple((dict(ln), int(rev)) for ln, rev in d.get("lines", ())),
+                   regions=tuple(dict(r) for r in d.get("regions", ())))
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "page": self.page, "line": self.line, "rev": self.rev, "ids": list(self.ids),
-                "index": self.index, "lines": [[ln, rev] for ln, rev in self.lines]}
+                "index": self.index, "lines": [[ln, rev] for ln, rev in self.lines], "regions": list(self.regions)}
 
 
 def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = None, user: str | None = None) -> SaveOutcome:
@@ -337,6 +340,12 @@ def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = No
                 kept.append(str(_number(store, ref, before.id) or "?"))
         note = f" Lines changed since were left: {', '.join(kept)}." if kept else ""
         return SaveOutcome("saved", message=f"Undone for {undone} line(s).{note}")
+    if record.action == "layout":  # the regions as they were; lines found taken away, lines removed put back
+        from storage import regions as region_store
+
+        region_store.restore_layout(store, *ref, [Region.from_dict(r) for r in record.regions], record.ids,
+                                    [Line.from_dict(ln) for ln, _ in record.lines])
+        return SaveOutcome("saved", message="Undone: the page's regions are as they were.")
     if record.action == "delete" and record.line:
         try:
             line = line_store.restore_line(store, *ref, Line.from_dict(record.line), record.index, editor=editor)

@@ -14,6 +14,8 @@ from storage import lines as line_store
 from storage import regions as region_store
 from storage.errors import InvalidInput
 from storage.lineimages import Band, line_outline, page_band, work_image
+from services.editing import UndoRecord
+from storage.lines import region_of
 from storage.models import Line, Region
 from storage.ocrmodels import project_tessdata
 from storage.store import Store
@@ -42,23 +44,40 @@ PERSONS_WORK = ("edited", "verified")
 class LayoutReport:
     regions: int = 0
     lines: int = 0
-    kept: int = 0  #: lines with a person's text that were kept
+    kept: int = 0  #: lines a person made or imported, kept
     skipped: bool = False  #: the page has regions already (and no ``replace``)
-    note: str = ""
+    refused: str = ""  #: why nothing was changed
+    removed: int = 0  #: machine-found lines that gave way
+    undo: UndoRecord | None = None  #: how to take it back
 
     def message(self) -> str:
         if self.skipped:
-            return "This page has regions already: choose “replace” to find them again."
+            return "This page has regions already: tick “replace this page's regions” to find them again."
+        if self.refused:
+            return self.refused
         text = f"{self.regions} region(s) and {self.lines} line(s) found"
         if self.kept:
-            text += f"; {self.kept} line(s) with a person's text kept as they are"
-        return text + "."
+            text += f"; {self.kept} line(s) you drew, imported or typed kept as they are"
+        if self.removed:
+            text += f"; {self.removed} line(s) found by machine before gave way"
+        return text + " (↶ Undo takes it back)."
+
+
+#: Lines a new layout may take away: found by a machine and not touched by a person.
+MACHINE_SOURCES = ("detected:", "ocr:")
+
+
+def _persons(line: Line) -> bool:
+    """A line a person made (drawn, imported) or wrote in: a new layout never takes it away."""
+    return line.status in PERSONS_WORK or not line.source.startswith(MACHINE_SOURCES)
 
 
 def find_regions_and_lines(store: Store, ref: PageRef, lang: str = "grc", replace: bool = False) -> LayoutReport:
     """Propose regions with types and the lines in them, in reading order, on one page (its
-    preprocessed image when there is one). ``replace``: the page's regions and machine lines give
-    way; lines with a person's text (edited, verified) always stay and join the new regions."""
+    preprocessed image when there is one). ``replace``: the page's regions and the lines a machine
+    found give way; lines a person drew, imported or wrote in always stay and join the new regions.
+    Nothing is changed when nothing is found, or when the regions found would leave most of the
+    page's own lines outside every region (a photograph Tesseract reads as a picture)."""
     tessdata = project_tessdata(store, ref.project)
     check_language(lang, languages(tessdata))
     current = line_store.load(store, *ref)
@@ -88,15 +107,28 @@ def find_regions_and_lines(store: Store, ref: PageRef, lang: str = "grc", replac
             lines.append((Line("", "baseline", base, text=ln.text, status="machine" if ln.text else "empty",
                                above=round(above, 1), below=round(below, 1), conf=ln.conf if ln.conf >= 0 else None,
                                source="detected:tesseract"), n))
-    # without ``replace`` every line the page has stays; with it, those with a person's text
-    keep = [ln for ln in current.ordered() if not replace or ln.status in PERSONS_WORK]
-    if keep:  # found lines where a kept line is already are left out
+    if not regions:
+        return LayoutReport(refused="Tesseract found no text on this page (a photograph with a dark background or the "
+                                    "facing page is often taken for one picture): crop it in the Preprocess tab, or draw "
+                                    "the regions yourself. Nothing was changed.")
+    # without ``replace`` every line the page has stays; with it, those a person made or wrote in
+    keep = [ln for ln in current.ordered() if not replace or _persons(ln)]
+    if keep:
+        held = sum(region_of(ln, regions) is not None for ln in keep)
+        if current.regions and held < 0.5 * len(keep):
+            return LayoutReport(refused=f"The regions found would hold only {held} of this page's {len(keep)} lines: your "
+                                        "regions were kept. Tesseract may read this page badly (crop or preprocess it), "
+                                        "or draw the regions yourself.")
         band = page_band(store, ref.project, ref.document, page)
-        taken = [_box_of(ln, band) for ln in keep]
+        taken = [_box_of(ln, band) for ln in keep]  # found lines where a kept line is already are left out
         lines = [(ln, n) for ln, n in lines if not any(_overlap(_box_of(ln, band), t) for t in taken)]
+    removed = [ln for ln in current.ordered() if ln not in keep]
     new_regions, new_lines = region_store.set_layout(store, *ref, regions, lines, replace=True,
                                                      keep=[ln.id for ln in keep])
-    return LayoutReport(len(new_regions), len(new_lines), len([ln for ln in keep if ln.status in PERSONS_WORK]))
+    undo = UndoRecord("layout", ref.page, ids=tuple(ln.id for ln in new_lines),
+                      lines=tuple((ln.to_dict(), ln.rev) for ln in removed),
+                      regions=tuple(r.to_dict() for r in current.regions))
+    return LayoutReport(len(new_regions), len(new_lines), len(keep), removed=len(removed), undo=undo)
 
 
 def _box_of(line: Line, band: Band) -> tuple[float, float, float, float]:
@@ -169,8 +201,11 @@ def update_region(store: Store, ref: PageRef, region_id: str, points: object = N
     return region_store.update_region(store, *ref, region_id, points, type_, subtype)
 
 
-def delete_region(store: Store, ref: PageRef, region_id: str) -> list[str]:
-    return region_store.delete_region(store, *ref, region_id)
+def delete_region(store: Store, ref: PageRef, region_id: str) -> tuple[list[str], UndoRecord]:
+    """Delete a region (its lines stay); returns the lines it held and how to take it back."""
+    before = tuple(r.to_dict() for r in region_store.list_regions(store, *ref))
+    freed = region_store.delete_region(store, *ref, region_id)
+    return freed, UndoRecord("layout", ref.page, regions=before)
 
 
 def move_region(store: Store, ref: PageRef, region_id: str, delta: int) -> list[str]:

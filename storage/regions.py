@@ -53,10 +53,12 @@ def add_region_type(store: Store, project_id: str, name: object) -> tuple[str, .
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("Give the new region type a name, e.g. ScholiaZone.")
     name = name.strip()
-    if len(name) > 40 or not name.replace("_", "").replace("-", "").isalnum() or not name[0].isalpha():
-        raise InvalidInput("A region type is one word of letters and digits (at most 40), starting with a letter.")
-    if name in region_types(store, project_id):
-        raise InvalidInput(f"{name} is a region type already.")
+    if len(name) > 40 or not name.isascii() or not name.replace("_", "").isalnum() or not name[0].isalpha():
+        raise InvalidInput("A region type is one word of Latin letters and digits (at most 40), starting with a "
+                           "letter, e.g. ScholiaZone.")
+    same = next((t for t in region_types(store, project_id) if t.casefold() == name.casefold()), None)
+    if same:
+        raise InvalidInput(f"{same} is a region type already.")
 
     def change(project) -> None:  # type: ignore[no-untyped-def]
         project.settings["region_types"] = [*project.settings.get("region_types", []), name]
@@ -79,8 +81,8 @@ def _check_shape(points: object, width: int, height: int) -> list[list[float]]:
     x0, y0, x1, y1 = bbox(pts)
     mx, my = 0.05 * width, 0.05 * height
     if x0 < -mx or y0 < -my or x1 > width + mx or y1 > height + my:
-        raise InvalidInput(f"the region reaches ({x1:.0f}, {y1:.0f}) or ({x0:.0f}, {y0:.0f}), outside the page "
-                           f"({width}×{height} px)")
+        raise InvalidInput(f"The region would reach outside the page ({width}×{height} px), so it was left where "
+                           f"it was. Keep regions on the page (a region may touch its edges).")
     return [[min(max(x, 0.0), float(width)), min(max(y, 0.0), float(height))] for x, y in pts]
 
 
@@ -195,6 +197,26 @@ def move_line_in_region(store: Store, project_id: str, document_id: str, page_id
                 data.order[n] = i
         line_store._save(store, project_id, document_id, page_id, data)
     return data.order
+
+
+def restore_layout(store: Store, project_id: str, document_id: str, page_id: str, regions: Sequence[Region],
+                   remove: Collection[str] = (), put_back: Sequence[Line] = ()) -> None:
+    """Undo of a layout change: the regions as given (with their ids), the lines ``remove`` taken away
+    unless a person changed them since (a machine line still at revision 1), ``put_back`` lines restored."""
+    with line_store._lock(store, project_id, document_id, page_id):
+        data = line_store.load(store, project_id, document_id, page_id)
+        data.regions = list(regions)
+        for i in remove:
+            ln = data.lines.get(i)
+            if ln is not None and ln.rev == 1:
+                del data.lines[i]
+        data.order = [i for i in data.order if i in data.lines]
+        for ln in put_back:
+            if ln.id not in data.lines:
+                data.lines[ln.id] = ln
+                data.order.append(ln.id)
+        _rejoin(data)
+        line_store._save(store, project_id, document_id, page_id, data)
 
 
 def set_layout(store: Store, project_id: str, document_id: str, page_id: str, regions: Sequence[Region],

@@ -303,3 +303,49 @@ def test_a_project_type_is_added_once_and_checked(tmp_path: Path, shared_data: P
     for bad in ("", "two words", "MainZone", "GlossZone", "x" * 41, "1Zone"):
         with pytest.raises(InvalidInput):
             region_store.add_region_type(store, ref.project, bad)
+
+
+def test_find_with_replace_keeps_a_persons_lines_and_regions_when_it_finds_little_and_undo_restores(
+        tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outside probe: on a photograph Tesseract read as a picture, "replace" wiped drawn regions and
+    a drawn line without text. Lines a person made stay; a layout that would leave most of them outside
+    every region changes nothing; a layout applied can be undone."""
+    from ocr.hocr import OcrLine
+    from ocr.regions import FoundRegion
+    from services import editing
+    from services import regions as layout_service
+
+    drawn = Line("", "box", _box(100, 300, 500, 340))  # drawn by hand, no text yet
+    typed = Line("", "box", _box(100, 360, 500, 400), text="λόγος", status="verified")
+    machine = Line("", "baseline", [[100, 440], [500, 440]], text="xx", status="machine", source="detected:tesseract")
+    store, ref = page_with_lines(tmp_path, shared_data, [drawn, typed, machine])
+    mine = region_store.add_region(store, *ref, _box(50, 250, 600, 500), "MainZone")
+
+    def finds(boxes):  # type: ignore[no-untyped-def]
+        return lambda img, lang, tessdata: [
+            FoundRegion("MainZone", "", b, [OcrLine(list(b), [[b[0], b[3]], [b[2], b[3]]], "νέα", 90.0)]) for b in boxes]
+
+    monkeypatch.setattr(layout_service, "find_layout", finds([]))
+    report = layout_service.find_regions_and_lines(store, ref, "grc", replace=True)
+    assert "found no text" in report.message() and region_store.list_regions(store, *ref)[0].id == mine.id
+    monkeypatch.setattr(layout_service, "find_layout", finds([(10, 10, 40, 30)]))  # a tiny region far from the lines
+    report = layout_service.find_regions_and_lines(store, ref, "grc", replace=True)
+    assert "your regions were kept" in report.message()
+    assert [r.id for r in region_store.list_regions(store, *ref)] == [mine.id] and len(line_store.list_lines(store, *ref)) == 3
+    # a layout that holds the page's lines replaces the regions and the machine line only
+    monkeypatch.setattr(layout_service, "find_layout", finds([(60, 260, 590, 480)]))
+    report = layout_service.find_regions_and_lines(store, ref, "grc", replace=True)
+    assert report.removed == 1 and report.kept == 2, report
+    after = line_store.load(store, *ref)
+    assert {ln.text for ln in after.lines.values()} >= {"", "λόγος"} and "xx" not in {ln.text for ln in after.lines.values()}
+    assert mine.id not in [r.id for r in after.regions]
+    editing.undo(store, ref, report.undo)  # type: ignore[arg-type]
+    back = line_store.load(store, *ref)
+    assert [r.id for r in back.regions] == [mine.id]
+    assert sorted(ln.text for ln in back.lines.values()) == ["", "xx", "λόγος"]
+    # a deleted region comes back with Undo
+    freed, record = layout_service.delete_region(store, ref, mine.id)
+    assert len(freed) == 3 and line_store.load(store, *ref).regions == []
+    editing.undo(store, ref, editing.UndoRecord.from_dict(record.to_dict()))
+    assert [r.id for r in line_store.load(store, *ref).regions] == [mine.id]
+    assert all(ln.region == mine.id for ln in line_store.load(store, *ref).lines.values())

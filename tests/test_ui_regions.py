@@ -97,6 +97,15 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
     page.get_by_label("region 3 earlier").focus()
     page.keyboard.press("Enter")
     got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[1].id == right)
+    # the focus stays on that button in the list drawn anew: Enter again moves it once more, then back
+    expect(page.locator("#annotate-region-list")).to_contain_text("2")
+    page.wait_for_timeout(800)  # a person's next key press; the list is drawn anew meanwhile
+    page.wait_for_function("document.activeElement && document.activeElement.id.includes('earlier')")
+    page.keyboard.press("Enter")
+    eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[0].id == right)
+    page.get_by_label("region 1 later").focus()
+    page.keyboard.press("Enter")
+    got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[1].id == right)
     texts = [ln.text for ln in got.ordered()]
     first = lambda word: next(i for i, t in enumerate(texts) if word in t)  # noqa: E731
     assert first("ποῖον") < first("Grundsatz") < first("464. γυμνόν"), "the lines follow their regions' order"
@@ -117,10 +126,16 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
     assert len(got.regions) == 3
     page.locator("#annotate-show").get_by_text("regions").click()
 
-    # delete the main text region: its lines stay, in no region
+    # delete the main text region: its lines stay, in no region; Undo brings it back; delete it again
     page.get_by_label("delete region 1").click()
     got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: len(lay.regions) == 2)
     assert len(got.lines) == lines_before + 1
+    expect(page.locator(".kalamos-region-row")).to_have_count(2)
+    page.get_by_role("button", name="↶ Undo last change").click()
+    eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: len(lay.regions) == 3)
+    expect(page.locator(".kalamos-region-row")).to_have_count(3)
+    page.get_by_label("delete region 1").click()
+    eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: len(lay.regions) == 2)
     expect(page.locator(".kalamos-region-row")).to_have_count(2)
 
     # a reload shows what is on disk
