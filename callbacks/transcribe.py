@@ -117,9 +117,13 @@ def run(store: Store, config: Config, set_progress, _n: int, _resume: int, selec
 
 
 @wiring.callback(Output(ids.TR_LINES, "data"), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
-                 Input(ids.TR_PAGE, "value"), Input(ids.TR_REV, "data"), State(ids.SELECTION, "data"),
-                 State(ids.TR_SELECTED, "data"), prevent_initial_call="initial_duplicate")
-def load(store: Store, page_id: str | None, _rev: int, selection: dict | None, selected: str | None):
+                 Input(ids.TR_PAGE, "value"), Input(ids.TR_REV, "data"), Input(ids.TABS, "active_tab"),
+                 State(ids.SELECTION, "data"), State(ids.TR_SELECTED, "data"), prevent_initial_call="initial_duplicate")
+def load(store: Store, page_id: str | None, _rev: int, tab: str | None, selection: dict | None, selected: str | None):
+    """The page's lines as they are on disk; read again when the tab is opened (the Annotate tab may
+    have drawn, deleted or reordered lines meanwhile)."""
+    if ctx.triggered_id == ids.TABS and tab != "transcribe":
+        return no_update, no_update
     where = selected_document(selection)
     if not (where and page_id):
         return None, None
