@@ -395,6 +395,16 @@ def _split_tails(blocks: list[_Block]) -> list[_Block]:
     return out
 
 
+_LEMMA = re.compile(r"^\s*(?:[vV]\.\s*)?\d{1,4}\s?[.)]\s+\S")
+
+
+def _lemmata(block: _Block) -> bool:
+    """A block of commentary in the text's own type size: many of its lines begin with the number of
+    the verse they comment on and a dot (``464. γυμνόν …``); verse numbers in a text stand alone."""
+    starts = sum(bool(_LEMMA.match(ln.text)) for ln in block.lines)
+    return starts >= 3 and starts >= 0.08 * len(block.lines)
+
+
 def _types(blocks: list[_Block], width: int, height: int) -> list[FoundRegion]:
     regions: list[FoundRegion] = []
     if blocks:
@@ -408,7 +418,7 @@ def _types(blocks: list[_Block], width: int, height: int) -> list[FoundRegion]:
             elif len(b.lines) == 1 and any(len(c.lines) >= 3 and 0 < c.box[1] - y1 < 4 * b.size
                                            and _overlap(x0, x1, c.box[0], c.box[2]) > 0 for c in blocks):
                 kind, sub = "MainZone", "title"
-            elif b.size < limit:
+            elif b.size < limit or _lemmata(b):
                 kind, sub = "MainZone", "commentary"
             else:
                 kind, sub = "MainZone", ""

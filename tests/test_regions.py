@@ -349,3 +349,17 @@ def test_find_with_replace_keeps_a_persons_lines_and_regions_when_it_finds_littl
     editing.undo(store, ref, editing.UndoRecord.from_dict(record.to_dict()))
     assert [r.id for r in line_store.load(store, *ref).regions] == [mine.id]
     assert all(ln.region == mine.id for ln in line_store.load(store, *ref).lines.values())
+
+
+def test_a_page_of_commentary_only_is_told_by_its_lemmata() -> None:
+    """One type size on the page: the verse numbers with a dot that begin the notes make it commentary;
+    a text with verse numbers standing alone in its margin stays main text."""
+    notes = [_line(100, 200 + 60 * k, 1500, 245 + 60 * k,
+                   f"{464 + k}. γυμνόν wird durch erklärt" if k % 4 == 0 else "und weiter im Text der Note", 45)
+             for k in range(16)]
+    [region] = analyse(notes, 1700, 2400)
+    assert region.label == "MainZone:commentary"
+    verses = [_line(100, 400 + 60 * k, 1500, 445 + 60 * k, "καὶ ποῖον ὄμμα πατρὶ δηλώσω φανεὶς", 45) for k in range(16)]
+    verses += [_line(1600, 400 + 60 * k, 1660, 445 + 60 * k, str(465 + k), 45) for k in range(0, 16, 5)]
+    labels = [r.label for r in analyse(verses, 1700, 2400)]
+    assert labels[0] == "MainZone" and set(labels[1:]) == {"NumberingZone:line"}, labels
