@@ -36,7 +36,8 @@ __all__ = [
     "FoundRegion",
     "analyse",
     "find_layout",
-    "parse_zone_label",
+    "is_marginal_number",
+    "is_text_line",
     "reading_order",
     "zone_label",
 ]
@@ -54,9 +55,10 @@ def zone_label(type_: str, subtype: str = "") -> str:
     return f"{type_}:{subtype}" if subtype else type_
 
 
-def parse_zone_label(label: str) -> tuple[str, str]:
-    type_, _, subtype = (label or "").strip().partition(":")
-    return type_.strip(), subtype.strip()
+def is_marginal_number(type_: str, subtype: str) -> bool:
+    """A line or verse number in a margin (``NumberingZone:line…``): the reading order puts it after the
+    text it stands beside (``reading_order``'s ``marginal``); a page number keeps its own place."""
+    return type_ == "NumberingZone" and subtype.startswith("line")
 
 
 @dataclass
@@ -312,7 +314,7 @@ def analyse(lines: Sequence[OcrLine], width: int, height: int) -> list[FoundRegi
     for n in numbers:
         band = "page" if n.bbox[3] < 0.12 * height or n.bbox[1] > 0.9 * height else "line"
         regions.append(FoundRegion("NumberingZone", band, tuple(n.bbox), [n]))  # type: ignore[arg-type]
-    order = reading_order([r.box for r in regions], [r.type == "NumberingZone" and r.subtype == "line" for r in regions])
+    order = reading_order([r.box for r in regions], [is_marginal_number(r.type, r.subtype) for r in regions])
     return [regions[i] for i in order]
 
 

@@ -1,40 +1,30 @@
 """What a user does with a page's layout: find regions and lines, draw, retype, reshape, reorder and
-delete regions, and read a page's text region by region (issue 16)."""
+delete regions (issue 16). A page's text region by region is the text export's
+(``storage/formats/text.py``, ``services.exports``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ocr.geometry import apply, invert, scale_of
+from ocr.geometry import apply, bbox, invert, scale_of
 from ocr.regions import find_layout
 from ocr.tesseract import TesseractError, check_language, languages
 from services.context import DocumentRef, PageRef
 from storage import lines as line_store
 from storage import regions as region_store
 from storage.errors import InvalidInput
-from storage.lineimages import Band, line_outline, page_band, work_image
+from storage.autolines import boxes_overlap
+from storage.lineimages import line_outline, page_band, work_image
 from services.editing import UndoRecord
 from storage.lines import region_of
 from storage.models import Line, Region
 from storage.ocrmodels import project_tessdata
 from storage.store import Store
 
-__all__ = ["page_layout", "add_region_type", 
-    "PERSONS_WORK",
-    "LayoutReport",
-    "add_region",
-    "delete_region",
-    "document_text",
-    "find_regions_and_lines",
-    "layout_document",
-    "move_line",
-    "move_region",
-    "page_text",
-    "region_types",
-    "regions",
-    "update_region",
-]
+__all__ = ["PERSONS_WORK", "LayoutReport", "DocumentLayoutReport", "find_regions_and_lines", "layout_document",
+           "page_layout", "region_types", "add_region_type", "add_region", "update_region", "delete_region",
+           "move_region", "move_line"]
 
 #: Line statuses that are a person's work: a new layout never removes such a line.
 PERSONS_WORK = ("edited", "verified")
@@ -120,8 +110,8 @@ def find_regions_and_lines(store: Store, ref: PageRef, lang: str = "grc", replac
                                         "regions were kept. Tesseract may read this page badly (crop or preprocess it), "
                                         "or draw the regions yourself.")
         band = page_band(store, ref.project, ref.document, page)
-        taken = [_box_of(ln, band) for ln in keep]  # found lines where a kept line is already are left out
-        lines = [(ln, n) for ln, n in lines if not any(_overlap(_box_of(ln, band), t) for t in taken)]
+        taken = [bbox(line_outline(ln, band)) for ln in keep]  # found lines where a kept line is already are left out
+        lines = [(ln, n) for ln, n in lines if not any(boxes_overlap(bbox(line_outline(ln, band)), t) for t in taken)]
     removed = [ln for ln in current.ordered() if ln not in keep]
     new_regions, new_lines = region_store.set_layout(store, *ref, regions, lines, replace=True,
                                                      keep=[ln.id for ln in keep])
@@ -129,18 +119,6 @@ def find_regions_and_lines(store: Store, ref: PageRef, lang: str = "grc", replac
                       lines=tuple((ln.to_dict(), ln.rev) for ln in removed),
                       regions=tuple(r.to_dict() for r in current.regions))
     return LayoutReport(len(new_regions), len(new_lines), len(keep), removed=len(removed), undo=undo)
-
-
-def _box_of(line: Line, band: Band) -> tuple[float, float, float, float]:
-    pts = line_outline(line, band)
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    dy = min(a[3], b[3]) - max(a[1], b[1])
-    dx = min(a[2], b[2]) - max(a[0], b[0])
-    return dy > 0.5 * min(a[3] - a[1], b[3] - b[1]) and dx > 0.3 * min(a[2] - a[0], b[2] - b[0])
 
 
 @dataclass
@@ -180,10 +158,6 @@ def page_layout(store: Store, ref: PageRef) -> tuple[list[Line], list[Region]]:
     return data.ordered(), data.regions
 
 
-def regions(store: Store, ref: PageRef) -> list[Region]:
-    return region_store.list_regions(store, *ref)
-
-
 def region_types(store: Store, project_id: str) -> tuple[str, ...]:
     return region_store.region_types(store, project_id)
 
@@ -218,28 +192,3 @@ def move_region(store: Store, ref: PageRef, region_id: str, delta: int) -> list[
 
 def move_line(store: Store, ref: PageRef, line_id: str, delta: int) -> list[str]:
     return region_store.move_line_in_region(store, *ref, line_id, delta)
-
-
-def page_text(store: Store, ref: PageRef, leave_out: Collection[str] = ()) -> str:
-    """The page's text in reading order, a blank line between regions; regions whose type (``NumberingZone``)
-    or type with subtype (``NumberingZone:page``) is in ``leave_out`` are left out (their lines too)."""
-    data = line_store.load(store, *ref)
-    drop = set(leave_out)
-    by_id = {r.id: r for r in data.regions}
-    chunks: list[list[str]] = []
-    last: object = object()
-    for ln in data.ordered():
-        region = by_id.get(ln.region or "")
-        if region is not None and (region.type in drop or region.label in drop):
-            continue
-        if ln.region != last:
-            chunks.append([])
-            last = ln.region
-        if ln.text:
-            chunks[-1].append(ln.text)
-    return "\n\n".join("\n".join(c) for c in chunks if c)
-
-
-def document_text(store: Store, doc: DocumentRef, leave_out: Collection[str] = ()) -> str:
-    """Every page's ``page_text``, pages separated by a form feed line."""
-    return "\n\f\n".join(page_text(store, doc.page(p.id), leave_out) for p in store.list_pages(*doc))

@@ -18,7 +18,7 @@ from storage.models import Line
 from storage.ocrmodels import project_tessdata
 from storage.store import Store
 
-__all__ = ["find_lines", "PrefillReport", "prefill_lines"]
+__all__ = ["boxes_overlap", "find_lines", "PrefillReport", "prefill_lines"]
 
 
 def find_lines(store: Store, project_id: str, document_id: str, page_id: str, method: str = "projection",
@@ -41,13 +41,13 @@ def find_lines(store: Store, project_id: str, document_id: str, page_id: str, me
     if not replace:  # propose only where there is no line yet
         band = page_band(store, project_id, document_id, page)
         taken = [bbox(line_outline(ln, band)) for ln in line_store.list_lines(store, project_id, document_id, page_id)]
-        lines = [ln for ln in lines if not any(_overlap(bbox(line_outline(ln, band)), t) for t in taken)]
+        lines = [ln for ln in lines if not any(boxes_overlap(bbox(line_outline(ln, band)), t) for t in taken)]
     if replace:
         return line_store.replace_lines(store, project_id, document_id, page_id, lines)
     return line_store.add_lines(store, project_id, document_id, page_id, lines)
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+def boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     """Two line boxes that share half the height of the smaller one and a third of its width."""
     dy = min(a[3], b[3]) - max(a[1], b[1])
     dx = min(a[2], b[2]) - max(a[0], b[0])

@@ -14,7 +14,7 @@ from pathlib import Path
 from ocr.geometry import bbox
 from ocr.greek import Normalisation, describe_changes, normalise
 from ocr.images import png_bytes
-from ocr.regions import reading_order
+from ocr.regions import is_marginal_number, reading_order
 from storage import lines as line_store
 from storage import regions as region_store
 from storage.errors import InvalidInput, KalamosError
@@ -175,7 +175,7 @@ def _olr_pages(data: bytes, name: str) -> list[ImportedPage]:
         page.regions.append(Region("", r.type, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], r.subtype, "imported:olr"))
     for page in pages.values():
         order = reading_order([bbox(r.points) for r in page.regions],
-                              [r.type == "NumberingZone" and r.subtype != "page" for r in page.regions])
+                              [is_marginal_number(r.type, r.subtype) for r in page.regions])
         page.regions = [page.regions[i] for i in order]
     if pages:
         next(iter(pages.values())).messages.extend(problems)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ocr.regions import zone_label
+
 __all__ = ["LINE_KINDS", "LINE_STATUSES", "Document", "Line", "LineKind", "LineStatus", "Page", "PageSource", "Project", "Region", "SourceKind"]
 
 SourceKind = Literal["jpeg", "png", "tiff", "webp", "pdf"]
@@ -188,7 +190,7 @@ class Region:
 
     @property
     def label(self) -> str:
-        return f"{self.type}:{self.subtype}" if self.subtype else self.type
+        return zone_label(self.type, self.subtype)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

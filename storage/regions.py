@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from ocr.geometry import bbox
-from ocr.regions import SEGMONTO_ZONES, reading_order
+from ocr.regions import SEGMONTO_ZONES, is_marginal_number, reading_order
 from storage import lines as line_store
 from storage.errors import InvalidInput, NotFound
 from storage.jsonio import read_json
@@ -106,7 +106,7 @@ def default_position(regions: Sequence[Region], new: Region) -> int:
     """Where a new region goes in a reading order a person may have changed: after the region that
     precedes it in the default order (top to bottom, columns left to right)."""
     boxes = [bbox(r.points) for r in [*regions, new]]
-    order = reading_order(boxes, [r.type == "NumberingZone" and r.subtype.startswith("line") for r in [*regions, new]])
+    order = reading_order(boxes, [is_marginal_number(r.type, r.subtype) for r in [*regions, new]])
     k = order.index(len(regions))
     if k == 0:
         return 0
