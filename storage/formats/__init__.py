@@ -7,12 +7,15 @@ writer is ``services.exports``. Every format is listed once, in ``storage.format
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ocr.regions import SEGMONTO_ZONES
 from storage.models import Line, Page, Region
 
-__all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE"]
+__all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE", "region_groups",
+           "zone_of"]
 
 #: One line as a writer gets it: the line, its outline (page pixels) and its baseline (or None).
 Row = tuple[Line, list[list[float]], "list[list[float]] | None"]
@@ -46,6 +49,30 @@ def image_size(raw: object, what: str, where: str) -> int | None:
     if value < 1:
         raise FormatError(f"{where}: {what}={str(raw)[:40]!r} is not a positive size")
     return int(round(value))
+
+
+def zone_of(label: str, known_types: Sequence[str], where: str, messages: list[str]) -> tuple[str, str]:
+    """The (type, subtype) of a region label read from a file (``MainZone:commentary``): a plain text
+    block (``text``, ``paragraph``, ``main``) is a MainZone; a type neither SegmOnto nor the project's
+    is kept as ``CustomZone`` with the label as subtype, and said in ``messages``."""
+    type_, _, subtype = label.partition(":")
+    if type_.strip().lower() in ("text", "paragraph", "main"):  # eScriptorium's and others' plain text block
+        type_ = "MainZone"
+    if type_ not in SEGMONTO_ZONES and type_ not in known_types:
+        messages.append(f"{where}: unknown region type {label!r}, kept as CustomZone:{label}")
+        return "CustomZone", label[:60].strip()[:60]
+    return type_, subtype.strip()[:60]
+
+
+def region_groups(rows: Sequence[Row], regions: Sequence[Region]) -> list[tuple[Region | None, list[Row]]]:
+    """The rows of each region in the regions' order (a region without lines too), then the rows in no
+    region (``None``), if any: how every writer goes through a page with regions."""
+    known = {r.id for r in regions}
+    groups: list[tuple[Region | None, list[Row]]] = [(r, [row for row in rows if row[0].region == r.id]) for r in regions]
+    loose = [row for row in rows if row[0].region not in known]
+    if loose:
+        groups.append((None, loose))
+    return groups
 
 
 @dataclass

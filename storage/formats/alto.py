@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from lxml import etree
 
 from ocr.geometry import bbox
-from storage.formats import FormatError, ImportedPage, image_size, number
+from storage.formats import FormatError, ImportedPage, image_size, number, region_groups, zone_of
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
-from ocr.regions import SEGMONTO_ZONES
 from storage.models import Line, Region
 
 __all__ = ["NS", "write_alto", "read_alto"]
@@ -41,11 +40,7 @@ def write_alto(image_filename: str, width: int, height: int,
     step = etree.SubElement(proc, f"{{{NS}}}ocrProcessingStep")
     sw = etree.SubElement(step, f"{{{NS}}}processingSoftware")
     etree.SubElement(sw, f"{{{NS}}}softwareName").text = "Kalamos"
-    known = {r.id for r in regions}
-    groups: list[tuple[Region | None, list]] = [(r, [row for row in lines if row[0].region == r.id]) for r in regions]
-    loose = [row for row in lines if row[0].region not in known]
-    if loose:
-        groups.append((None, loose))
+    groups = region_groups(lines, regions)
     labels = sorted({r.label for r in regions})
     if labels:
         tags = etree.SubElement(root, f"{{{NS}}}Tags")
@@ -119,14 +114,11 @@ def read_alto(data: bytes, name: str, known_types: Sequence[str] = ()) -> Import
                 continue
             outline = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
         label = next((labels[t] for t in (block.get("TAGREFS") or "").split() if labels.get(t)), "")
-        type_, _, subtype = label.partition(":")
-        if not type_ or type_.lower() in ("text", "paragraph", "main"):
-            type_ = "MainZone"
-        if type_ not in SEGMONTO_ZONES and type_ not in known_types:
-            result.messages.append(f"{where}: unknown region type {label!r}, kept as CustomZone:{label}")
-            type_, subtype = "CustomZone", label[:60]
+        # a block without a type (or with a subtype only) is main text
+        type_, subtype = zone_of(label if label.partition(":")[0] else "MainZone" + label, known_types, where,
+                                 result.messages)
         block_of[id(block)] = len(result.regions)
-        result.regions.append(Region("", type_, outline, subtype.strip()[:60], "imported:alto"))
+        result.regions.append(Region("", type_, outline, subtype, "imported:alto"))
     for i, el in enumerate(page.iter(q("TextLine")), 1):
         where = f"{name}, line {el.get('ID', i)}"
         words = []

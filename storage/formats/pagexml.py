@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from ocr.geometry import bbox
-from ocr.regions import SEGMONTO_ZONES
-from storage.formats import FormatError, ImportedPage, image_size
+from storage.formats import FormatError, ImportedPage, image_size, region_groups, zone_of
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
 from storage.models import Line, Region
 
@@ -54,11 +53,7 @@ def write_page_xml(image_filename: str, width: int, height: int, lines: Sequence
     etree.SubElement(meta, f"{{{NS}}}LastChange").text = stamp
     page = etree.SubElement(root, f"{{{NS}}}Page", imageFilename=image_filename,
                             imageWidth=str(int(width)), imageHeight=str(int(height)))
-    known = {r.id for r in regions}
-    groups: list[tuple[Region | None, list]] = [(r, [row for row in lines if row[0].region == r.id]) for r in regions]
-    loose = [row for row in lines if row[0].region not in known]
-    if loose:
-        groups.append((None, loose))
+    groups = region_groups(lines, regions)
     if not groups:
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     ro = etree.SubElement(page, f"{{{NS}}}ReadingOrder")
@@ -143,14 +138,10 @@ def read_page_xml(data: bytes, name: str, known_types: Sequence[str] = ()) -> Im
             continue
         found = _STRUCTURE.search(el.get("custom", "") or "")
         label = found.group(1).strip() if found else ""
-        type_, _, subtype = label.partition(":")
-        if type_.strip().lower() in ("text", "paragraph", "main"):  # eScriptorium's and others' plain text block
-            type_, subtype = "MainZone", subtype
-        if not label:
+        if label:
+            type_, subtype = zone_of(label, known_types, where, result.messages)
+        else:  # no SegmOnto label: the PAGE type says what it is
             type_, subtype = FROM_PAGE_TYPES.get(el.get("type", "paragraph") or "paragraph", ("CustomZone", el.get("type", "")))
-        if type_ not in SEGMONTO_ZONES and type_ not in known_types:
-            result.messages.append(f"{where}: unknown region type {label!r}, kept as CustomZone:{label}")
-            type_, subtype = "CustomZone", label[:60]
         index_of[id(el)] = len(result.regions)
         result.regions.append(Region("", type_, outline, subtype.strip()[:60], "imported:page-xml"))
     seen: set[str] = set()

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.formats import PageLines
+from storage.formats import PageLines, region_groups
 
 __all__ = ["page_text", "write_text"]
 
 
 def page_text(page: PageLines) -> str:
-    chunks: list[list[str]] = []
-    last: object = object()
-    for ln, _, _ in page.rows:
-        if page.regions and ln.region != last:
-            chunks.append([])
-            last = ln.region
-        if not chunks:
-            chunks.append([])
-        if ln.text:
-            chunks[-1].append(ln.text)
+    chunks = [[ln.text for ln, _, _ in rows if ln.text] for _, rows in region_groups(page.rows, page.regions)]
     return "\n\n".join("\n".join(c) for c in chunks if c) + "\n"
 
 
