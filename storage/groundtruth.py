@@ -29,7 +29,7 @@ from storage.lineimages import (
     page_band,
     work_image,
 )
-from storage.models import Line, Page, Region
+from storage.models import MAX_SUBTYPE, Line, Page, Region
 from storage.store import Store
 
 __all__ = ["ExportReport", "ImportReport", "export_tesstrain", "export_xml", "read_gt_file", "import_gt", "page_lines"]
@@ -348,7 +348,7 @@ def _import_regions(store: Store, project_id: str, document_id: str, page: Page,
     known = region_store.region_types(store, project_id)
     regions, _ = _fitting_regions(ip, page, sx, sy, where, report, known)
     for r in [r for r in regions if r.type not in known]:
-        r.subtype, r.type = r.label[:60], "CustomZone"
+        r.subtype, r.type = r.label[:MAX_SUBTYPE], "CustomZone"
     try:
         region_store.set_layout(store, project_id, document_id, page.id, regions, [], replace=True,
                                 keep=list(current.order))

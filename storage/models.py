@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from ocr.regions import zone_label
 
-__all__ = ["LINE_KINDS", "LINE_STATUSES", "Document", "Line", "LineKind", "LineStatus", "Page", "PageSource", "Project", "Region", "SourceKind"]
+__all__ = ["LINE_KINDS", "LINE_STATUSES", "Document", "Line", "LineKind", "LineStatus", "Page", "PageSource", "Project", "Region", "SourceKind",
+           "MAX_SUBTYPE"]
 
 SourceKind = Literal["jpeg", "png", "tiff", "webp", "pdf"]
 
@@ -172,6 +173,9 @@ class Line:
             rev=int(d.get("rev", 1)), updated=d.get("updated", ""), source=d.get("source", "drawn"),
             conf=d.get("conf"), changes=[dict(c) for c in d.get("changes", [])], region=d.get("region") or None,
         )
+
+
+MAX_SUBTYPE = 60  #: characters of a region's subtype (typed, or read from a file)
 
 
 @dataclass

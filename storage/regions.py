@@ -17,26 +17,26 @@ from storage import lines as line_store
 from storage.errors import InvalidInput, NotFound
 from storage.jsonio import read_json
 from storage.lines import PageLines, check_points, region_of
-from storage.models import Line, Region
+from storage.models import MAX_SUBTYPE, Line, Region
 from storage.store import Store, new_id, now_iso
 
 __all__ = [
     "MAX_REGIONS",
     "add_region",
+    "add_region_type",
     "check_type",
     "default_position",
     "delete_region",
     "list_regions",
     "move_line_in_region",
     "move_region",
-    "page_layout",
     "region_types",
+    "restore_layout",
     "set_layout",
     "update_region",
 ]
 
 MAX_REGIONS = 500  #: regions on one page
-MAX_SUBTYPE = 60
 
 
 def region_types(store: Store, project_id: str) -> tuple[str, ...]:
@@ -89,11 +89,6 @@ def _check_shape(points: object, width: int, height: int) -> list[list[float]]:
 def list_regions(store: Store, project_id: str, document_id: str, page_id: str) -> list[Region]:
     """The page's regions in reading order."""
     return line_store.load(store, project_id, document_id, page_id).regions
-
-
-def page_layout(store: Store, project_id: str, document_id: str, page_id: str) -> PageLines:
-    """Regions and lines of the page, read together (one consistent version)."""
-    return line_store.load(store, project_id, document_id, page_id)
 
 
 def _rejoin(data: PageLines) -> None:

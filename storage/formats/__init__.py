@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ocr.regions import SEGMONTO_ZONES
-from storage.models import Line, Page, Region
+from storage.models import MAX_SUBTYPE, Line, Page, Region
 
 __all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE", "region_groups",
            "zone_of"]
@@ -60,8 +60,8 @@ def zone_of(label: str, known_types: Sequence[str], where: str, messages: list[s
         type_ = "MainZone"
     if type_ not in SEGMONTO_ZONES and type_ not in known_types:
         messages.append(f"{where}: unknown region type {label!r}, kept as CustomZone:{label}")
-        return "CustomZone", label[:60].strip()[:60]
-    return type_, subtype.strip()[:60]
+        return "CustomZone", label[:MAX_SUBTYPE].strip()
+    return type_, subtype.strip()[:MAX_SUBTYPE]
 
 
 def region_groups(rows: Sequence[Row], regions: Sequence[Region]) -> list[tuple[Region | None, list[Row]]]:

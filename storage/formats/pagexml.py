@@ -12,7 +12,7 @@ from lxml import etree
 from ocr.geometry import bbox
 from storage.formats import FormatError, ImportedPage, image_size, region_groups, zone_of
 from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
-from storage.models import Line, Region
+from storage.models import MAX_SUBTYPE, Line, Region
 
 __all__ = ["NS", "write_page_xml", "read_page_xml"]
 
@@ -143,7 +143,7 @@ def read_page_xml(data: bytes, name: str, known_types: Sequence[str] = ()) -> Im
         else:  # no SegmOnto label: the PAGE type says what it is
             type_, subtype = FROM_PAGE_TYPES.get(el.get("type", "paragraph") or "paragraph", ("CustomZone", el.get("type", "")))
         index_of[id(el)] = len(result.regions)
-        result.regions.append(Region("", type_, outline, subtype.strip()[:60], "imported:page-xml"))
+        result.regions.append(Region("", type_, outline, subtype.strip()[:MAX_SUBTYPE], "imported:page-xml"))
     seen: set[str] = set()
     line_no = 0
     for el in region_els + [page]:
