@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 __all__ = [
-    "Points", "identity", "apply", "invert", "scale_of", "bbox", "polyline_length", "band_polygon",
+    "Points", "identity", "apply", "invert", "scale_of", "bbox", "point_in_polygon", "polygon_area", "polyline_length", "band_polygon",
     "straighten_band", "masked_crop", "pad", "resample",
 ]
 
@@ -42,6 +42,24 @@ def scale_of(matrix: np.ndarray | Sequence[Sequence[float]]) -> float:
 def bbox(points: Points) -> tuple[float, float, float, float]:
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
+
+
+def point_in_polygon(point: Sequence[float], polygon: Points) -> bool:
+    """Whether a point lies inside a polygon (even-odd rule)."""
+    x, y = point
+    hit = False
+    n = len(polygon)
+    for k in range(n):
+        (xa, ya), (xb, yb) = polygon[k], polygon[(k + 1) % n]
+        if (ya > y) != (yb > y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
+            hit = not hit
+    return hit
+
+
+def polygon_area(polygon: Points) -> float:
+    """The area a polygon encloses (shoelace formula)."""
+    n = len(polygon)
+    return abs(sum(polygon[k][0] * polygon[(k + 1) % n][1] - polygon[(k + 1) % n][0] * polygon[k][1] for k in range(n))) / 2
 
 
 def polyline_length(points: Points) -> float:

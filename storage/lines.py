@@ -19,7 +19,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from ocr.geometry import bbox
+from ocr.geometry import bbox, point_in_polygon, polygon_area
 from ocr.greek import Normalisation, normalise
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.jsonio import read_json, write_json
@@ -40,7 +40,6 @@ __all__ = [
     "clamp_to_page",
     "clean_text",
     "delete_line",
-    "inside",
     "line_centre",
     "line_count",
     "line_versions",
@@ -111,29 +110,12 @@ def line_centre(line: Line) -> tuple[float, float]:
     return (x0 + x1) / 2, (y0 + y1) / 2
 
 
-def inside(point: tuple[float, float], polygon: list[list[float]]) -> bool:
-    """Whether a point lies inside a polygon (even-odd rule)."""
-    x, y = point
-    hit = False
-    n = len(polygon)
-    for k in range(n):
-        (xa, ya), (xb, yb) = polygon[k], polygon[(k + 1) % n]
-        if (ya > y) != (yb > y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
-            hit = not hit
-    return hit
-
-
-def _poly_area(polygon: list[list[float]]) -> float:
-    return abs(sum(polygon[k][0] * polygon[(k + 1) % len(polygon)][1] - polygon[(k + 1) % len(polygon)][0] * polygon[k][1]
-                   for k in range(len(polygon)))) / 2
-
-
 def region_of(line: Line, regions: list[Region]) -> str | None:
     """The region a line lies in: the smallest one holding its centre (a line number's own zone
     inside a column), or None."""
     centre = line_centre(line)
-    holding = [r for r in regions if inside(centre, r.points)]
-    return min(holding, key=lambda r: _poly_area(r.points)).id if holding else None
+    holding = [r for r in regions if point_in_polygon(centre, r.points)]
+    return min(holding, key=lambda r: polygon_area(r.points)).id if holding else None
 
 
 def load(store: Store, project_id: str, document_id: str, page_id: str) -> PageLines:

@@ -24,7 +24,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from ocr.deskew import foreground_mask
-from ocr.geometry import apply, invert, masked_crop, pad, scale_of
+from ocr.geometry import apply, invert, masked_crop, pad, polygon_area, scale_of
 from ocr.hocr import OcrLine, parse_hocr
 from ocr.images import load_array
 from ocr.metrics import Score, score
@@ -182,7 +182,7 @@ def _ocr_by_region(path: Path, matrix: np.ndarray, regions: list[Region], spec: 
     h, w = img.shape[:2]
     white = 255 if img.ndim == 2 else (255, 255, 255)
     polys = [np.asarray(apply(matrix, r.points), dtype=np.float64) for r in regions]
-    areas = [float(cv2.contourArea(p.astype(np.float32))) for p in polys]
+    areas = [polygon_area(p.tolist()) for p in polys]
     boxes = [(p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()) for p in polys]
     rest = img.copy()
     out: list[OcrLine] = []
