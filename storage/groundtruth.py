@@ -105,8 +105,9 @@ def page_lines(store: Store, project_id: str, document_id: str, page: Page, numb
         ids = {ln.id for ln in chosen}
         chosen = [ln if ln.id in ids else with_changes(ln, text="") for ln in lines]
     band = page_band(store, project_id, document_id, page)
+    source = store.get_document(project_id, document_id).source or {}
     return PageLines(number, page, store.page_image_path(project_id, document_id, page), image_name,
-                     [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen], tuple(data.regions))
+                     [(ln, line_outline(ln, band), line_baseline(ln)) for ln in chosen], tuple(data.regions), source)
 
 
 def export_xml(store: Store, project_id: str, document_ids: Sequence[str] | None, out_dir: Path, fmt: str,

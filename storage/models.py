@@ -45,6 +45,10 @@ class Document:
     page_ids: list[str] = field(default_factory=list)
     #: Document-wide settings of the later steps (default pipeline, presets...), JSON values.
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Where the document came from, when it was imported from a library (``storage.iiif``):
+    #: {"kind": "iiif", "manifest": URL, "version": 2|3, "label", "attribution", "rights", "license",
+    #: "imported": time}; carried into every export (PAGE, ALTO, TEI, Web Annotations).
+    source: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +63,7 @@ class Document:
             updated=d.get("updated", d["created"]),
             page_ids=list(d.get("page_ids", [])),
             settings=dict(d.get("settings", {})),
+            source=dict(d["source"]) if d.get("source") else None,
         )
 
 
@@ -99,6 +104,9 @@ class Page:
     processed: dict[str, Any] | None = None
     #: Estimated x-height of the writing in page pixels (for default line bands), once measured.
     xheight: float | None = None
+    #: The IIIF canvas the page was fetched from: {"canvas": id, "label", "width", "height" (canvas
+    #: coordinates), "image": the URL fetched}; None for uploaded files.
+    iiif: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -122,16 +130,19 @@ class Page:
             pipeline=d.get("pipeline"),
             processed=d.get("processed"),
             xheight=d.get("xheight"),
+            iiif=dict(d["iiif"]) if d.get("iiif") else None,
         )
 
 
 LineKind = Literal["baseline", "box", "polygon"]
-LineStatus = Literal["empty", "machine", "edited", "verified"]
+LineStatus = Literal["empty", "machine", "aligned", "edited", "verified"]
 LINE_KINDS: tuple[str, ...] = ("baseline", "box", "polygon")
 #: empty: no text; machine: read by Tesseract, unchecked; edited: typed or corrected by a person but
 #: not confirmed (autosaved); verified: confirmed by a person's explicit act on that line (Enter, ✓,
 #: a bulk verification they confirmed): only these are training data unless the user chooses more.
-LINE_STATUSES: tuple[str, ...] = ("empty", "machine", "edited", "verified")
+#: aligned: the text of a known edition put on the line by "Align a known text" (``ocr.align``), to
+#: check: better than machine text, not yet a person's.
+LINE_STATUSES: tuple[str, ...] = ("empty", "machine", "aligned", "edited", "verified")
 
 
 @dataclass
@@ -160,6 +171,10 @@ class Line:
     #: conflict rule reads them to tell someone else's change from one's own (storage/lines.py).
     changes: list[dict[str, Any]] = field(default_factory=list)
     region: str | None = None  #: the id of the page region the line belongs to (``Region``), if any
+    #: For an ``aligned`` line: {"reading": what Tesseract read there, "score": 0–1 agreement of the
+    #: edition's text with that reading, "attention": a poor alignment to look at}; the line editor
+    #: shows the differences (the variants) from it.
+    aligned: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,6 +187,7 @@ class Line:
             baseline=[[float(x), float(y)] for x, y in d["baseline"]] if d.get("baseline") else None,
             rev=int(d.get("rev", 1)), updated=d.get("updated", ""), source=d.get("source", "drawn"),
             conf=d.get("conf"), changes=[dict(c) for c in d.get("changes", [])], region=d.get("region") or None,
+            aligned=dict(d["aligned"]) if d.get("aligned") else None,
         )
 
 

@@ -7,9 +7,10 @@ writer is ``services.exports``. Every format is listed once, in ``storage.format
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ocr.regions import SEGMONTO_ZONES
 from storage.models import MAX_SUBTYPE, Line, Page, Region
@@ -97,3 +98,5 @@ class PageLines:
     image_name: str
     rows: list[Row]
     regions: tuple[Region, ...] = ()  #: in reading order; ``Row`` lines name theirs (``Line.region``)
+    #: The document's source (``Document.source``: the IIIF manifest, label, attribution, rights), or {}.
+    source: Mapping[str, Any] = field(default_factory=dict)
