@@ -79,7 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--project", required=True, help="project name or id")
     imp.add_argument("--document", required=True, help="document name or id")
     imp.add_argument("--dpi", type=int, help="resolution for PDF pages (default 300)")
-    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--iiif", metavar="URL_OR_FILE",
+                     help="import the canvases of a IIIF manifest (v2 or v3) instead of files; run again to "
+                          "finish an import that was stopped (canvases already there are skipped)")
+    imp.add_argument("--first", type=int, help="with --iiif: first canvas to import (1-based; default 1)")
+    imp.add_argument("--last", type=int, help="with --iiif: last canvas to import (default: the last)")
+    imp.add_argument("--width", type=int, help="with --iiif: image width in pixels (default: full size)")
+    imp.add_argument("--workers", type=int, help="with --iiif: images fetched at once (default 3, KALAMOS_IIIF_WORKERS)")
+    imp.add_argument("files", nargs="*", type=Path)
 
     sub.add_parser("list", help="list projects, documents and page counts")
 
@@ -356,9 +363,40 @@ def _project_and_document(store: Store, project_name: str, document_name: str): 
 def _import(cfg: Config, args: argparse.Namespace) -> int:
     from services import documents
 
+    if bool(args.iiif) == bool(args.files):
+        print("kalamos import: give page files, or --iiif with a manifest's address (not both)", file=sys.stderr)
+        return 2
+    if args.iiif:
+        return _import_iiif(cfg, args)
     store = Store(cfg.data_dir)
     project, document = _project_and_document(store, args.project, args.document)
     results = documents.import_files(store, DocumentRef(project.id, document.id), args.files, cfg.import_limits())
+    return _report_imports(results)
+
+
+def _import_iiif(cfg: Config, args: argparse.Namespace) -> int:
+    from services import iiif
+
+    client = cfg.http_client()
+    manifest, _data = iiif.read_manifest(args.iiif, client, allow_files=True)
+    canvases = iiif.choose(manifest, args.first, args.last)
+    store = Store(cfg.data_dir)
+    project, document = _project_and_document(store, args.project, args.document)
+    print(iiif.describe(manifest))
+    for message in manifest.messages:
+        print(f"{'WARNING':8} {message}", file=sys.stderr)
+
+    def progress(done: int, total: int, message: str) -> None:
+        print(f"[{done}/{total}] {message}", file=sys.stderr, flush=True)
+
+    report = iiif.import_canvases(store, DocumentRef(project.id, document.id), manifest, canvases, args.width,
+                                  cfg.import_limits(), client, workers=args.workers or cfg.iiif_workers, progress=progress)
+    code = _report_imports(report.results, what="canvas(es)")
+    print(report.summary)
+    return code
+
+
+def _report_imports(results, what: str = "file(s)") -> int:  # type: ignore[no-untyped-def]
     for r in results:
         stream = sys.stderr if r.status == "failed" else sys.stdout
         print(f"{r.status.upper():8} {r.message}", file=stream)
@@ -366,7 +404,7 @@ def _import(cfg: Config, args: argparse.Namespace) -> int:
             print(f"{'WARNING':8} {r.filename}: {w}", file=stream)
     failed = sum(r.status == "failed" for r in results)
     pages = sum(len(r.page_ids) for r in results)
-    print(f"{pages} page(s) imported from {len(results) - failed} of {len(results)} file(s); {failed} failed")
+    print(f"{pages} page(s) imported from {len(results) - failed} of {len(results)} {what}; {failed} failed")
     return 1 if failed else 0
 
 

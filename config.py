@@ -86,6 +86,9 @@ class Config:
             (``KALAMOS_POLL_SECONDS``, default 8).
         model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
             JSON file; default: Tesseract's tessdata_best Greek, Latin and English models).
+        iiif_workers: images fetched at once from a IIIF server (``KALAMOS_IIIF_WORKERS``, default 3).
+        iiif_backoff_s: first wait before fetching again after a server's "later" (429, 5xx), doubled
+            at each of the 4 tries (``KALAMOS_IIIF_BACKOFF_S``, default 1).
     """
 
     data_dir: Path = field(default_factory=lambda: Path("data"))
@@ -109,6 +112,8 @@ class Config:
     poll_seconds: int = 8
     https: bool = False
     trusted_proxy: bool = False
+    iiif_workers: int = 3
+    iiif_backoff_s: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
@@ -138,6 +143,8 @@ class Config:
             poll_seconds=max(1, _env_int("KALAMOS_POLL_SECONDS", 8)),
             https=os.environ.get("KALAMOS_HTTPS", "") not in ("", "0", "false"),
             trusted_proxy=os.environ.get("KALAMOS_TRUSTED_PROXY", "") not in ("", "0", "false"),
+            iiif_workers=max(1, min(8, _env_int("KALAMOS_IIIF_WORKERS", 3))),
+            iiif_backoff_s=float(os.environ.get("KALAMOS_IIIF_BACKOFF_S", "1") or 1),
             model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
                            if os.environ.get("KALAMOS_MODEL_SOURCES") else DEFAULT_MODEL_SOURCES),
         )
@@ -151,6 +158,12 @@ class Config:
     @property
     def max_request_bytes(self) -> int:
         return self.max_request_mb * 1024 * 1024
+
+    def http_client(self):  # type: ignore[no-untyped-def]
+        """The ``storage.iiif.HttpClient`` for IIIF servers, with these settings."""
+        from storage.iiif import HttpClient
+
+        return HttpClient(backoff_s=self.iiif_backoff_s)
 
     def import_limits(self, pdf_dpi: int | None = None):  # type: ignore[no-untyped-def]
         """The ``storage.ingest.ImportLimits`` these settings give (``pdf_dpi``: a per-upload choice)."""

@@ -17,11 +17,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 from ocr.images import (DEFAULT_MAX_PAGES, EXTENSIONS, UnreadableImage, describe_unsupported, iter_frames, measure,
                         sniff, thumbnail_jpeg)
-from storage.errors import InvalidInput, KalamosError
+from storage.errors import Conflict, InvalidInput, KalamosError
 from storage.jsonio import write_json
 from storage.models import Page, PageSource
 from storage.store import Store, new_id, now_iso
@@ -135,8 +135,13 @@ def receive_stream(src: BinaryIO, dest: Path, max_bytes: int, declared_size: int
 
 
 def import_stream(store: Store, project_id: str, document_id: str, stream: BinaryIO, filename: str,
-                  limits: ImportLimits, declared_size: int | None = None) -> ImportResult:
-    """Import one file from a binary stream into the document. Never raises for a bad file."""
+                  limits: ImportLimits, declared_size: int | None = None,
+                  iiif: dict[str, Any] | None = None) -> ImportResult:
+    """Import one file from a binary stream into the document. Never raises for a bad file.
+
+    ``iiif``: the canvas the file was fetched from (``Page.iiif``); a canvas already in the document
+    is skipped, checked again under the document's lock (two imports of one manifest at once never
+    make a page twice)."""
     shown, warning = clean_filename(filename)
     warnings = [warning] if warning else []
 
@@ -156,7 +161,7 @@ def import_stream(store: Store, project_id: str, document_id: str, stream: Binar
             if kind is None:
                 return failed(f"unsupported type: {describe_unsupported(head)}. "
                               "Kalamos imports JPEG, PNG, TIFF, WebP and PDF")
-            if sha in existing:
+            if sha in existing and iiif is None:
                 number, page = existing[sha]
                 return ImportResult(shown, "skipped",
                                     f"{shown}: skipped, the same file is already page {number} ({page.source.filename})",
@@ -168,10 +173,12 @@ def import_stream(store: Store, project_id: str, document_id: str, stream: Binar
             heavy = store.slot("import", limits.slots, limits.slot_wait_s) if pixels > limits.small_pixels \
                 else contextlib.nullcontext()
             with heavy:
-                pages = _make_pages(staged, upload, kind, sha, size, shown, document_id, limits)
+                pages = _make_pages(staged, upload, kind, sha, size, shown, document_id, limits, iiif)
             store.commit_pages(project_id, document_id, staged, pages)
     except UnreadableImage as exc:
         return failed(str(exc))
+    except Conflict as exc:  # the same canvas committed meanwhile by another import
+        return ImportResult(shown, "skipped", f"{shown}: {exc}", warnings=warnings)
     except KalamosError as exc:
         return failed(str(exc))
     except OSError as exc:  # disk full, permissions: say so, keep nothing
@@ -183,7 +190,7 @@ def import_stream(store: Store, project_id: str, document_id: str, stream: Binar
 
 
 def _make_pages(staged: Path, upload: Path, kind: str, sha: str, size: int, shown: str,
-                document_id: str, limits: ImportLimits) -> list[Page]:
+                document_id: str, limits: ImportLimits, iiif: dict[str, Any] | None = None) -> list[Page]:
     """Decode all frames into ``staged/pages/<id>/`` and move the upload to ``staged/originals/``."""
     original_name = f"{sha}{EXTENSIONS[kind]}"
     (staged / "originals").mkdir()
@@ -204,6 +211,7 @@ def _make_pages(staged: Path, upload: Path, kind: str, sha: str, size: int, show
             source=PageSource(filename=shown, sha256=sha, original=f"originals/{original_name}", kind=kind,  # type: ignore[arg-type]
                               frame=frame.index, frames=frame.count, size=size),
             image=image, width=frame.image.width, height=frame.image.height, dpi=frame.dpi, created=now_iso(),
+            iiif=dict(iiif) if iiif else None,
         )
         write_json(folder / "page.json", page.to_dict())
         pages.append(page)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from storage.errors import Busy, CorruptRecord, InvalidInput, NotFound
+from storage.errors import Busy, Conflict, CorruptRecord, InvalidInput, NotFound
 from storage.jsonio import fsync_dir, read_json, write_json
 from storage.models import Document, Page, Project
 
@@ -327,6 +327,9 @@ class Store:
         folder = self.document_dir(project_id, document_id)
         with self._lock(folder):
             self.get_document(project_id, document_id)
+            canvases = {p.iiif["canvas"] for p in pages if p.iiif}
+            if canvases and canvases & {p.iiif["canvas"] for p in self.list_pages(project_id, document_id) if p.iiif}:
+                raise Conflict("This canvas was imported meanwhile (another import of the same manifest); skipped.")
             for orig in sorted((staged / "originals").glob("*")):
                 dest = folder / "originals" / orig.name
                 if not dest.exists():

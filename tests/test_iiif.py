@@ -1,0 +1,173 @@
+"""IIIF import against a IIIF server started by the test (tests/iiifserver.py): v2 and v3 manifests,
+ranges and sizes, faults per canvas, politeness, resumption after a kill, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from services import DocumentRef, iiif
+from storage import InvalidInput, Store
+from storage.iiif import HttpClient, IIIFError, parse_manifest
+from storage.ingest import ImportLimits
+from tests.iiifserver import IIIFServer
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _doc(tmp_path: Path) -> tuple[Store, DocumentRef]:
+    store = Store(tmp_path / "data")
+    p = store.create_project("Codices")
+    d = store.create_document(p.id, "Vat. gr.")
+    return store, DocumentRef(p.id, d.id)
+
+
+def _client() -> HttpClient:
+    return HttpClient(timeout_s=10, backoff_s=0.05)
+
+
+def test_v2_range_at_a_width_keeps_order_and_metadata(tmp_path: Path) -> None:
+    store, doc = _doc(tmp_path)
+    with IIIFServer(n=6) as srv:
+        manifest, _ = iiif.read_manifest(srv.url(2), _client())
+        assert manifest.version == 2 and len(manifest.canvases) == 6 and manifest.label == "Vat. gr. 1 (test)"
+        assert manifest.attribution == "Test Library (CC BY)"  # HTML stripped
+        report = iiif.import_canvases(store, doc, manifest, iiif.choose(manifest, 2, 4), 600, ImportLimits(), _client())
+    assert [r.status for r in report.results] == ["imported"] * 3
+    pages = store.list_pages(*doc)
+    assert [p.iiif["canvas"].rsplit("/", 1)[1] for p in pages] == ["c002", "c003", "c004"]
+    assert [p.source.filename for p in pages] == ["f. 2r", "f. 3r", "f. 4r"]
+    assert all(p.width == 600 and p.height == 800 for p in pages)
+    assert all("/full/600,/0/default.jpg" in p.iiif["image"] for p in pages)
+    source = store.get_document(*doc).source
+    assert source["manifest"] == srv.url(2) and source["label"] == "Vat. gr. 1 (test)"
+    assert source["rights"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_v3_faults_each_say_why_the_rest_is_imported_politely_and_a_second_run_finishes(tmp_path: Path) -> None:
+    store, doc = _doc(tmp_path)
+    with IIIFServer(n=8, broken={"c003"}, flaky={"c005"}, liar={"c006"}, html_image={"c007"}, delay_s=0.05) as srv:
+        manifest, data = iiif.read_manifest(srv.url(3), _client())
+        assert manifest.version == 3 and manifest.label == "Barocci 59 (test)" and manifest.attribution == "Test Libraries"
+        iiif.remember_manifest(store, doc, manifest, data)
+        seen: list[tuple[int, int]] = []
+        report = iiif.import_canvases(store, doc, manifest, iiif.choose(manifest), None, ImportLimits(), _client(),
+                                      workers=3, progress=lambda d, t, m: seen.append((d, t)))
+        by = {r.filename: r for r in report.results}
+        assert by["3v"].status == "failed" and "HTTP 500" in by["3v"].message and "after 4 tries" in by["3v"].message
+        assert by["5v"].status == "imported"  # 503 twice, then served: retried with back-off
+        assert by["6v"].status == "imported" and "proportions" in by["6v"].message
+        assert by["7v"].status == "failed" and "unsupported type" in by["7v"].message
+        assert report.count("imported") == 6 and seen[-1] == (8, 8)
+        assert srv.most_at_once <= 3
+        # the thumbnails come through Kalamos (the browser loads nothing from the library)
+        thumb = iiif.canvas_thumbnail(store, doc, 2, _client())
+        assert thumb.read_bytes()[:2] == b"\xff\xd8"
+        # the server is mended: the same import again fetches only the two that failed, and puts them in place
+        srv.broken.clear()
+        srv.html_image.clear()
+        before = len(srv.requests)
+        again = iiif.import_canvases(store, doc, manifest, iiif.choose(manifest), None, ImportLimits(), _client())
+        fetched = [r for r in srv.requests[before:] if "/full/max/" in r]
+    assert again.count("skipped") == 6 and again.count("imported") == 2
+    assert sorted(fetched) == [f"/iiif/3/c003/full/max/0/default.jpg", f"/iiif/3/c007/full/max/0/default.jpg"]
+    pages = store.list_pages(*doc)
+    assert [p.source.filename for p in pages] == [f"{i}v" for i in range(1, 9)]  # in the manifest's order
+    assert len({p.iiif["canvas"] for p in pages}) == 8
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/login/manifest.json", "asks for a login"),
+    ("/html/manifest.json", "the server sent an HTML page, not JSON"),
+    ("/plain/manifest.json", "not a IIIF Presentation manifest"),
+    ("/collection.json", "a collection of 1 manifests"),
+    ("/nothing.json", "HTTP 404"),
+])
+def test_a_bad_manifest_gets_a_clear_message(path: str, expected: str) -> None:
+    with IIIFServer(n=1) as srv, pytest.raises(IIIFError, match=expected):
+        iiif.read_manifest(srv.base + path, _client())
+
+
+def test_bad_addresses_and_choices_are_refused_before_any_fetch(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="not an http"):
+        iiif.read_manifest("file:///etc/passwd", _client())
+    with pytest.raises(InvalidInput, match="not an http"):
+        iiif.read_manifest(str(tmp_path), _client())  # files only from the command line
+    with IIIFServer(n=3) as srv:
+        manifest, _ = iiif.read_manifest(srv.url(2), _client())
+        with pytest.raises(InvalidInput, match="between 1 and 3"):
+            iiif.choose(manifest, 2, 9)
+        with pytest.raises(InvalidInput, match="comes after"):
+            iiif.choose(manifest, 3, 2)
+        store, doc = _doc(tmp_path)
+        with pytest.raises(InvalidInput, match="between 100 and"):
+            iiif.import_canvases(store, doc, manifest, manifest.canvases, 5, ImportLimits(), _client())
+    assert store.list_pages(*doc) == []
+    # a manifest whose image points to a file is left out, not read
+    bad = b'{"@context": "http://iiif.io/api/presentation/3/context.json", "type": "Manifest", "id": "x", ' \
+          b'"items": [{"id": "c", "type": "Canvas", "items": [{"items": [{"body": {"id": "file:///etc/passwd"}}]}]}]}'
+    with pytest.raises(IIIFError, match="no canvas with an image"):
+        parse_manifest(bad, "x")
+
+
+def test_a_document_of_another_manuscript_is_refused(tmp_path: Path) -> None:
+    store, doc = _doc(tmp_path)
+    with IIIFServer(n=2) as srv:
+        v2, _ = iiif.read_manifest(srv.url(2), _client())
+        v3, _ = iiif.read_manifest(srv.url(3), _client())
+        iiif.import_canvases(store, doc, v2, v2.canvases[:1], 300, ImportLimits(), _client())
+        with pytest.raises(InvalidInput, match="another manuscript"):
+            iiif.import_canvases(store, doc, v3, v3.canvases, 300, ImportLimits(), _client())
+    assert len(store.list_pages(*doc)) == 1
+
+
+def _cli(data: Path, *args: str, **kw) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "KALAMOS_IIIF_BACKOFF_S": "0.05"}
+    return subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(data), "import", "--project", "P",
+                             "--document", "D", *args], cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kw)
+
+
+def test_cli_import_killed_midway_then_run_again_leaves_every_canvas_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with IIIFServer(n=10, delay_s=0.4) as srv:
+        proc = _cli(data, "--iiif", srv.url(3), "--width", "400", "--workers", "2")
+        store = Store(data)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until some pages are in, then kill it hard
+            docs = [d for p in store.list_projects() for d in store.list_documents(p.id)]
+            if docs and len(docs[0].page_ids) >= 3:
+                break
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        [doc] = docs
+        partial = len(store.get_document(doc.project_id, doc.id).page_ids)
+        assert 3 <= partial < 10
+        srv.delay_s = 0
+        second = _cli(data, "--iiif", srv.url(3), "--width", "400")
+        out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert f"{10 - partial} imported, {partial} already there (skipped)" in out
+    pages = store.list_pages(doc.project_id, doc.id)
+    assert [p.source.filename for p in pages] == [f"{i}v" for i in range(1, 11)]
+    assert not list((data / "tmp").glob("*/upload")) if (data / "tmp").exists() else True
+
+
+def test_cli_refuses_files_and_iiif_together_and_reports_a_failed_canvas(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    both = _cli(data, "--iiif", "http://127.0.0.1:9/m.json", str(tmp_path / "a.jpg"))
+    _out, err = both.communicate(timeout=60)
+    assert both.returncode == 2 and "not both" in err
+    with IIIFServer(n=3, broken={"c002"}) as srv:
+        run = _cli(data, "--iiif", srv.url(2), "--first", "1", "--last", "3", "--width", "300")
+        out, err = run.communicate(timeout=120)
+    assert run.returncode == 1
+    assert "FAILED   f. 2r:" in err and "HTTP 500" in err
+    assert "2 page(s) imported from 2 of 3 canvas(es); 1 failed" in out
