@@ -175,7 +175,7 @@ class DocumentHandle:
         return transcription.start(self.store, self.ref, None, form, jobs)
 
     def export(self, fmt: str = "txt") -> dict[str, bytes]:
-        """The transcription in a format of the registry (txt, hocr, alto, page, pdf): file name → bytes."""
+        """The transcription in a format of the registry (txt, hocr, alto, page, pdf, tei, webanno): file name → bytes."""
         return exports.transcript_files(self.store, self.project_id, self.id, fmt)
 
 

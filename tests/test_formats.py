@@ -90,6 +90,43 @@ def test_xml_export_validates_and_round_trips(folio, tmp_path: Path, fmt: str, x
     assert again[1].points == originals[1].points
 
 
+def test_page_and_alto_of_a_document_from_iiif_name_its_manifest_and_canvas(folio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A document imported from a IIIF manifest: its PAGE and ALTO still validate and say where the page
+    came from (PAGE: Metadata items; ALTO: sourceImageInformation), ground truth and transcript alike."""
+    from services.exports import transcript_files
+
+    store, p, d, pg, _ = folio
+    manifest, canvas = "https://example.org/iiif/ms-1/manifest.json?a=1&b=2", "https://example.org/iiif/ms-1/canvas/f1r"
+    store.update_document(p, d, lambda doc: setattr(doc, "source", {
+        "kind": "iiif", "manifest": manifest, "version": 3, "label": "Venetus A <scholia>", "attribution": "Marciana",
+        "rights": "http://creativecommons.org/licenses/by/4.0/", "license": "", "imported": "2024-05-01T10:00:00+00:00"}))
+    store.update_page(p, d, pg, lambda page: setattr(page, "iiif", {
+        "canvas": canvas, "label": "f. 1r", "width": 600, "height": 400, "image": "https://example.org/img/f1r.jpg"}))
+    for fmt, xsd, reader in (("page", "pagecontent-2019-07-15.xsd", read_page_xml), ("alto", "alto-4-4.xsd", read_alto)):
+        export_xml(store, p, [d], tmp_path / fmt, fmt)
+        [xml] = sorted((tmp_path / fmt).glob("*.xml"))
+        validate(xml, xsd)
+        [(_, transcript)] = transcript_files(store, p, d, fmt).items()
+        for data in (xml.read_bytes(), transcript):
+            root = etree.fromstring(data)
+            assert schema(xsd).validate(root)
+            if fmt == "page":
+                items = {i.get("name"): i.get("value") for i in root.iter("{*}MetadataItem")}
+                assert items == {"iiif-manifest": manifest, "iiif-canvas": canvas, "iiif-canvas-label": "f. 1r",
+                                 "iiif-canvas-width": "600", "iiif-canvas-height": "400",
+                                 "iiif-image": "https://example.org/img/f1r.jpg", "source-label": "Venetus A <scholia>",
+                                 "source-attribution": "Marciana", "source-rights": "http://creativecommons.org/licenses/by/4.0/"}
+                assert root.find("{*}Metadata").get("externalRef") == manifest
+            else:
+                info = root.find("{*}Description/{*}sourceImageInformation")
+                assert {f.get("fileIdentifierLocation"): f.text for f in info.iter("{*}fileIdentifier")} == {
+                    "iiif-canvas": canvas, "iiif-image": "https://example.org/img/f1r.jpg"}
+                assert info.find("{*}documentIdentifier").text == manifest
+                assert info.find("{*}documentIdentifier").get("documentIdentifierLocation") == "iiif-manifest"
+            back = reader(data, xml.name)  # and they still read back
+            assert [ln.text for ln in back.lines if ln.text] == ["μῆνιν ἄειδε θεὰ", "Πηληϊάδεω Ἀχιλῆος", "οὐλομένην, ἣ μυρί’"]
+
+
 def test_importing_files_from_other_tools(folio) -> None:  # type: ignore[no-untyped-def]
     store, p, d, pg, _ = folio
     line_store.replace_lines(store, p, d, pg, [])
@@ -198,3 +235,18 @@ def test_a_books_tsv_onto_some_of_its_pages_says_once_what_was_left_out(tmp_path
     assert rep.pages == 1 and rep.lines == sum(r.startswith(names[0]) for r in rows) and not rep.failed
     [left] = [m for m in rep.messages if "not in the document" in m]
     assert f"{len(names) - 1} page image(s)" in left and names[1] in left
+
+
+def test_page_and_alto_drop_what_xml_cannot_hold() -> None:
+    """A control character typed or pasted into a line (the store keeps it) does not break the export."""
+    from storage.formats.alto import write_alto
+    from storage.formats.pagexml import write_page_xml
+
+    box = [[10.0, 10.0], [300.0, 10.0], [300.0, 40.0], [10.0, 40.0]]
+    rows = [(Line("l1", "box", box, text="bell\x07 and\x0b <&>", status="verified"), box, None)]
+    page = write_page_xml("f\x01.png", 400, 100, rows, source={"manifest": "https://e.org/m\x00"})
+    assert schema("pagecontent-2019-07-15.xsd").validate(etree.fromstring(page))
+    assert read_page_xml(page, "p.xml").lines[0].text == "bell and <&>"
+    alto = write_alto("f.png", 400, 100, rows, canvas={"canvas": "https://e.org/c\x1f"})
+    assert schema("alto-4-4.xsd").validate(etree.fromstring(alto))
+    assert read_alto(alto, "a.xml").lines[0].text == "bell and <&>"

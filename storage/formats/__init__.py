@@ -1,8 +1,8 @@
 """Readers and writers of pages and their lines: PAGE XML 2019, ALTO 4, the TSV of GT4HistComment
-(ground truth in), plain text, hOCR and searchable PDF (transcripts out). They work on
-``ImportedPage``/``PageLines``/``storage.models.Line`` only, never on the store: matching files to
-pages and writing into the store is ``storage.groundtruth``, gathering a document's pages for a
-writer is ``services.exports``. Every format is listed once, in ``storage.formats.registry``."""
+(ground truth in), plain text, hOCR, searchable PDF, TEI P5 and IIIF Web Annotations (transcripts
+out). They work on ``ImportedPage``/``PageLines``/``storage.models.Line`` only, never on the store:
+matching files to pages and writing into the store is ``storage.groundtruth``, gathering a
+document's pages for a writer is ``services.exports``. Every format is listed once, in ``storage.formats.registry``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ocr.regions import SEGMONTO_ZONES
 from storage.models import MAX_SUBTYPE, Line, Page, Region
 
 __all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE", "region_groups",
-           "zone_of"]
+           "zone_of", "field_of"]
 
 #: One line as a writer gets it: the line, its outline (page pixels) and its baseline (or None).
 Row = tuple[Line, list[list[float]], "list[list[float]] | None"]
@@ -74,6 +74,15 @@ def region_groups(rows: Sequence[Row], regions: Sequence[Region]) -> list[tuple[
     if loose:
         groups.append((None, loose))
     return groups
+
+
+def field_of(record: Mapping[str, Any] | None, key: str) -> str:
+    """A text field of a document's ``source`` or a page's ``iiif`` record (both may be None, a field
+    missing, empty or not text): the text, stripped, or ""."""
+    value = (record or {}).get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    return str(value).strip()
 
 
 @dataclass

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from lxml import etree
 
 from ocr.geometry import bbox
-from storage.formats import FormatError, ImportedPage, image_size, number, region_groups, zone_of
-from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
+from storage.formats import FormatError, ImportedPage, field_of, image_size, number, region_groups, zone_of
+from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr, xml_safe
 from storage.models import Line, Region
 
 __all__ = ["NS", "write_alto", "read_alto"]
@@ -26,16 +27,28 @@ def _box(el: etree._Element, x0: float, y0: float, x1: float, y1: float) -> None
 
 def write_alto(image_filename: str, width: int, height: int,
                lines: Sequence[tuple[Line, list[list[float]], list[list[float]] | None]],
-               regions: Sequence[Region] = ()) -> bytes:
+               regions: Sequence[Region] = (), *, source: Mapping[str, Any] | None = None,
+               canvas: Mapping[str, Any] | None = None) -> bytes:
     """One page. ``lines``: (line, boundary polygon, baseline or None) in reading order, page pixels;
     ``regions`` in reading order: one TextBlock each, in that order, typed by a ``Tags/OtherTag`` with
-    the SegmOnto label (``TAGREFS``, as eScriptorium writes it); lines in no region in one more block."""
+    the SegmOnto label (``TAGREFS``, as eScriptorium writes it); lines in no region in one more block.
+    ``canvas`` (the page's ``Page.iiif``) and ``source`` (the document's ``Document.source``), when
+    given, name the page's origin in ``sourceImageInformation``: its IIIF canvas and the image URL
+    fetched as ``fileIdentifier`` (``fileIdentifierLocation`` ``iiif-canvas``, ``iiif-image``), the
+    manifest as ``documentIdentifier`` (``documentIdentifierLocation="iiif-manifest"``). ALTO has no
+    place for the label, attribution or rights (PAGE and TEI carry them)."""
     root = etree.Element(f"{{{NS}}}alto", nsmap={None: NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd")
     desc = etree.SubElement(root, f"{{{NS}}}Description")
     etree.SubElement(desc, f"{{{NS}}}MeasurementUnit").text = "pixel"
     src = etree.SubElement(desc, f"{{{NS}}}sourceImageInformation")
-    etree.SubElement(src, f"{{{NS}}}fileName").text = image_filename
+    etree.SubElement(src, f"{{{NS}}}fileName").text = xml_safe(image_filename)
+    for location, value in (("iiif-canvas", field_of(canvas, "canvas")), ("iiif-image", field_of(canvas, "image"))):
+        if value:
+            etree.SubElement(src, f"{{{NS}}}fileIdentifier", fileIdentifierLocation=location).text = xml_safe(value)
+    if manifest := field_of(source, "manifest"):
+        etree.SubElement(src, f"{{{NS}}}documentIdentifier", documentIdentifierLocation="iiif-manifest").text = \
+            xml_safe(manifest)
     proc = etree.SubElement(desc, f"{{{NS}}}OCRProcessing", ID="OCR_0")
     step = etree.SubElement(proc, f"{{{NS}}}ocrProcessingStep")
     sw = etree.SubElement(step, f"{{{NS}}}processingSoftware")
@@ -69,7 +82,7 @@ def write_alto(image_filename: str, width: int, height: int,
                 el.set("BASELINE", points_attr(base, (width, height)))
             shape = etree.SubElement(el, f"{{{NS}}}Shape")
             etree.SubElement(shape, f"{{{NS}}}Polygon", POINTS=points_attr(poly, (width, height)))
-            words = line.text.split() or [""]
+            words = xml_safe(line.text).split() or [""]
             for j, word in enumerate(words):
                 if j:
                     etree.SubElement(el, f"{{{NS}}}SP")

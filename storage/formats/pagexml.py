@@ -4,17 +4,18 @@ OCR4all, kraken)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from typing import Any
 
 from lxml import etree
 
 from ocr.geometry import bbox
-from storage.formats import FormatError, ImportedPage, image_size, region_groups, zone_of
-from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr
+from storage.formats import FormatError, ImportedPage, field_of, image_size, region_groups, zone_of
+from storage.formats.xmlcommon import local, parse_points, parse_xml, points_attr, xml_safe
 from storage.models import MAX_SUBTYPE, Line, Region
 
-__all__ = ["NS", "write_page_xml", "read_page_xml"]
+__all__ = ["NS", "write_page_xml", "read_page_xml", "source_items"]
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -40,10 +41,26 @@ def page_type(region: Region) -> str:
     return PAGE_TYPES.get(region.label) or PAGE_TYPES.get(region.type) or "other"
 
 
+def source_items(source: Mapping[str, Any] | None, canvas: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """(name, value) of the ``MetadataItem``s that say where the page came from: the document's IIIF
+    manifest, label, attribution, rights and licence (``Document.source``), the page's canvas, its label
+    and size (canvas coordinates) and the image URL fetched (``Page.iiif``); only those with a value."""
+    items = [("iiif-manifest", field_of(source, "manifest")), ("iiif-canvas", field_of(canvas, "canvas")),
+             ("iiif-canvas-label", field_of(canvas, "label")), ("iiif-canvas-width", field_of(canvas, "width")),
+             ("iiif-canvas-height", field_of(canvas, "height")), ("iiif-image", field_of(canvas, "image")),
+             ("source-label", field_of(source, "label")), ("source-attribution", field_of(source, "attribution")),
+             ("source-rights", field_of(source, "rights")), ("source-license", field_of(source, "license"))]
+    return [(name, xml_safe(value)) for name, value in items if value]
+
+
 def write_page_xml(image_filename: str, width: int, height: int, lines: Sequence[tuple[Line, list[list[float]], list[list[float]] | None]],
-                   regions: Sequence[Region] = ()) -> bytes:
+                   regions: Sequence[Region] = (), *, source: Mapping[str, Any] | None = None,
+                   canvas: Mapping[str, Any] | None = None) -> bytes:
     """One page. ``lines``: (line, boundary polygon, baseline or None) in reading order, page pixels;
-    ``regions`` in reading order (lines name theirs). Lines in no region go into one more region."""
+    ``regions`` in reading order (lines name theirs). Lines in no region go into one more region.
+    ``source`` (the document's, ``Document.source``) and ``canvas`` (the page's ``Page.iiif``), when
+    given, go into ``Metadata`` as ``MetadataItem type="other"`` (``source_items``), the manifest also
+    as its ``@externalRef``."""
     stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     root = etree.Element(f"{{{NS}}}PcGts", nsmap={None: NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{NS} {NS}/pagecontent.xsd")
@@ -51,7 +68,11 @@ def write_page_xml(image_filename: str, width: int, height: int, lines: Sequence
     etree.SubElement(meta, f"{{{NS}}}Creator").text = "Kalamos"
     etree.SubElement(meta, f"{{{NS}}}Created").text = stamp
     etree.SubElement(meta, f"{{{NS}}}LastChange").text = stamp
-    page = etree.SubElement(root, f"{{{NS}}}Page", imageFilename=image_filename,
+    for name, value in source_items(source, canvas):
+        etree.SubElement(meta, f"{{{NS}}}MetadataItem", type="other", name=name, value=value)
+        if name == "iiif-manifest":
+            meta.set("externalRef", value)
+    page = etree.SubElement(root, f"{{{NS}}}Page", imageFilename=xml_safe(image_filename),
                             imageWidth=str(int(width)), imageHeight=str(int(height)))
     groups = region_groups(lines, regions)
     if not groups:
@@ -78,10 +99,10 @@ def write_page_xml(image_filename: str, width: int, height: int, lines: Sequence
                 etree.SubElement(tl, f"{{{NS}}}Baseline", points=points_attr(base, (width, height)))
             if line.text:
                 eq = etree.SubElement(tl, f"{{{NS}}}TextEquiv")
-                etree.SubElement(eq, f"{{{NS}}}Unicode").text = line.text
+                etree.SubElement(eq, f"{{{NS}}}Unicode").text = xml_safe(line.text)
         if any(line.text for line, _, _ in rows):
             eq = etree.SubElement(el, f"{{{NS}}}TextEquiv")
-            etree.SubElement(eq, f"{{{NS}}}Unicode").text = "\n".join(line.text for line, _, _ in rows)
+            etree.SubElement(eq, f"{{{NS}}}Unicode").text = xml_safe("\n".join(line.text for line, _, _ in rows))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -40,7 +40,8 @@ def _xml(kind: str) -> Writer:
         from storage.formats.pagexml import write_page_xml
 
         writer = write_page_xml if kind == "page" else write_alto
-        return {f"{stem}_p{p.number:04d}.{kind}.xml": writer(p.image_name, p.page.width, p.page.height, p.rows, p.regions)
+        return {f"{stem}_p{p.number:04d}.{kind}.xml": writer(p.image_name, p.page.width, p.page.height, p.rows, p.regions,
+                                                             source=p.source, canvas=p.page.iiif)
                 for p in pages}
     return write
 
@@ -58,6 +59,16 @@ def _hocr(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
 def _pdf(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
     from storage.formats.pdf import write_pdf
     return write_pdf(pages, stem)
+
+
+def _tei(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
+    from storage.formats.tei import write_tei
+    return write_tei(pages, stem)
+
+
+def _webanno(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
+    from storage.formats.webanno import write_web_annotations
+    return write_web_annotations(pages, stem)
 
 
 def _read_page(data: bytes, name: str) -> list[ImportedPage]:
@@ -83,6 +94,9 @@ FORMATS: tuple[Format, ...] = (
     Format("page", "PAGE XML", ".xml", "application/xml", transcript=_xml("page"), ground_truth=True, read=_read_page,
            xml_root="PcGts"),
     Format("pdf", "searchable PDF", ".pdf", "application/pdf", transcript=_pdf),
+    Format("tei", "TEI P5", ".tei.xml", "application/tei+xml", transcript=_tei),
+    Format("webanno", "IIIF Web Annotations", ".annotations.json",
+           'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"', transcript=_webanno),
     Format("tesstrain", "tesstrain (PNG + .gt.txt)", ".gt.txt", "text/plain; charset=utf-8", ground_truth=True),
     Format("tsv", "GT4HistComment TSV", ".tsv", "text/tab-separated-values; charset=utf-8", read=_read_tsv),
 )
@@ -110,10 +124,9 @@ def import_formats() -> tuple[Format, ...]:
 
 
 def media_type(filename: str) -> str:
-    """The media type of an exported file, by its name (``.zip`` for several files)."""
+    """The media type of an exported file, by its name (``.zip`` for several files); the longest
+    extension that fits wins (``.tei.xml`` is TEI, not ALTO's ``.xml``)."""
     if filename.endswith(".zip"):
         return "application/zip"
-    for f in FORMATS:
-        if f.transcript and filename.endswith(f.extension):
-            return f.media_type
-    return "application/octet-stream"
+    fitting = [f for f in FORMATS if f.transcript and filename.endswith(f.extension)]
+    return max(fitting, key=lambda f: len(f.extension)).media_type if fitting else "application/octet-stream"

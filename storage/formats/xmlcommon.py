@@ -9,7 +9,7 @@ from lxml import etree
 
 from storage.formats import FormatError, number
 
-__all__ = ["parse_xml", "points_attr", "parse_points", "local", "XML_PARSER"]
+__all__ = ["parse_xml", "points_attr", "parse_points", "local", "xml_safe", "XML_PARSER"]
 
 #: No network, no entities, no huge trees: imported files come from anywhere.
 XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
@@ -20,6 +20,17 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
         return etree.fromstring(data, XML_PARSER)
     except etree.XMLSyntaxError as exc:
         raise FormatError(f"{name}: not well-formed XML ({exc})") from None
+
+
+#: What XML 1.0 cannot hold at all (lxml refuses it): C0 controls but tab and line ends, lone surrogates,
+#: U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: object) -> str:
+    """``text`` as a string XML can carry: the characters XML 1.0 cannot hold are dropped (a line's text
+    may hold control characters typed or pasted; a IIIF manifest's label anything its server sent)."""
+    return _NOT_XML.sub("", str(text))
 
 
 def local(el: etree._Element) -> str:
