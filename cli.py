@@ -3,14 +3,16 @@
     kalamos serve [--host H] [--port P] [--workers N]
     kalamos worker [--concurrency N]            (with KALAMOS_REDIS_URL: runs the web processes' jobs)
     kalamos import --project P --document D FILE...
+    kalamos import --project P --document D --iiif URL_OR_FILE [--first N] [--last M] [--width W]
     kalamos list
     kalamos import-gt --project P --document D FILE.xml|FILE.tsv...
     kalamos layout --project P --document D [--lang grc+lat] [--replace]
+    kalamos align --project P --document D --text EDITION.txt [--model M] [--first N --last M] [--out PROPOSALS.tsv] [--apply]
     kalamos export-gt --project P [--document D] --format tesstrain|page|alto --out DIR
     kalamos users add NAME [--admin] | passwd NAME | del NAME | list
     kalamos share --project P --user U --role editor|viewer|none|owner
     kalamos backup --out FILE.tar.gz; kalamos restore FILE.tar.gz --data-dir NEW_DIR
-    kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf] --out DIR
+    kalamos ocr --project P --document D [--model grc+lat] [--jobs N] [--format txt|hocr|alto|page|pdf|tei|webanno] --out DIR
                 [--leave-out NumberingZone,RunningTitleZone]
     kalamos eval --model M --gt DIR
     kalamos train --gt DIR | --project P [--document D] --base MODEL|best --out NAME [--material print|manuscript] [--max-minutes M]
@@ -113,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     igt.add_argument("--status", choices=("verified", "machine"), default="verified",
                      help="status of imported lines with text (default: verified)")
     igt.add_argument("files", nargs="+", type=Path)
+
+    al = sub.add_parser("align", help="align the text of an edition to a document's lines: each line's text proposed "
+                                      "(status 'aligned', to check and confirm), verified lines never touched")
+    al.add_argument("--project", required=True, help="project name or id")
+    al.add_argument("--document", required=True, help="document name or id")
+    al.add_argument("--text", required=True, type=Path, help="the edition's text for these pages (UTF-8, any line breaks)")
+    al.add_argument("--model", default="grc", help="model that reads the lines (default grc; grc+lat, a project model...)")
+    al.add_argument("--first", type=int, help="first page (1-based; default 1)")
+    al.add_argument("--last", type=int, help="last page (default: the last)")
+    al.add_argument("--out", type=Path, help="write the proposals here: page image, x0 y0 x1 y1, text, score (TSV)")
+    al.add_argument("--apply", action="store_true", help="store the proposals in the lines (without it, nothing changes)")
 
     ocr = sub.add_parser("ocr", help="OCR a document (pages in parallel) and write its transcription")
     ocr.add_argument("--project", required=True, help="project name or id")
@@ -459,6 +472,37 @@ def _layout(cfg: Config, args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def _align(cfg: Config, args: argparse.Namespace) -> int:
+    from services import align
+
+    store = Store(cfg.data_dir)
+    project = store.find_project(args.project)
+    document = store.find_document(project.id, args.document)
+    doc = DocumentRef(project.id, document.id)
+    try:
+        edition = align.read_edition(args.text.read_bytes())
+    except OSError as exc:
+        raise InvalidInput(f"{args.text}: cannot be read ({exc.strerror or exc})") from None
+    pages = align.choose_pages(store, doc, args.first, args.last)
+
+    def progress(done: int, total: int, message: str) -> None:
+        print(f"[{done}/{total}] {message}", file=sys.stderr, flush=True)
+
+    report = align.propose(store, doc, pages, edition, args.model, progress)
+    if args.out:
+        args.out.write_bytes(align.proposals_tsv(report))
+        print(f"proposals written to {args.out} ({len(report.lines)} lines)")
+    if args.apply:
+        align.apply(store, doc, report, user="cli")
+    for p in report.lines:
+        if p.attention:
+            print(f"{'CHECK':8} page {p.page_number} line {p.line_number}: score {p.score:.2f}: {p.text[:60]!r} "
+                  f"(read {p.reading[:60]!r})")
+    print(report.summary if args.apply else report.summary.replace(" aligned with", " aligned (nothing stored: "
+                                                                    "--apply stores them) with", 1))
+    return 0
+
+
 def _ocr(cfg: Config, args: argparse.Namespace) -> int:
     from services import transcription
     from services.exports import check_leave_out, transcript_files
@@ -716,7 +760,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
         if args.command == "serve":
             return _serve(cfg, args.debug, args.no_auth, args.workers)
-        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "layout": _layout, "ocr": _ocr, "eval": _eval, "train": _train,
+        commands = {"import": _import, "export-gt": _export_gt, "import-gt": _import_gt, "layout": _layout, "align": _align, "ocr": _ocr, "eval": _eval, "train": _train,
                     "models": _models, "users": _users, "share": _share, "backup": _backup, "restore": _restore,
                     "worker": _worker}
         if args.command in commands:

@@ -280,7 +280,7 @@ def replace_lines(store: Store, project_id: str, document_id: str, page_id: str,
     return fresh
 
 
-TEXT_FIELDS = frozenset({"text", "status", "conf", "source"})
+TEXT_FIELDS = frozenset({"text", "status", "conf", "source", "aligned"})
 SHAPE_FIELDS = frozenset({"points", "kind", "baseline", "above", "below"})
 _EDITABLE = TEXT_FIELDS | SHAPE_FIELDS
 MAX_CHANGES = 20  #: entries of a line's change log

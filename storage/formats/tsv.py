@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from storage.formats import FormatError, ImportedPage, number
 from storage.models import Line
 
 __all__ = ["read_tsv"]
+
+
+_SCORE = re.compile(r"[01](\.\d+)?")
 
 
 def read_tsv(data: bytes, name: str) -> list[ImportedPage]:
@@ -21,6 +26,8 @@ def read_tsv(data: bytes, name: str) -> list[ImportedPage]:
         parts = row.split("\t")
         if len(parts) < 3:
             raise FormatError(f"{name}, row {n}: expected image<TAB>x0 y0 x1 y1<TAB>text, found {len(parts)} column(s)")
+        if len(parts) == 4 and _SCORE.fullmatch(parts[3].strip()):
+            parts = parts[:3]  # the score column of ``kalamos align --out`` (the proposals, edited, come back in)
         image, box, line_text = parts[0].strip(), parts[1].split(), "\t".join(parts[2:])
         if len(box) != 4:
             raise FormatError(f"{name}, row {n}: the box {parts[1][:60]!r} is not four numbers")
