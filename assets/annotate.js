@@ -12,7 +12,7 @@
     if (!line) { return null; }
     var last = (line.changes || []).slice(-1)[0];
     return {id: line.id, kind: line.kind, status: line.status, text: line.text, rev: line.rev, above: line.above,
-            below: line.below, conf: line.conf === undefined ? null : line.conf,
+            below: line.below, conf: line.conf === undefined ? null : line.conf, aligned: line.aligned || null,
             by: last && last.user ? last.user : null};  // who made this version (accounts on)
   }
 
@@ -50,10 +50,10 @@
     /* The bulk verification asks about as many lines as it will verify. */
     verifyAllQuestion: function (data) {
       var n = ((data && data.lines) || []).filter(function (l) {
-        return l.text && (l.status === "machine" || l.status === "edited");
+        return l.text && (l.status === "machine" || l.status === "aligned" || l.status === "edited");
       }).length;
-      return n ? "Verify the " + n + " line(s) of this page that have text and are not verified yet (machine and " +
-                 "edited lines)? They become ground truth for training: check them first."
+      return n ? "Verify the " + n + " line(s) of this page that have text and are not verified yet (machine, " +
+                 "aligned and edited lines)? They become ground truth for training: check them first."
                : "No line of this page waits for verification.";
     },
 
@@ -155,9 +155,9 @@
 
     statusCounts: function (data) {
       if (!data || !data.lines) { return ""; }
-      var counts = {verified: 0, edited: 0, machine: 0, empty: 0};
+      var counts = {verified: 0, edited: 0, aligned: 0, machine: 0, empty: 0};
       data.lines.forEach(function (l) { counts[l.status] = (counts[l.status] || 0) + 1; });
-      var parts = ["verified", "edited", "machine", "empty"].filter(function (s) { return counts[s]; })
+      var parts = ["verified", "edited", "aligned", "machine", "empty"].filter(function (s) { return counts[s]; })
         .map(function (s) { return counts[s] + " " + s; });
       return parts.length ? parts.join(" · ") : "no lines";
     }

@@ -26,7 +26,8 @@ from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, processed_vi
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
-from layout.annotate import STATUS_BADGES, line_rows, page_figure, region_rows, selection_patch, status_patch
+from layout.annotate import (STATUS_BADGES, line_rows, page_figure, region_rows, selection_patch, status_patch,
+                             variants_view)
 from ocr.greek import check_line
 from ocr.geometry import apply
 from services import DocumentRef, PageRef, annotation, editing
@@ -70,7 +71,8 @@ def view_lines(data: dict) -> list[dict[str, Any]]:
     lines = lines_of(data)
     shapes = annotation.outlines(lines, Band(**data["band"]), data["matrix"])
     return [{"id": ln.id, "kind": ln.kind, "status": ln.status, "text": ln.text, "number": n,
-             "view_points": points, "view_outline": outline}
+             "view_points": points, "view_outline": outline,
+             "attention": bool(ln.status == "aligned" and (ln.aligned or {}).get("attention"))}
             for n, (ln, (points, outline)) in enumerate(zip(lines, shapes), 1)]
 
 
@@ -284,6 +286,11 @@ def details(store: Store, current: dict | None, selection: dict | None):
         rules = None
     warnings = [dbc.Alert(c.message, color="warning", className="py-1 px-2 my-1 small kalamos-warning")
                 for c in check_line(line["text"], rules)]
+    aligned = line.get("aligned") or {}
+    if aligned and line["status"] in ("aligned", "edited") and isinstance(aligned.get("reading"), str):
+        score = aligned.get("score")
+        warnings.insert(0, variants_view(line["text"], aligned["reading"],
+                                         score if isinstance(score, (int, float)) else None))
     src = line_url(*where, current["page"], line["id"], line["rev"], current["key"])
     return title, src, warnings, {} if line["kind"] == "baseline" else {"display": "none"}
 

@@ -47,7 +47,7 @@ def verify_all(store: Store, _n: int, data: dict | None, selection: dict | None,
     where = page_ref(selection, data)
     if not (where and data):
         return no_update, no_update, no_update, *say("Choose a page first.", "warning")
-    todo = {ln.id: ln.rev for ln in lines_of(data) if ln.text and ln.status in ("machine", "edited")}
+    todo = {ln.id: ln.rev for ln in lines_of(data) if ln.text and ln.status in ("machine", "aligned", "edited")}
     if not todo:
         return no_update, no_update, no_update, *say("No line of this page waits for verification.", "secondary")
     before = {ln.id: ln for ln in lines_of(data)}

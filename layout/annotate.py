@@ -11,16 +11,20 @@ from dash import dcc, html
 
 from layout import ids
 from layout.plotting import plot_text
+from ocr.align import variants
 from ocr.greek import ANO_TELEIA_MARKS, ELISION_MARKS, LUNATE_CHOICES
 from ocr.regions import SEGMONTO_ZONES
 
 __all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "status_summary", "status_patch",
-           "selection_patch", "hover_text", "region_rows", "REGION_COLOURS", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
+           "selection_patch", "hover_text", "region_rows", "variants_view", "REGION_COLOURS", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
 
-STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "edited": "#7048e8", "verified": "#2b8a3e"}
+STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "aligned": "#1971c2", "edited": "#7048e8",
+                  "verified": "#2b8a3e"}
 #: Bootstrap colours of the status badges
-STATUS_BADGES = {"empty": "secondary", "machine": "warning", "edited": "#7048e8", "verified": "success"}
+STATUS_BADGES = {"empty": "secondary", "machine": "warning", "aligned": "primary", "edited": "#7048e8",
+                 "verified": "success"}
 STATUS_HELP = {"empty": "no text yet", "machine": "read by Tesseract, not checked",
+               "aligned": "the text of an edition put on this line, not checked (Enter or ✓ confirms)",
                "edited": "typed or corrected, not confirmed (Enter or ✓ confirms)", "verified": "confirmed: ground truth"}
 
 #: (label, what it inserts, title): combining marks go on the letter before the cursor
@@ -151,6 +155,39 @@ def _exchange() -> html.Div:
     )
 
 
+def _align() -> html.Details:
+    """"Align a known text": an edition's text for a page range, put onto the pages' lines."""
+    return html.Details([
+        html.Summary("Align a known text (an edition) to these lines…", className="small"),
+        html.Div([
+            html.P("Paste the edition's text for the chosen pages (any line breaks, with or without accents), or "
+                   "choose a UTF-8 text file. Kalamos reads the lines with the model, finds each line's words in the "
+                   "edition and puts them on the line in blue (aligned): check each line against the image (the "
+                   "differences from what was read are marked), correct the variants, confirm with Enter. Verified "
+                   "and typed lines are kept.", className="small text-muted mb-1"),
+            dbc.Textarea(id=ids.AN_ALIGN_TEXT, rows=4, className="kalamos-greek-input small mb-1",
+                         placeholder="μῆνιν ἄειδε θεὰ Πηληϊάδεω Ἀχιλῆος…"),
+            html.Div([
+                dcc.Upload(html.Span("… or choose a text file", className="small text-decoration-underline"),
+                           id=ids.AN_ALIGN_FILE, accept=".txt,text/plain", max_size=8 * 1024 * 1024,
+                           className="kalamos-dropzone kalamos-dropzone-inline me-2"),
+                html.Span(id=ids.AN_ALIGN_FILE_NAME, className="small text-muted me-3"),
+                html.Span("pages ", className="small"),
+                dbc.Input(id=ids.AN_ALIGN_FIRST, type="number", min=1, step=1, size="sm", className="d-inline-block",
+                          style={"width": "5rem"}, placeholder="this"),
+                html.Span(" to ", className="small"),
+                dbc.Input(id=ids.AN_ALIGN_LAST, type="number", min=1, step=1, size="sm", className="d-inline-block",
+                          style={"width": "5rem"}, placeholder="this"),
+                html.Span(" read with ", className="small ms-2"),
+                dbc.Select(id=ids.AN_ALIGN_MODEL, options=[], value="grc", size="sm", className="d-inline-block w-auto"),
+                dbc.Button("Align", id=ids.AN_ALIGN_RUN, size="sm", color="primary", className="ms-2"),
+            ], className="d-flex align-items-center flex-wrap gap-1"),
+            dbc.Progress(id=ids.AN_ALIGN_PROGRESS, value=0, max=1, style={"height": "4px"}, className="mt-1"),
+            html.Div(id=ids.AN_ALIGN_RESULT, className="small mt-1", role="status"),
+        ], className="kalamos-align p-2 border rounded mb-1"),
+    ], className="mb-1")
+
+
 def _conventions() -> dbc.Modal:
     def select(ident: str, choices: dict[str, str]) -> dbc.Select:
         return dbc.Select(id=ident, size="sm", options=[{"label": label, "value": value} for value, label in choices.items()])
@@ -245,6 +282,7 @@ def build() -> html.Div:
             _toolbar(),
             _layers(),
             _exchange(),
+            _align(),
             dbc.Alert(id=ids.AN_MESSAGE, is_open=False, dismissable=True, className="py-1 small mb-1"),
             dbc.Row(
                 [
@@ -432,7 +470,9 @@ def badge_class(status: str) -> str:
 def row_content(ln: dict[str, Any]) -> list[Any]:
     badge = html.Span(ln["status"], id=ids.an_row_part(ids.AN_ROW_BADGE, ln["id"]), className=badge_class(ln["status"]),
                       title=STATUS_HELP[ln["status"]])
-    return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge,
+    attention = [html.Span("⚠", className="me-1 text-danger", title="the edition matches what was read here poorly: "
+                           "look at this line first")] if ln.get("attention") else []
+    return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), *attention, badge,
             html.Span(ln["text"] or "—", id=ids.an_row_part(ids.AN_ROW_TEXT, ln["id"]), className="kalamos-row-text")]
 
 
@@ -449,13 +489,33 @@ def line_rows(lines: list[dict[str, Any]], selected: str | None) -> html.Div:
 def status_summary(counts: dict[str, int]) -> list[Any]:
     """"12 verified · 3 edited · 20 machine · 2 empty", coloured like the badges."""
     out: list[Any] = []
-    for status in ("verified", "edited", "machine", "empty"):
+    for status in ("verified", "edited", "aligned", "machine", "empty"):
         if counts.get(status):
             if out:
                 out.append(" · ")
             out.append(html.Span(f"{counts[status]} {status}", className=f"kalamos-text-{status}",
                                  title=STATUS_HELP[status]))
     return out or ["no lines"]
+
+
+def variants_view(text: str, reading: str, score: float | None) -> Any:
+    """The line editor's diff view of an aligned line: the edition's text over what Tesseract read,
+    the words that differ marked (the variants to check against the image)."""
+    ours, theirs = variants(text, reading)
+
+    def words(pairs: list[tuple[str, bool]]) -> list[Any]:
+        out: list[Any] = []
+        for word, differs in pairs:
+            out += [html.Mark(word, className="kalamos-diff-mark") if differs else word, " "]
+        return out or ["—"]
+
+    agreement = f" (agreement {score:.0%})" if score is not None else ""
+    return html.Div([
+        html.Div(["Edition: ", html.Span(words(ours), className="kalamos-variant-text")]),
+        html.Div(["Read here: ", html.Span(words(theirs), className="kalamos-variant-text")], className="text-muted"),
+        html.Div(f"Marked: where the two differ{agreement}. Check those words against the image, correct, then Enter.",
+                 className="text-muted"),
+    ], className="kalamos-variants small my-1", id=ids.AN_VARIANTS)
 
 
 def history_view(versions: list[dict[str, Any]], restore_type: str = ids.AN_HISTORY_RESTORE) -> Any:

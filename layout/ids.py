@@ -123,6 +123,17 @@ AN_BELOW = "annotate-below"
 AN_BAND = "annotate-band"
 AN_WARNINGS = "annotate-warnings"
 AN_HISTORY = "annotate-history"  # who last changed the selected line, and its earlier versions (restorable)
+AN_VARIANTS = "annotate-variants"  # an aligned line: the edition's text over what was read there, differences marked
+# "Align a known text": an edition's text (pasted or a file) put onto the lines of a page range
+AN_ALIGN_TEXT = "annotate-align-text"
+AN_ALIGN_FILE = "annotate-align-file"
+AN_ALIGN_FILE_NAME = "annotate-align-file-name"
+AN_ALIGN_FIRST = "annotate-align-first"
+AN_ALIGN_LAST = "annotate-align-last"
+AN_ALIGN_MODEL = "annotate-align-model"
+AN_ALIGN_RUN = "annotate-align-run"
+AN_ALIGN_PROGRESS = "annotate-align-progress"
+AN_ALIGN_RESULT = "annotate-align-result"
 AN_HISTORY_RESTORE = "annotate-history-restore"  # {"type": AN_HISTORY_RESTORE, "rev": n}: restore version n
 AN_LIST = "annotate-list"
 AN_LINES = "annotate-lines"  # dcc.Store: {"page", "view", "lines": [...], "band", "image"}
@@ -319,3 +330,22 @@ def tn_stop_job(job_id: str) -> dict[str, str]:
 
 def tn_discard(job_id: str) -> dict[str, str]:
     return {"type": "train-discard", "job": job_id}
+
+
+# ---- upload tab: import from a IIIF library
+UP_IIIF_URL = "upload-iiif-url"  # the manifest's address
+UP_IIIF_READ = "upload-iiif-read"
+UP_IIIF_MESSAGE = "upload-iiif-message"  # what Read said (an error, or how many canvases)
+UP_IIIF_REV = "upload-iiif-rev"  # dcc.Store: bumped when a manifest is read (the canvases are drawn anew)
+UP_IIIF_ABOUT = "upload-iiif-about"  # the remembered manifest: label, canvases, attribution, rights, warnings
+UP_IIIF_CANVASES = "upload-iiif-canvases"  # its canvases' thumbnails (through /files/…/iiif/thumb/<n>.jpg)
+UP_IIIF_FORM = "upload-iiif-form"  # the import's choices, shown once a manifest is read
+UP_IIIF_FIRST = "upload-iiif-first"
+UP_IIIF_LAST = "upload-iiif-last"
+UP_IIIF_SIZE = "upload-iiif-size"  # "full" or "width"
+UP_IIIF_WIDTH = "upload-iiif-width"
+UP_IIIF_IMPORT = "upload-iiif-import"
+UP_IIIF_PROGRESS = "upload-iiif-progress"
+UP_IIIF_STATUS = "upload-iiif-status"  # the canvas being imported
+UP_IIIF_RESULT = "upload-iiif-result"  # what the import did: a summary, a line per failed/skipped/warned canvas
+UP_IIIF_SOURCE = "upload-iiif-source"  # "From IIIF: …" above the page grid, for a document imported from a manifest

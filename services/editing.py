@@ -164,7 +164,7 @@ def verify_lines(store: Store, ref: PageRef, expected: Mapping[str, int], editor
 
 
 def status_counts(lines: list[Line]) -> dict[str, int]:
-    counts = {"verified": 0, "edited": 0, "machine": 0, "empty": 0}
+    counts = {"verified": 0, "edited": 0, "aligned": 0, "machine": 0, "empty": 0}
     for ln in lines:
         counts[ln.status] = counts.get(ln.status, 0) + 1
     return counts
