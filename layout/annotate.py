@@ -18,7 +18,7 @@ from ocr.regions import SEGMONTO_ZONES
 __all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "status_summary", "status_patch",
            "selection_patch", "hover_text", "region_rows", "variants_view", "REGION_COLOURS", "HIT_TRACE", "TARGETS_PER_LINE", "STATUS_COLOURS", "STATUS_BADGES", "PALETTE"]
 
-STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "aligned": "#1971c2", "edited": "#7048e8",
+STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "aligned": "#0c8599", "edited": "#7048e8",
                   "verified": "#2b8a3e"}
 #: Bootstrap colours of the status badges
 STATUS_BADGES = {"empty": "secondary", "machine": "warning", "aligned": "primary", "edited": "#7048e8",
@@ -63,7 +63,7 @@ def _toolbar() -> dbc.Row:
 
 
 #: The region types offered for drawing (a project's own types come after SegmOnto's in the lists).
-REGION_COLOURS = {"MainZone": "#1971c2", "MarginTextZone": "#c2255c", "NumberingZone": "#e67700",
+REGION_COLOURS = {"MainZone": "#0c8599", "MarginTextZone": "#c2255c", "NumberingZone": "#e67700",
                   "RunningTitleZone": "#2f9e44", "CustomZone": "#5f3dc4"}
 
 
@@ -162,7 +162,7 @@ def _align() -> html.Details:
         html.Div([
             html.P("Paste the edition's text for the chosen pages (any line breaks, with or without accents), or "
                    "choose a UTF-8 text file. Kalamos reads the lines with the model, finds each line's words in the "
-                   "edition and puts them on the line in blue (aligned): check each line against the image (the "
+                   "edition and puts them on the line in teal (aligned): check each line against the image (the "
                    "differences from what was read are marked), correct the variants, confirm with Enter. Verified "
                    "and typed lines are kept.", className="small text-muted mb-1"),
             dbc.Textarea(id=ids.AN_ALIGN_TEXT, rows=4, className="kalamos-greek-input small mb-1",

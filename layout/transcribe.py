@@ -23,6 +23,8 @@ def conf_colour(status: str, conf: float | None) -> str:
         return "#868e96"
     if status == "edited":
         return "#7048e8"
+    if status == "aligned":  # an edition's text, to check (Annotate's colour for it)
+        return "#0c8599"
     if conf is None or conf < 0:
         return "#e8590c"
     return "#e03131" if conf < 60 else "#f08c00" if conf < 80 else "#2f9e44"

@@ -72,7 +72,7 @@ class AlignReport:
     def summary(self) -> str:
         parts = [f"{len(self.lines)} line(s) aligned with the edition"]
         if self.count("aligned"):
-            parts.append(f"{self.count('aligned')} proposed (blue: check each and confirm it with Enter)")
+            parts.append(f"{self.count('aligned')} proposed (teal: check each and confirm it with Enter)")
         if self.count("kept"):
             parts.append(f"{self.count('kept')} kept (a person's text)")
         if self.count("conflict"):
