@@ -1,4 +1,4 @@
-"""Flask endpoints: page images and thumbnails by URL, and the streamed upload.
+"""Flask endpoints: page images and thumbnails by URL (and a IIIF manifest's canvases), and the streamed upload.
 
 Every id in a URL is validated (``check_id``) before any path is built, and every path is checked
 to lie inside the data directory, so no request can read outside it.
@@ -22,8 +22,9 @@ from storage import InvalidInput, KalamosError, NotFound, Store
 from callbacks.urls import THUMB
 from callbacks.auth import current_user
 from callbacks.wiring import RouteTable
-from services import DocumentRef, PageRef, documents, editing, exports
+from services import DocumentRef, PageRef, documents, editing, exports, iiif
 from services import models as models_uc
+from storage.iiif import IIIFError
 from storage.store import check_id
 from storage.formats import registry
 
@@ -118,6 +119,18 @@ def line_png(store: Store, project_id: str, document_id: str, page_id: str, line
 def processed_view(store: Store, project_id: str, document_id: str, page_id: str):  # type: ignore[no-untyped-def]
     path = documents.processed_view(store, PageRef(project_id, document_id, page_id))
     return _send(store, path, "image/png" if path.suffix == ".png" else "image/jpeg", "private, max-age=86400")
+
+
+@routes.get("/files/<project_id>/<document_id>/iiif/thumb/<int:index>.jpg")
+def iiif_canvas_thumb(store: Store, config: Config, project_id: str, document_id: str, index: int):  # type: ignore[no-untyped-def]
+    """A small picture of canvas ``index`` (1-based) of the manifest read into the document in the Upload tab:
+    fetched from the library by the server and kept, so the browser loads nothing from elsewhere."""
+    try:
+        path = iiif.canvas_thumbnail(store, DocumentRef(project_id, document_id), index, config.http_client())
+    except IIIFError as exc:  # the library's server failed: not our 404
+        log.info("IIIF thumbnail %d of %s: %s", index, document_id, exc)
+        return _error(502, str(exc))
+    return _send(store, path, "image/jpeg", "private, max-age=86400")
 
 
 @routes.get("/jobs/<project_id>/<job_id>/lines/<name>")

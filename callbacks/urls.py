@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import quote
 
 from storage.ingest import THUMB
 from storage.processing import PREVIEW_SIDE
 
-__all__ = ["BLANK_IMAGE", "thumb_url", "image_url", "preview_url", "base_preview_url", "line_url", "processed_view_url", "job_line_url", "export_url", "transcript_url"]
+__all__ = ["BLANK_IMAGE", "thumb_url", "image_url", "preview_url", "base_preview_url", "line_url", "processed_view_url", "job_line_url", "export_url", "transcript_url",
+           "iiif_thumb_url"]
 
 
 #: A transparent pixel: the line picture when no line is chosen (an empty ``src`` shows a broken-image icon).
@@ -53,3 +55,10 @@ def transcript_url(project_id: str, document_id: str, fmt: str, page_id: str | N
                    leave_out: tuple[str, ...] = ()) -> str:
     query = "&".join(([f"page={page_id}"] if page_id else []) + ([f"leave_out={','.join(leave_out)}"] if leave_out else []))
     return f"/transcript/{project_id}/{document_id}/{fmt}" + (f"?{query}" if query else "")
+
+
+def iiif_thumb_url(project_id: str, document_id: str, index: int, manifest_url: str) -> str:
+    """URL of canvas ``index``'s thumbnail of the manifest read into the document (the manifest's address
+    in the query: the browser does not take another manifest's thumbnail from its cache)."""
+    key = hashlib.sha256(manifest_url.encode("utf-8")).hexdigest()[:12]
+    return f"/files/{project_id}/{document_id}/iiif/thumb/{index}.jpg?m={key}"

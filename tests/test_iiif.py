@@ -76,7 +76,7 @@ def test_v3_faults_each_say_why_the_rest_is_imported_politely_and_a_second_run_f
         again = iiif.import_canvases(store, doc, manifest, iiif.choose(manifest), None, ImportLimits(), _client())
         fetched = [r for r in srv.requests[before:] if "/full/max/" in r]
     assert again.count("skipped") == 6 and again.count("imported") == 2
-    assert sorted(fetched) == [f"/iiif/3/c003/full/max/0/default.jpg", f"/iiif/3/c007/full/max/0/default.jpg"]
+    assert sorted(fetched) == ["/iiif/3/c003/full/max/0/default.jpg", "/iiif/3/c007/full/max/0/default.jpg"]
     pages = store.list_pages(*doc)
     assert [p.source.filename for p in pages] == [f"{i}v" for i in range(1, 9)]  # in the manifest's order
     assert len({p.iiif["canvas"] for p in pages}) == 8
@@ -171,3 +171,93 @@ def test_cli_refuses_files_and_iiif_together_and_reports_a_failed_canvas(tmp_pat
     assert run.returncode == 1
     assert "FAILED   f. 2r:" in err and "HTTP 500" in err
     assert "2 page(s) imported from 2 of 3 canvas(es); 1 failed" in out
+
+
+# ---- the Upload tab: the thumbnail route, and the callbacks as plain functions
+
+def test_the_canvas_thumbnail_route_serves_kalamos_copies_to_those_who_may_read(tmp_path: Path) -> None:
+    from app import create_app
+    from config import Config
+    from services import projects
+    from services.projects import Actor
+    from storage import accounts
+
+    password = "correct horse battery"
+    data = tmp_path / "data"
+    store = Store(data)
+    for name in ("ada", "dan"):
+        accounts.add_user(store, name, password)
+    p = projects.create_project(store, Actor("ada"), "Codices")
+    d = store.create_document(p.id, "Barocci")
+    other = store.create_document(p.id, "nothing read")
+    app = create_app(Config(data_dir=data, iiif_backoff_s=0.01))
+
+    def signed_in(name: str):  # type: ignore[no-untyped-def]
+        client = app.server.test_client()
+        assert client.post("/login?next=/", data={"username": name, "password": password}).status_code == 303
+        return client
+
+    with IIIFServer(n=3, broken={"c003"}) as srv:
+        manifest, raw = iiif.read_manifest(srv.url(3), _client())
+        iiif.remember_manifest(store, DocumentRef(p.id, d.id), manifest, raw)
+        ada, dan = signed_in("ada"), signed_in("dan")
+        url = f"/files/{p.id}/{d.id}/iiif/thumb/2.jpg"
+        r = ada.get(url)
+        assert r.status_code == 200 and r.mimetype == "image/jpeg" and r.data[:3] == b"\xff\xd8\xff"
+        assert r.headers["Cache-Control"].startswith("private")
+        assert "/iiif/3/c002/full/120,/0/default.jpg" in srv.requests  # the manifest's own thumbnail, by the server
+        before = len(srv.requests)
+        assert ada.get(url).status_code == 200 and len(srv.requests) == before  # kept: the library is asked once
+        for n in (0, 4, 99):
+            missing = ada.get(f"/files/{p.id}/{d.id}/iiif/thumb/{n}.jpg")
+            assert missing.status_code == 404 and missing.get_json()["message"] == "No such canvas.", n
+        unread = ada.get(f"/files/{p.id}/{other.id}/iiif/thumb/1.jpg")
+        assert unread.status_code == 404 and "Read a manifest first" in unread.get_json()["message"]
+        failing = ada.get(f"/files/{p.id}/{d.id}/iiif/thumb/3.jpg")  # the library answers 500
+        assert failing.status_code == 502 and "HTTP 500" in failing.get_json()["message"]
+        refused = dan.get(url)  # a project not shared with him: refused as every /files/ route
+        assert refused.status_code == 403 and "not shared with you" in refused.get_json()["message"]
+        assert app.server.test_client().get(url, headers={"Accept": "application/json"}).status_code == 401
+
+
+def test_the_upload_tabs_callbacks_refuse_bad_choices_with_a_message_and_import_nothing(tmp_path: Path) -> None:
+    from dash import no_update
+
+    from callbacks import upload
+    from config import Config
+
+    store, doc = _doc(tmp_path)
+    config = Config(data_dir=tmp_path / "data", iiif_backoff_s=0.01)
+    selection = {"project": doc.project, "document": doc.document}
+    steps: list[tuple] = []  # type: ignore[type-arg]
+
+    def text(outputs: tuple) -> str:  # type: ignore[type-arg]
+        return str(outputs[0].children)
+
+    no_doc = upload.read_manifest(store, config, 1, None, "https://example.org/m.json", {}, 0)
+    assert "Choose a document first" in text(no_doc) and no_doc[1] is no_update
+    assert "Read a manifest first" in text(upload.import_canvases(store, config, steps.append, 1, None, None, "full",
+                                                                  None, selection, 0))
+    with IIIFServer(n=3) as srv:
+        bad = upload.read_manifest(store, config, 1, None, srv.base + "/html/manifest.json", selection, 0)
+        assert "the server sent an HTML page, not JSON" in text(bad) and bad[1] is no_update
+        assert "not a valid address" in text(upload.read_manifest(store, config, 1, None, "http://[oops", selection, 0))
+        ok = upload.read_manifest(store, config, 1, None, f"  {srv.url(2)} ", selection, 4)
+        assert "Read 3 canvas(es)" in text(ok) and ok[1] == 5
+        for first, last, size, width, expected in [
+            (3, 2, "full", None, "comes after"),
+            (2, 9, "full", None, "between 1 and 3"),
+            (0, 2, "full", None, "between 1 and 3"),
+            (1.5, 2, "full", None, "whole number"),
+            (1, 3, "width", 50, "between 100 and"),
+            (1, 3, "width", None, "Give the width"),
+        ]:
+            refused = upload.import_canvases(store, config, steps.append, 1, first, last, size, width, selection, 0)
+            assert expected in text(refused), (first, last, size, width, text(refused))
+        assert store.list_pages(*doc) == [] and store.get_document(*doc).source is None
+        done = upload.import_canvases(store, config, steps.append, 1, 2, None, "width", 300, selection, 7)
+    assert done[1] == 8 and "2 imported" in str(done[0][0].children)
+    assert steps[-1][:3] == (2, 2, "2 / 2")
+    assert [p.iiif["label"] for p in store.list_pages(*doc)] == ["f. 2r", "f. 3r"]
+    line = upload.document_source(store, selection, 0)
+    assert "Vat. gr. 1 (test)" in str(line) and "noopener" in str(line)
