@@ -155,22 +155,26 @@ class IIIFServer:
         with self._lock:
             self._busy += 1
             self.most_at_once = max(self.most_at_once, self._busy)
-        try:
+        try:  # what the server answers, worked out while the request counts as in flight
             if self.delay_s:
                 time.sleep(self.delay_s)
-            if cid in self.broken:
-                return self._send(h, 500, b"image server error", "text/plain")
-            if cid in self.flaky:
-                with self._lock:
-                    n = self._failures[cid] = self._failures.get(cid, 0) + 1
-                if n <= self.flaky_times:
-                    return self._send(h, 503, b"busy", "text/plain")
-            if cid in self.html_image:
-                return self._send(h, 200, b"<html><body>Please sign in</body></html>", "image/jpeg")
-            self._send(h, 200, self._render(cid, m["region"], m["size"]), "image/jpeg")
-        finally:
+            answer = self._answer(cid, m["region"], m["size"])
+        finally:  # (before the body goes out: once it has, the client may already ask for the next image)
             with self._lock:
                 self._busy -= 1
+        self._send(h, *answer)
+
+    def _answer(self, cid: str, region: str, size: str) -> tuple[int, bytes, str]:
+        if cid in self.broken:
+            return 500, b"image server error", "text/plain"
+        if cid in self.flaky:
+            with self._lock:
+                n = self._failures[cid] = self._failures.get(cid, 0) + 1
+            if n <= self.flaky_times:
+                return 503, b"busy", "text/plain"
+        if cid in self.html_image:
+            return 200, b"<html><body>Please sign in</body></html>", "image/jpeg"
+        return 200, self._render(cid, region, size), "image/jpeg"
 
     def _render(self, cid: str, region: str, size: str) -> bytes:
         img = Image.open(io.BytesIO(self._images[cid]))
