@@ -125,6 +125,15 @@ def test_page_and_alto_of_a_document_from_iiif_name_its_manifest_and_canvas(foli
                 assert info.find("{*}documentIdentifier").get("documentIdentifierLocation") == "iiif-manifest"
             back = reader(data, xml.name)  # and they still read back
             assert [ln.text for ln in back.lines if ln.text] == ["μῆνιν ἄειδε θεὰ", "Πηληϊάδεω Ἀχιλῆος", "οὐλομένην, ἣ μυρί’"]
+    # hOCR and the searchable PDF carry the source too (Dublin Core meta; the PDF's information)
+    [(_, hocr)] = transcript_files(store, p, d, "hocr").items()
+    meta = {m.get("name"): m.get("content") for m in etree.fromstring(hocr).iter("{*}meta")}
+    assert meta["DC.source"] == manifest and meta["DC.title"] == "Venetus A <scholia>" and meta["DC.publisher"] == "Marciana"
+    [(_, pdf)] = transcript_files(store, p, d, "pdf").items()
+    from pypdfium2 import PdfDocument
+
+    info = PdfDocument(pdf).get_metadata_dict()
+    assert info["Title"] == "Venetus A <scholia>" and manifest in info["Subject"] and "Marciana" in info["Subject"]
 
 
 def test_importing_files_from_other_tools(folio) -> None:  # type: ignore[no-untyped-def]

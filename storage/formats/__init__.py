@@ -16,7 +16,7 @@ from ocr.regions import SEGMONTO_ZONES
 from storage.models import MAX_SUBTYPE, Line, Page, Region
 
 __all__ = ["ImportedPage", "PageLines", "Row", "FormatError", "number", "image_size", "MAX_COORDINATE", "region_groups",
-           "zone_of", "field_of"]
+           "zone_of", "field_of", "source_metadata"]
 
 #: One line as a writer gets it: the line, its outline (page pixels) and its baseline (or None).
 Row = tuple[Line, list[list[float]], "list[list[float]] | None"]
@@ -83,6 +83,16 @@ def field_of(record: Mapping[str, Any] | None, key: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return ""
     return str(value).strip()
+
+
+def source_metadata(source: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """A document's source as Dublin Core name/value pairs (``DC.title``, ``DC.source`` the manifest,
+    ``DC.rights``, ``DC.publisher`` the attribution), for the formats that carry plain metadata
+    (hOCR ``meta``, PDF information); [] for an uploaded document."""
+    pairs = [("DC.title", field_of(source, "label")), ("DC.source", field_of(source, "manifest")),
+             ("DC.publisher", field_of(source, "attribution")),
+             ("DC.rights", field_of(source, "rights") or field_of(source, "license"))]
+    return [(name, value) for name, value in pairs if value]
 
 
 @dataclass

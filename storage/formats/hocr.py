@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from lxml import etree
 
 from ocr.geometry import bbox
-from storage.formats import PageLines
+from storage.formats import PageLines, source_metadata
+from storage.formats.xmlcommon import xml_safe
 
 __all__ = ["write_hocr"]
 
@@ -26,6 +27,8 @@ def write_hocr(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
     etree.SubElement(head, f"{{{NS}}}meta", attrib={"http-equiv": "Content-Type", "content": "text/html;charset=utf-8"})
     etree.SubElement(head, f"{{{NS}}}meta", name="ocr-system", content="Kalamos")
     etree.SubElement(head, f"{{{NS}}}meta", name="ocr-capabilities", content="ocr_page ocr_carea ocr_line")
+    for name, value in source_metadata(pages[0].source if pages else None):  # where the pages came from (IIIF)
+        etree.SubElement(head, f"{{{NS}}}meta", name=name, content=xml_safe(value))
     body = etree.SubElement(root, f"{{{NS}}}body")
     for p in pages:
         page, number = p.page, p.number

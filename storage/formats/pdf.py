@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ocr.geometry import bbox
 from storage.errors import InvalidInput
-from storage.formats import PageLines
+from storage.formats import PageLines, source_metadata
 
 __all__ = ["write_pdf", "find_font", "FONTS"]
 
@@ -34,8 +34,11 @@ def write_pdf(pages: Sequence[PageLines], stem: str) -> dict[str, bytes]:
         pdfmetrics.registerFont(TTFont(font, str(find_font())))
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pageCompression=1)
-    pdf.setTitle("Kalamos transcription")
+    meta = dict(source_metadata(pages[0].source if pages else None))  # where the pages came from (IIIF)
+    pdf.setTitle(meta.get("DC.title", "Kalamos transcription"))
     pdf.setCreator("Kalamos")
+    if meta:
+        pdf.setSubject("; ".join(f"{name[3:].lower()}: {value}" for name, value in meta.items() if name != "DC.title"))
     for p in pages:
         page = p.page
         k = 72.0 / (page.dpi or 300)  # points per pixel
