@@ -87,6 +87,9 @@ class Config:
         model_sources: models offered for download in the Train tab (``KALAMOS_MODEL_SOURCES``: a
             JSON file; default: Tesseract's tessdata_best Greek, Latin and English models).
         iiif_workers: images fetched at once from a IIIF server (``KALAMOS_IIIF_WORKERS``, default 3).
+        iiif_private: whether the server may fetch IIIF from addresses of its own networks (loopback,
+            private, link-local: ``KALAMOS_IIIF_PRIVATE=1``); off by default, so that a user's "manifest"
+            address cannot make a shared server read the services beside it. The CLI always may.
         iiif_backoff_s: first wait before fetching again after a server's "later" (429, 5xx), doubled
             at each of the 4 tries (``KALAMOS_IIIF_BACKOFF_S``, default 1).
     """
@@ -114,6 +117,7 @@ class Config:
     trusted_proxy: bool = False
     iiif_workers: int = 3
     iiif_backoff_s: float = 1.0
+    iiif_private: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
@@ -145,6 +149,7 @@ class Config:
             trusted_proxy=os.environ.get("KALAMOS_TRUSTED_PROXY", "") not in ("", "0", "false"),
             iiif_workers=max(1, min(8, _env_int("KALAMOS_IIIF_WORKERS", 3))),
             iiif_backoff_s=float(os.environ.get("KALAMOS_IIIF_BACKOFF_S", "1") or 1),
+            iiif_private=os.environ.get("KALAMOS_IIIF_PRIVATE", "") not in ("", "0", "false"),
             model_sources=(load_model_sources(Path(os.environ["KALAMOS_MODEL_SOURCES"]))
                            if os.environ.get("KALAMOS_MODEL_SOURCES") else DEFAULT_MODEL_SOURCES),
         )
@@ -159,11 +164,13 @@ class Config:
     def max_request_bytes(self) -> int:
         return self.max_request_mb * 1024 * 1024
 
-    def http_client(self):  # type: ignore[no-untyped-def]
-        """The ``storage.iiif.HttpClient`` for IIIF servers, with these settings."""
+    def http_client(self, allow_private: bool | None = None):  # type: ignore[no-untyped-def]
+        """The ``storage.iiif.HttpClient`` for IIIF servers, with these settings (``allow_private``: the
+        CLI's own choice, whatever ``iiif_private`` says)."""
         from storage.iiif import HttpClient
 
-        return HttpClient(backoff_s=self.iiif_backoff_s)
+        return HttpClient(backoff_s=self.iiif_backoff_s,
+                          allow_private=self.iiif_private if allow_private is None else allow_private)
 
     def import_limits(self, pdf_dpi: int | None = None):  # type: ignore[no-untyped-def]
         """The ``storage.ingest.ImportLimits`` these settings give (``pdf_dpi``: a per-upload choice)."""

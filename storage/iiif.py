@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import ipaddress
 import json
 import random
 import re
@@ -260,10 +261,31 @@ class HttpClient:
     backoff_s: float = 1.0
     max_wait_s: float = 30.0
     sleep: Callable[[float], None] = time.sleep
+    #: whether addresses of the server's own networks (loopback, private, link-local) may be fetched: on a
+    #: shared server they must not be (a user's "manifest" would make the server read its neighbours)
+    allow_private: bool = True
 
-    def get(self, url: str, max_bytes: int, what: str = "file") -> bytes:
+    def check_address(self, url: str) -> None:
+        """Refuse what is not http(s), and (unless ``allow_private``) a host that resolves to an address
+        of a private, loopback, link-local or reserved network."""
         if not is_url(url):
             raise IIIFError(f"{url[:200]!r} is not an http(s) address")
+        if self.allow_private:
+            return
+        host = urllib.parse.urlsplit(url).hostname or ""
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except (socket.gaierror, UnicodeError):
+            raise IIIFError(f"{url[:200]}: the server {host!r} is unknown (no such name)") from None
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+                    or address.is_multicast or address.is_unspecified):
+                raise IIIFError(f"{url[:200]}: {host} is an address of this server's own network; Kalamos fetches "
+                                "IIIF only from public servers here (KALAMOS_IIIF_PRIVATE=1 allows it)")
+
+    def get(self, url: str, max_bytes: int, what: str = "file") -> bytes:
+        self.check_address(url)
         delay = self.backoff_s
         for attempt in range(1, self.attempts + 1):
             wait: float | None = None
@@ -295,7 +317,7 @@ class HttpClient:
     def _once(self, url: str, max_bytes: int, what: str) -> bytes:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
                                                        "Accept": "application/ld+json, application/json, image/*, */*"})
-        opener = urllib.request.build_opener(_HttpOnlyRedirects)
+        opener = urllib.request.build_opener(_CheckedRedirects(self.check_address))
         with opener.open(request, timeout=self.timeout_s) as answer:
             declared = answer.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -313,10 +335,16 @@ class HttpClient:
         return dest
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) only (never to ``file:`` or ``ftp:``)."""
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to an address the client may fetch (http(s), and a public network when
+    private ones are refused): never to ``file:``, nor from a public server to a private one."""
+
+    def __init__(self, check: Callable[[str], None]) -> None:
+        super().__init__()
+        self.check = check
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         if not is_url(newurl):
             raise IIIFError(f"{req.full_url}: the server redirects to {newurl[:100]!r}, which is not http(s)")
+        self.check(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)

@@ -116,6 +116,24 @@ def test_bad_addresses_and_choices_are_refused_before_any_fetch(tmp_path: Path) 
         parse_manifest(bad, "x")
 
 
+def test_a_shared_server_fetches_no_address_of_its_own_network(tmp_path: Path) -> None:
+    """A user's "manifest" address must not make the server read the services beside it (a cloud's
+    metadata address, an admin page on localhost): refused before any request, unless configured."""
+    from config import Config
+
+    with IIIFServer(n=1) as srv:
+        client = Config(data_dir=tmp_path).http_client()  # the web app's, by default
+        for url in (srv.url(3), srv.url(3).replace("127.0.0.1", "localhost"), "http://169.254.169.254/latest/meta-data/",
+                    "http://[::1]:9/manifest.json", "http://10.0.0.7/iiif/manifest.json"):
+            with pytest.raises(IIIFError, match="this server's own network"):
+                iiif.read_manifest(url, client)
+        assert srv.requests == []
+        with pytest.raises(IIIFError, match="unknown"):
+            iiif.read_manifest("http://no-such-host.invalid/manifest.json", client)
+        assert Config(data_dir=tmp_path, iiif_private=True).http_client().get(srv.url(2), 10**6).startswith(b"{")
+        assert Config(data_dir=tmp_path).http_client(allow_private=True).get(srv.url(2), 10**6).startswith(b"{")
+
+
 def test_a_document_of_another_manuscript_is_refused(tmp_path: Path) -> None:
     store, doc = _doc(tmp_path)
     with IIIFServer(n=2) as srv:
@@ -190,7 +208,7 @@ def test_the_canvas_thumbnail_route_serves_kalamos_copies_to_those_who_may_read(
     p = projects.create_project(store, Actor("ada"), "Codices")
     d = store.create_document(p.id, "Barocci")
     other = store.create_document(p.id, "nothing read")
-    app = create_app(Config(data_dir=data, iiif_backoff_s=0.01))
+    app = create_app(Config(data_dir=data, iiif_backoff_s=0.01, iiif_private=True))
 
     def signed_in(name: str):  # type: ignore[no-untyped-def]
         client = app.server.test_client()
@@ -227,7 +245,7 @@ def test_the_upload_tabs_callbacks_refuse_bad_choices_with_a_message_and_import_
     from config import Config
 
     store, doc = _doc(tmp_path)
-    config = Config(data_dir=tmp_path / "data", iiif_backoff_s=0.01)
+    config = Config(data_dir=tmp_path / "data", iiif_backoff_s=0.01, iiif_private=True)
     selection = {"project": doc.project, "document": doc.document}
     steps: list[tuple] = []  # type: ignore[type-arg]
 
