@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--last", type=int, help="last page (default: the last)")
     al.add_argument("--out", type=Path, help="write the proposals here: page image, x0 y0 x1 y1, text, score (TSV)")
     al.add_argument("--apply", action="store_true", help="store the proposals in the lines (without it, nothing changes)")
+    al.add_argument("--force", action="store_true",
+                    help="with --apply: store them even when the text matches the lines no better than chance")
 
     ocr = sub.add_parser("ocr", help="OCR a document (pages in parallel) and write its transcription")
     ocr.add_argument("--project", required=True, help="project name or id")
@@ -492,8 +494,12 @@ def _align(cfg: Config, args: argparse.Namespace) -> int:
     if args.out:
         args.out.write_bytes(align.proposals_tsv(report))
         print(f"proposals written to {args.out} ({len(report.lines)} lines)")
+    if not report.matches:
+        print(f"{'WARNING':8} the text matches these lines no better than its words in a random order "
+              f"(agreement {report.score:.0%}, by chance {report.chance:.0%}): is it the text of these pages?",
+              file=sys.stderr)
     if args.apply:
-        align.apply(store, doc, report, user="cli")
+        align.apply(store, doc, report, user="cli", force=args.force)
     for p in report.lines:
         if p.attention:
             print(f"{'CHECK':8} page {p.page_number} line {p.line_number}: score {p.score:.2f}: {p.text[:60]!r} "

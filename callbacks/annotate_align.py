@@ -50,6 +50,7 @@ def _page_number(store: Store, selection: dict | None, page_id: str | None) -> i
 
 @wiring.callback(
     Output(ids.AN_REV, "data", allow_duplicate=True), Output(ids.AN_ALIGN_RESULT, "children"),
+    Output(ids.AN_UNDO_STORE, "data", allow_duplicate=True),
     Input(ids.AN_ALIGN_RUN, "n_clicks"), State(ids.AN_ALIGN_TEXT, "value"), State(ids.AN_ALIGN_FIRST, "value"),
     State(ids.AN_ALIGN_LAST, "value"), State(ids.AN_ALIGN_MODEL, "value"), State(ids.AN_PAGE, "value"),
     State(ids.SELECTION, "data"), State(ids.AN_REV, "data"),
@@ -61,8 +62,10 @@ def run(store: Store, config: Config, set_progress, _n: int, text: str | None, f
         last: int | None, model: str | None, page_id: str | None, selection: dict | None, rev: int):
     where = selected_document(selection)
     if not where:
-        return no_update, _said("Choose a document first.", "warning")
+        return no_update, _said("Choose a document first.", "warning"), no_update
     here = _page_number(store, selection, page_id)
+    if any(n is not None and (not isinstance(n, int) or n < 1) for n in (first, last)):
+        return no_update, _said("Pages are numbered from 1 (leave the fields empty for this page).", "warning"), no_update
     try:
         edition = align.read_edition(text or "")
         pages = align.choose_pages(store, where, first or here, last or first or here)
@@ -71,14 +74,16 @@ def run(store: Store, config: Config, set_progress, _n: int, text: str | None, f
                                    lambda done, total, _m: set_progress((done, max(1, total))))
             align.apply(store, where, report)
     except (KalamosError, TesseractError) as exc:
-        return no_update, _said(str(exc), "danger")
+        return no_update, _said(str(exc), "danger"), no_update
     look = [p for p in report.lines if p.attention and p.outcome == "aligned"][:MAX_LISTED]
     items = [html.Li(f"page {p.page_number}, line {p.line_number}: “{p.text[:50]}” (read “{p.reading[:50]}”, "
                      f"agreement {p.score:.0%})") for p in look]
-    body = [html.Div(report.summary, className="kalamos-align-summary")]
+    body = [html.Div(report.summary + (" ↶ Undo takes it all back." if report.undo else ""),
+                     className="kalamos-align-summary")]
     if items:
         body.append(html.Div([html.Span("Look at these first:"), html.Ul(items, className="mb-0")]))
-    return (rev or 0) + 1, _said(body, "warning" if report.attention or report.count("conflict") else "success")
+    colour = "warning" if report.attention or report.count("conflict") else "success"
+    return (rev or 0) + 1, _said(body, colour), report.undo.to_dict() if report.undo else no_update
 
 
 def _said(body, colour: str):  # type: ignore[no-untyped-def]

@@ -23,6 +23,8 @@ from storage import InvalidInput, Store
 from storage import lines as line_store
 from storage.lineimages import cut_line, line_outline, page_band, work_image
 from storage.lines import LineConflict
+from storage.models import Line
+from services.editing import UndoRecord
 from storage.ocrmodels import project_tessdata
 
 __all__ = ["LineProposal", "AlignReport", "read_edition", "choose_pages", "propose", "apply", "proposals_tsv",
@@ -50,7 +52,7 @@ class LineProposal:
     text: str  #: the edition's piece for this line
     score: float
     attention: bool
-    outcome: str = "proposed"  #: proposed, aligned (stored), kept (a person's), unchanged, conflict
+    outcome: str = "proposed"  #: proposed, aligned (stored), cleared, kept (a person's), unchanged, conflict
 
 
 @dataclass
@@ -60,6 +62,10 @@ class AlignReport:
     unplaced_after: int = 0
     read_s: float = 0.0  #: reading the lines (Tesseract)
     align_s: float = 0.0  #: the alignment itself
+    score: float = 0.0  #: the lines' mean score
+    chance: float = 0.0  #: what the same letters in a random word order score (``ocr.align.Alignment.chance``)
+    matches: bool = False  #: the edition is these lines' text at all (clearly above chance)
+    undo: UndoRecord | None = None  #: after ``apply``: how to take it back (one Undo for every line it changed)
 
     def count(self, outcome: str) -> int:
         return sum(p.outcome == outcome for p in self.lines)
@@ -72,13 +78,15 @@ class AlignReport:
     def summary(self) -> str:
         parts = [f"{len(self.lines)} line(s) aligned with the edition"]
         if self.count("aligned"):
-            parts.append(f"{self.count('aligned')} proposed (teal: check each and confirm it with Enter)")
+            parts.append(f"{self.count('aligned')} given the edition's text (to check and confirm)")
         if self.count("kept"):
             parts.append(f"{self.count('kept')} kept (a person's text)")
+        if self.count("cleared"):
+            parts.append(f"{self.count('cleared')} emptied (an earlier alignment's text, where this edition has none)")
         if self.count("conflict"):
             parts.append(f"{self.count('conflict')} changed by someone meanwhile, left as they are")
         if self.attention:
-            parts.append(f"{self.attention} with a poor match (score under {ATTENTION_BELOW:.1f}), marked ⚠ to look at first")
+            parts.append(f"{self.attention} with a poor match (score under {ATTENTION_BELOW:.1f}), marked ⚠: look at them first")
         if self.unplaced_before or self.unplaced_after:
             parts.append(f"{self.unplaced_before} word(s) of the edition before the first line and "
                          f"{self.unplaced_after} after the last were not placed (is the text for these pages?)")
@@ -142,10 +150,11 @@ def propose(store: Store, doc: DocumentRef, page_ids: Sequence[str], edition: st
     if not report.lines:
         raise InvalidInput("These pages have no lines yet: draw them or find them first (Annotate, Find lines).")
     started = time.perf_counter()
-    result = align([p.reading for p in report.lines], edition)
+    result = align([p.reading for p in report.lines], edition, widths=[p.box[2] - p.box[0] for p in report.lines])
     for p, proposal in zip(report.lines, result.proposals):
         p.text, p.score, p.attention = proposal.text, proposal.score, proposal.attention
     report.unplaced_before, report.unplaced_after = result.unplaced_before, result.unplaced_after
+    report.score, report.chance, report.matches = round(result.score, 3), result.chance, result.matches
     report.align_s = time.perf_counter() - started
     if progress:
         progress(len(page_ids), len(page_ids), "aligned")
@@ -180,23 +189,45 @@ def _blank():  # type: ignore[no-untyped-def]
 
 
 def apply(store: Store, doc: DocumentRef, report: AlignReport, editor: str | None = None,
-          user: str | None = None) -> AlignReport:
-    """Store each proposal as the line's text with the status ``aligned`` (a person's text is kept; a
-    line changed since it was read is left as it is, and counted)."""
+          user: str | None = None, force: bool = False) -> AlignReport:
+    """Store each proposal as the line's text with the status ``aligned``. A person's text is kept; a
+    line changed since it was read is left as it is, and counted; a line the edition gives nothing
+    loses the text an earlier alignment put there (never OCR text). Refused, unless ``force``, when
+    the edition does not match these lines at all (another page's text, a wrong range): nothing is
+    changed then. ``report.undo`` takes the whole of it back."""
+    if not report.matches and not force:
+        raise InvalidInput(
+            f"This text does not seem to be the text of these lines: they match it no better than its words "
+            f"in a random order (agreement {report.score:.0%}, by chance {report.chance:.0%}). Nothing was "
+            "changed. Check the pages chosen and the text.")
+    before: dict[str, Line] = {}
+    undo: list[tuple[dict, int]] = []
+    pages: list[str] = []
+    for page_id in dict.fromkeys(p.page_id for p in report.lines):
+        before.update({ln.id: ln for ln in line_store.list_lines(store, *doc, page_id)})
     for p in report.lines:
+        current = before.get(p.line_id)
         if p.status in PERSONS:
             p.outcome = "kept"
             continue
         if not p.text:
-            p.outcome = "unchanged"
-            continue
-        record = {"reading": p.reading, "score": p.score, "attention": p.attention}
+            if current is None or current.status != "aligned":
+                p.outcome = "unchanged"  # OCR text, or nothing, stays
+                continue
+            changes = {"text": "", "status": "empty", "aligned": None, "source": "aligned"}
+        else:
+            changes = {"text": p.text, "status": "aligned", "source": "aligned", "conf": None,
+                       "aligned": {"reading": p.reading, "score": p.score, "attention": p.attention}}
         try:
-            line_store.update_line(store, *doc, p.page_id, p.line_id, p.rev, editor=editor, user=user, text=p.text,
-                                   status="aligned", aligned=record, source="aligned", conf=None)
-            p.outcome = "aligned"
+            new = line_store.update_line(store, *doc, p.page_id, p.line_id, p.rev, editor=editor, user=user, **changes)
         except LineConflict:
             p.outcome = "conflict"
+            continue
+        p.outcome = "aligned" if p.text else "cleared"
+        if current is not None:
+            undo.append((current.to_dict(), new.rev))
+            pages.append(p.page_id)
+    report.undo = UndoRecord("bulk", pages[0], lines=tuple(undo), pages=tuple(pages)) if undo else None
     return report
 
 

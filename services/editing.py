@@ -297,17 +297,20 @@ class UndoRecord:
     lines: tuple[tuple[dict[str, Any], int], ...] = ()
     #: ``layout`` (regions found, a region deleted): the page's regions before; ``ids``: the lines it added
     regions: tuple[dict[str, Any], ...] = ()
+    #: ``bulk`` over several pages (an alignment): the page of each of ``lines`` (empty: all on ``page``)
+    pages: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "UndoRecord":
         return cls(action=d["action"], page=d["page"], line=d.get("line"), rev=d.get("rev"),
                    ids=tuple(d.get("ids", ())), index=d.get("index"),
                    lines=tuple((dict(ln), int(rev)) for ln, rev in d.get("lines", ())),
-                   regions=tuple(dict(r) for r in d.get("regions", ())))
+                   regions=tuple(dict(r) for r in d.get("regions", ())), pages=tuple(d.get("pages", ())))
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "page": self.page, "line": self.line, "rev": self.rev, "ids": list(self.ids),
-                "index": self.index, "lines": [[ln, rev] for ln, rev in self.lines], "regions": list(self.regions)}
+                "index": self.index, "lines": [[ln, rev] for ln, rev in self.lines], "regions": list(self.regions),
+                "pages": list(self.pages)}
 
 
 def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = None, user: str | None = None) -> SaveOutcome:
@@ -329,15 +332,19 @@ def undo(store: Store, ref: PageRef, record: UndoRecord, editor: str | None = No
             except LineConflict as exc:
                 return _refusal(exc, _number(store, ref, line.id), "the line drawn was not taken away")
         return SaveOutcome("saved", message="Undone.")
-    if record.action == "bulk":  # a bulk verification: each line back to its status (and text) before
+    if record.action == "bulk":  # a bulk verification or an alignment: each line back to its text and status before
         undone, kept = 0, []
-        for before_dict, rev in record.lines:
+        for i, (before_dict, rev) in enumerate(record.lines):
             before = Line.from_dict(before_dict)
+            where = PageRef(ref.project, ref.document, record.pages[i]) if record.pages else ref
             try:
-                line_store.update_line(store, *ref, before.id, rev, editor=editor, user=user, text=before.text, status=before.status)
+                line_store.update_line(store, *where, before.id, rev, editor=editor, user=user, text=before.text,
+                                       status=before.status, aligned=before.aligned, conf=before.conf, source=before.source)
                 undone += 1
             except LineConflict:
-                kept.append(str(_number(store, ref, before.id) or "?"))
+                kept.append(str(_number(store, where, before.id) or "?"))
+            except NotFound:
+                kept.append("?")
         note = f" Lines changed since were left: {', '.join(kept)}." if kept else ""
         return SaveOutcome("saved", message=f"Undone for {undone} line(s).{note}")
     if record.action == "layout":  # the regions as they were; lines found taken away, lines removed put back

@@ -158,3 +158,45 @@ def test_align_refuses_what_it_cannot_do(tmp_path: Path, lobeck_title_page) -> N
         align_uc.choose_pages(store, DocumentRef(project.id, empty.id), None, None)
     with pytest.raises(TesseractError, match="nosuchmodel not installed"):
         align_uc.propose(store, doc, align_uc.choose_pages(store, doc, None, None), "μῆνιν", "nosuchmodel")
+
+
+def test_a_line_read_as_nothing_takes_its_share_by_its_width() -> None:
+    ocr = [OCR[0], "", OCR[3], OCR[4]]
+    edition = " ".join([GT[0], GT[1], GT[2], GT[3]])
+    widths = [900, 880, 950, 940]
+    texts = [p.text for p in align(ocr, edition, widths=widths).proposals]
+    assert texts == [GT[0], GT[1], GT[2], GT[3]]
+    result = align(ocr, edition)  # without widths, nothing says the unread line holds text
+    assert result.proposals[1].attention
+
+
+def test_the_wrong_text_is_refused_and_an_alignment_is_undone_as_one(lobeck_title_page, tmp_path: Path) -> None:
+    data, _tsv, gt = lobeck_title_page
+    store = Store(data)
+    project = store.find_project("A")
+    doc = DocumentRef(project.id, store.find_document(project.id, "D").id)
+    page_id = store.list_pages(*doc)[0].id
+    ref = PageRef(*doc, page_id)
+    before = [(ln.text, ln.status) for ln in line_store.list_lines(store, *ref)]
+    other = (REPO.parent / "shared" / "data" / "corpus" / "nestle1904.txt").read_text(encoding="utf-8").split("\n")[0][:3000]
+    wrong = align_uc.propose(store, doc, [page_id], other, "grc")
+    assert not wrong.matches and wrong.score - wrong.chance < 0.05
+    with pytest.raises(InvalidInput, match="does not seem to be the text of these lines"):
+        align_uc.apply(store, doc, wrong)
+    assert [(ln.text, ln.status) for ln in line_store.list_lines(store, *ref)] == before
+    right = align_uc.propose(store, doc, [page_id], " ".join(gt), "grc")
+    assert right.matches and right.score - right.chance > 0.2
+    align_uc.apply(store, doc, right)
+    assert all(ln.status == "aligned" for ln in line_store.list_lines(store, *ref))
+    # one Undo takes the whole of it back, line by line (the record names each line's page)
+    assert editing.undo(store, ref, editing.UndoRecord.from_dict(right.undo.to_dict())).status == "saved"
+    assert [(ln.text, ln.status) for ln in line_store.list_lines(store, *ref)] == before
+    right = align_uc.apply(store, doc, align_uc.propose(store, doc, [page_id], " ".join(gt), "grc"))
+    # a second alignment with a text that leaves a line nothing empties it (no stale words stay)
+    shorter = align_uc.propose(store, doc, [page_id], " ".join(gt[:-1]), "grc")
+    align_uc.apply(store, doc, shorter)
+    stored = line_store.list_lines(store, *ref)
+    cleared = [i for i, p in enumerate(shorter.lines) if p.outcome == "cleared"]
+    assert cleared and all((stored[i].text, stored[i].status) == ("", "empty") for i in cleared)
+    assert editing.undo(store, ref, editing.UndoRecord.from_dict(shorter.undo.to_dict())).status == "saved"
+    assert [ln.text for ln in line_store.list_lines(store, *ref)] == [p.text for p in right.lines]

@@ -59,6 +59,18 @@ def test_paste_an_edition_align_check_the_variants_and_confirm(page, server, sha
     verse = next(i for i, t in enumerate(gt) if "ὄκνῳ" in t)
     assert "φοβω" in stored[verse].text
     expect(page.locator("#annotate-list .kalamos-badge-aligned")).to_have_count(len(gt))
+    # one Undo takes the whole alignment back; aligned again
+    page.locator("#annotate-undo").click()
+    eventually(lambda: line_store.list_lines(store, p.id, d.id, pg), lambda lines: all(ln.status == "empty" for ln in lines))
+    expect(page.locator("#annotate-list .kalamos-badge-aligned")).to_have_count(0)
+    page.locator("#annotate-align-run").click()
+    expect(page.locator("#annotate-list .kalamos-badge-aligned")).to_have_count(len(gt), timeout=60_000)
+    # the text of another book is refused: nothing changes
+    page.locator("#annotate-align-text").fill(" ".join(reversed(edition.split())))
+    page.locator("#annotate-align-run").click()
+    expect(page.locator("#annotate-align-result")).to_contain_text("does not seem to be the text of these lines",
+                                                                   timeout=60_000)
+    assert [ln.text for ln in line_store.list_lines(store, p.id, d.id, pg)] == [ln.text for ln in stored]
 
     # the line with the variant: its diff view marks the word where edition and page differ
     page.locator("#annotate-list .list-group-item").nth(verse).click()
