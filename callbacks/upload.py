@@ -145,7 +145,8 @@ def read_manifest(store: Store, config: Config, _n: int, _submit: int, url: str 
         return alert(str(exc), "danger", "kalamos-iiif-message"), no_update
     except ValueError as exc:  # an address urllib cannot even parse ("http://[x")
         return alert(f"{(url or '').strip()[:200]!r} is not a valid address ({exc}).", "danger", "kalamos-iiif-message"), no_update
-    return alert(f"Read {len(manifest.canvases)} canvas(es). Choose which to import and at what size, then Import.",
+    return alert(f"Read {manifest.total or len(manifest.canvases)} canvas(es). Choose which to import and at what size, "
+                 "then Import.",
                  "success", "kalamos-iiif-message"), (rev or 0) + 1
 
 
@@ -178,7 +179,7 @@ def manifest_view(store: Store, selection: dict | None, _rev: int, _pages_rev: i
     about = about_manifest(iiif.describe(manifest), list(manifest.messages))
     if not fresh:
         return about, canvas_strip(rows, urls), False, no_update, no_update, no_update
-    return (about, canvas_strip(rows, urls), False, 1, len(manifest.canvases),
+    return (about, canvas_strip(rows, urls), False, 1, manifest.total or len(manifest.canvases),
             manifest.url if ctx.triggered_id != ids.UP_IIIF_REV else no_update)
 
 
@@ -223,7 +224,7 @@ def import_canvases(store: Store, config: Config, set_progress, _n: int, first: 
         manifest = iiif.remembered_manifest(store, where)
         start, end = _whole(first, "The first canvas"), _whole(last, "The last canvas")
         if (start is not None and start < 1) or (end is not None and end < 1):
-            raise InvalidInput(f"Choose canvases between 1 and {len(manifest.canvases)}.")
+            raise InvalidInput(f"Choose canvases between 1 and {manifest.total or len(manifest.canvases)}.")
         canvases = iiif.choose(manifest, start, end)
         pixels = _whole(width, "The width") if size == "width" else None
         if size == "width" and pixels is None:

@@ -21,7 +21,7 @@ __all__ = ["build", "page_figure", "line_rows", "row_content", "row_class", "sta
 STATUS_COLOURS = {"empty": "#868e96", "machine": "#e8590c", "aligned": "#0c8599", "edited": "#7048e8",
                   "verified": "#2b8a3e"}
 #: Bootstrap colours of the status badges
-STATUS_BADGES = {"empty": "secondary", "machine": "warning", "aligned": "primary", "edited": "#7048e8",
+STATUS_BADGES = {"empty": "secondary", "machine": "warning", "aligned": "#0c8599", "edited": "#7048e8",
                  "verified": "success"}
 STATUS_HELP = {"empty": "no text yet", "machine": "read by Tesseract, not checked",
                "aligned": "the text of an edition put on this line, not checked (Enter or ✓ confirms)",
@@ -470,9 +470,10 @@ def badge_class(status: str) -> str:
 def row_content(ln: dict[str, Any]) -> list[Any]:
     badge = html.Span(ln["status"], id=ids.an_row_part(ids.AN_ROW_BADGE, ln["id"]), className=badge_class(ln["status"]),
                       title=STATUS_HELP[ln["status"]])
-    attention = [html.Span("⚠", className="me-1 text-danger", title="the edition matches what was read here poorly: "
-                           "look at this line first")] if ln.get("attention") else []
-    return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), *attention, badge,
+    # shown while the line is aligned only (CSS: after an aligned badge), so it goes when the line is confirmed
+    attention = [html.Span("⚠", className="me-1 text-danger kalamos-attention", title="the edition matches what was "
+                           "read here poorly: look at this line first")] if ln.get("attention") else []
+    return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge, *attention,
             html.Span(ln["text"] or "—", id=ids.an_row_part(ids.AN_ROW_TEXT, ln["id"]), className="kalamos-row-text")]
 
 

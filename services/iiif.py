@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = 3  #: images fetched at once: polite to a library's server, enough to hide its latency
 MAX_WIDTH = 20_000
 MAX_THUMB_BYTES = 4 * 1024 * 1024
+MAX_WHOLE_BYTES = 64 * 1024 * 1024  #: a canvas's whole image, when the library offers no smaller one
 SIZE_TOLERANCE = 0.03  #: how far an image's proportions may differ from its canvas's before we say so
 
 Progress = Callable[[int, int, str], None]
@@ -51,7 +52,7 @@ class IIIFReport:
         if self.count("skipped"):
             parts.append(f"{self.count('skipped')} already there (skipped)")
         if self.count("failed"):
-            parts.append(f"{self.count('failed')} failed (start the import again to retry them)")
+            parts.append(f"{self.count('failed')} failed (see why below; Import again retries them)")
         return f"{self.manifest.label}: {len(self.results)} canvas(es): " + ", ".join(parts) + "."
 
 
@@ -77,8 +78,9 @@ def _folder(store: Store, doc: DocumentRef) -> Path:
 
 
 def remember_manifest(store: Store, doc: DocumentRef, manifest: Manifest, data: bytes) -> None:
-    """Keep a manifest read in the Upload tab with the document, for its thumbnails and its import."""
-    store.get_document(*doc)
+    """Keep a manifest read in the Upload tab with the document, for its thumbnails and its import (one
+    of another manuscript than the document's pages is refused, and the one kept stays)."""
+    _check_same_manuscript(store, doc, manifest)
     folder = _folder(store, doc)
     folder.mkdir(exist_ok=True)
     write_bytes_atomic(folder / "manifest.json", data)
@@ -97,14 +99,19 @@ def remembered_manifest(store: Store, doc: DocumentRef) -> Manifest:
 
 
 def choose(manifest: Manifest, first: int | None = None, last: int | None = None) -> list[Canvas]:
-    """The canvases ``first``..``last`` (1-based, both included; all by default)."""
-    n = len(manifest.canvases)
+    """The canvases numbered ``first``..``last`` (1-based, both included; all by default), numbered as
+    the manifest lists them and as the thumbnails show them (canvases without an image keep their
+    numbers, and are left out)."""
+    n = manifest.total or len(manifest.canvases)
     first, last = first or 1, last or n
     if not (1 <= first <= n and 1 <= last <= n):
         raise InvalidInput(f"Choose canvases between 1 and {n}.")
     if first > last:
         raise InvalidInput(f"The first canvas ({first}) comes after the last ({last}).")
-    return list(manifest.canvases[first - 1:last])
+    chosen = [c for c in manifest.canvases if first <= c.index <= last]
+    if not chosen:
+        raise InvalidInput(f"No canvas between {first} and {last} has an image (see the canvases left out).")
+    return chosen
 
 
 def _check_width(width: int | None) -> int | None:
@@ -119,36 +126,55 @@ def _imported_canvases(store: Store, doc: DocumentRef) -> dict[str, int]:
     return {p.iiif["canvas"]: n for n, p in enumerate(store.list_pages(*doc), 1) if p.iiif}
 
 
+def _check_same_manuscript(store: Store, doc: DocumentRef, manifest: Manifest) -> None:
+    """A document holds one manuscript: a manifest other than the one its IIIF pages came from is
+    refused (a document whose earlier import brought no page, or whose pages were all deleted, is free)."""
+    source = store.get_document(*doc).source or {}
+    mine = manifest.source_record()["manifest"]
+    if source.get("manifest") not in (None, mine) and any(p.iiif for p in store.list_pages(*doc)):
+        raise InvalidInput(f"This document holds pages of another manuscript ({source.get('label') or source['manifest']}); "
+                           "import this manifest into a new document.")
+
+
 def _claim_document(store: Store, doc: DocumentRef, manifest: Manifest) -> None:
-    """The document's source becomes the manifest; a document of another manifest is refused."""
+    """The document's source becomes the manifest (once a page of it is in)."""
     record = manifest.source_record()
 
     def claim(d) -> None:  # type: ignore[no-untyped-def]
-        if d.source and d.source.get("manifest") not in (None, record["manifest"]):
-            raise InvalidInput(f"This document holds pages of another manuscript ({d.source.get('label') or d.source['manifest']}); "
-                               "import this manifest into a new document.")
-        d.source = {**record, "imported": now_iso()}
+        if (d.source or {}).get("manifest") != record["manifest"]:
+            d.source = {**record, "imported": now_iso()}
 
     store.update_document(*doc, claim)
 
 
-def _in_canvas_order(store: Store, doc: DocumentRef) -> None:
-    """Pages from canvases follow the manifest's order (a canvas fetched again after a failure lands in
-    its place); other pages keep theirs."""
-    index = {p.id: p.iiif.get("index", 0) for p in store.list_pages(*doc) if p.iiif}
+def _place_new(store: Store, doc: DocumentRef, new: set[str]) -> None:
+    """Pages just imported go where their canvases belong: after the page of the nearest earlier canvas
+    (in the document's order as it is), else before the first later one, else at the end. The other
+    pages keep the order the user gave them."""
+    pages = {p.id: p for p in store.list_pages(*doc)}
+
+    def index(pid: str) -> int | None:
+        page = pages.get(pid)
+        return page.iiif.get("index") if page and page.iiif else None
 
     def order(d) -> None:  # type: ignore[no-untyped-def]
-        slots = [i for i, pid in enumerate(d.page_ids) if pid in index]
-        ranked = sorted((pid for pid in d.page_ids if pid in index), key=lambda pid: index[pid])
-        for slot, pid in zip(slots, ranked):
-            d.page_ids[slot] = pid
+        placed = [pid for pid in d.page_ids if pid not in new]
+        for pid in sorted((p for p in d.page_ids if p in new), key=lambda p: index(p) or 0):
+            mine = index(pid) or 0
+            earlier = [j for j, other in enumerate(placed) if (index(other) or 0) and (index(other) or 0) < mine]
+            if earlier:
+                placed.insert(earlier[-1] + 1, pid)
+            else:
+                later = [j for j, other in enumerate(placed) if (index(other) or 0) > mine]
+                placed.insert(later[0] if later else len(placed), pid)
+        d.page_ids = placed
 
     store.update_document(*doc, order)
 
 
 def _size_warning(canvas: Canvas, width: int | None, got: tuple[int, int]) -> str | None:
     w, h = got
-    if width and abs(w - width) > 2:
+    if width and canvas.service and abs(w - width) > 2:  # (without a service, no size can be asked for)
         return f"the server sent an image {w} pixels wide instead of the {width} asked for"
     if canvas.width and canvas.height and h:
         ratio = (w / h) / (canvas.width / canvas.height)
@@ -164,8 +190,7 @@ def import_canvases(store: Store, doc: DocumentRef, manifest: Manifest, canvases
     """Fetch the canvases' images (``width`` pixels wide, or full size) ``workers`` at a time and import
     them in order; one result per canvas, never raising for one canvas's failure."""
     width = _check_width(width)
-    store.get_document(*doc)
-    _claim_document(store, doc, manifest)
+    _check_same_manuscript(store, doc, manifest)
     report = IIIFReport(manifest)
     done = _imported_canvases(store, doc)
     todo = []
@@ -190,8 +215,10 @@ def import_canvases(store: Store, doc: DocumentRef, manifest: Manifest, canvases
         finally:
             for _c, future in futures:
                 future.cancel()
-    if any(r.status == "imported" for r in report.results):
-        _in_canvas_order(store, doc)
+    new = {pid for r in report.results if r.status == "imported" for pid in r.page_ids}
+    if new:
+        _claim_document(store, doc, manifest)
+        _place_new(store, doc, new)
     return report
 
 
@@ -223,15 +250,19 @@ def canvas_thumbnail(store: Store, doc: DocumentRef, index: int, client: HttpCli
     """A small JPEG of canvas ``index`` of the document's manifest, fetched once by the server (the
     browser loads nothing from elsewhere), re-encoded, and cached."""
     manifest = remembered_manifest(store, doc)
-    if not 1 <= index <= len(manifest.canvases):
+    if not 1 <= index <= (manifest.total or len(manifest.canvases)):
         raise NotFound("No such canvas.")
     cached = _folder(store, doc) / "thumbs" / f"{index}.jpg"
     if cached.exists():
         return cached
-    url = thumbnail_url(manifest.canvases[index - 1])
+    canvas = manifest.canvas(index)
+    if canvas is None:
+        raise NotFound("This canvas has no image.")
+    url = thumbnail_url(canvas)
     if url is None:
         raise NotFound("This canvas has no thumbnail.")
-    data = client.get(url, MAX_THUMB_BYTES, "thumbnail")
+    whole = not (canvas.thumbnail or canvas.service)  # the image itself: as large as a page may be
+    data = client.get(url, MAX_WHOLE_BYTES if whole else MAX_THUMB_BYTES, "image" if whole else "thumbnail")
     if sniff(data[:16]) is None:
         raise IIIFError(f"{url}: the thumbnail is not an image")
     from io import BytesIO
@@ -239,6 +270,7 @@ def canvas_thumbnail(store: Store, doc: DocumentRef, index: int, client: HttpCli
     from PIL import Image
 
     with Image.open(BytesIO(data)) as img:
+        img.draft("RGB", (400, 400))  # a JPEG is decoded at a fraction of its size (a whole page may be 50 MP)
         small = thumbnail_jpeg(to_page_mode(img)[0])
     cached.parent.mkdir(exist_ok=True)
     write_bytes_atomic(cached, small)
@@ -253,7 +285,12 @@ def canvas_rows(manifest: Manifest, imported: dict[str, int]) -> list[dict[str, 
 
 def describe(manifest: Manifest) -> str:
     """One paragraph on a manifest for the user."""
-    parts = [f"{manifest.label} — {len(manifest.canvases)} canvas(es), IIIF Presentation {manifest.version}"]
+    total = manifest.total or len(manifest.canvases)
+    kept = "" if total == len(manifest.canvases) else f" ({len(manifest.canvases)} with an image)"
+    parts = [f"{manifest.label} — {total} canvas(es){kept}, IIIF Presentation {manifest.version}"]
+    if not any(c.service for c in manifest.canvases):
+        parts.append("its images have no IIIF image service: they come at the size the library gives them "
+                     "(a width cannot be chosen)")
     if manifest.attribution:
         parts.append(manifest.attribution)
     if manifest.rights or manifest.license:

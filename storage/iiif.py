@@ -72,8 +72,13 @@ class Manifest:
     attribution: str
     rights: str
     license: str
-    canvases: tuple[Canvas, ...]
+    canvases: tuple[Canvas, ...]  #: those with an image (their ``index`` counts every canvas listed)
     messages: tuple[str, ...] = field(default=())  #: canvases left out, and why
+    total: int = 0  #: canvases listed, those left out included: the numbers the user sees run 1..total
+
+    def canvas(self, index: int) -> Canvas | None:
+        """The canvas numbered ``index`` (1-based, in the manifest's list), if it has an image."""
+        return next((c for c in self.canvases if c.index == index), None)
 
     def source_record(self) -> dict[str, Any]:
         """What the document keeps of its manifest (``Document.source``)."""
@@ -101,8 +106,9 @@ def _text(value: Any) -> str:
             raw = _text(value[keys[0]]) if keys else ""
     else:
         raw = str(value)
+    raw = re.sub(r"<(script|style)\b[^>]*>.*?</\1\s*>", " ", raw, flags=re.I | re.S)  # their content is no text
     raw = html.unescape(re.sub(r"<[^>]*>", " ", raw))
-    return " ".join(raw.split())[:500]
+    return re.sub(r"\s+([,.;:!?)])", r"\1", " ".join(raw.split()))[:500]
 
 
 def _id(obj: Any) -> str:
@@ -187,9 +193,17 @@ def parse_manifest(data: bytes, url: str) -> Manifest:
     try:
         doc = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        what = "an HTML page" if head.lower().startswith(("<!doctype", "<html")) else \
-            "XML" if head.startswith("<") else f"text beginning {head[:40]!r}"
-        raise IIIFError(f"{url}: not a IIIF manifest: the server sent {what}, not JSON") from None
+        if head.lower().startswith(("<!doctype", "<html")):
+            what = "the server sent an HTML page, not JSON (a viewer's page? look for its IIIF manifest link)"
+        elif head.startswith("<"):
+            what = "the server sent XML, not JSON"
+        elif data[:4] in (b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xdb") or data[:8] == b"\x89PNG\r\n\x1a\n":
+            what = "this is an image, not a manifest (the manifest is the JSON that lists the images)"
+        elif head.startswith(("{", "[")):
+            what = "its JSON is cut off or malformed"
+        else:
+            what = "the server sent something else than JSON" + (f" (beginning {head[:40]!r})" if head.isprintable() else "")
+        raise IIIFError(f"{url}: not a IIIF manifest: {what}") from None
     if not isinstance(doc, Mapping):
         raise IIIFError(f"{url}: not a IIIF manifest: the JSON is not an object")
     context = json.dumps(doc.get("@context", ""))
@@ -227,7 +241,7 @@ def parse_manifest(data: bytes, url: str) -> Manifest:
     licence = next((_text(m.get("value")) for m in doc.get("metadata", []) or []
                     if isinstance(m, Mapping) and _text(m.get("label")).lower() in ("license", "licence", "rights")), "")
     return Manifest(url, _id(doc), version, _text(doc.get("label")) or "IIIF manuscript", attribution, rights, licence,
-                    tuple(canvases), tuple(messages))
+                    tuple(canvases), tuple(messages), len(raws))
 
 
 def image_url(canvas: Canvas, width: int | None) -> str:
@@ -241,11 +255,13 @@ def image_url(canvas: Canvas, width: int | None) -> str:
 
 
 def thumbnail_url(canvas: Canvas, width: int = 160) -> str | None:
+    """A small picture of the canvas: its own thumbnail, else one asked of the image service, else the
+    image itself (a "level 0" library without a service: the server makes the thumbnail)."""
     if canvas.thumbnail:
         return canvas.thumbnail
     if canvas.service:
         return f"{canvas.service}/full/{width},/0/default.jpg"
-    return None
+    return canvas.image
 
 
 # ---- HTTP -------------------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ class IIIFServer:
     liar: set[str] = field(default_factory=set)
     html_image: set[str] = field(default_factory=set)
     delay_s: float = 0.0
+    level0: bool = False  #: images without an Image API service (static files: no size can be asked for)
+    imageless: set[str] = field(default_factory=set)  #: canvases listed without an image
+    attribution: str = "Test Library <b>(CC BY)</b>"
     requests: list[str] = field(default_factory=list)
     most_at_once: int = 0
 
@@ -99,18 +102,19 @@ class IIIFServer:
         if version == 2:
             return {
                 "@context": "http://iiif.io/api/presentation/2/context.json", "@type": "sc:Manifest",
-                "@id": self.url(2), "label": "Vat. gr. 1 (test)", "attribution": "Test Library <b>(CC BY)</b>",
+                "@id": self.url(2), "label": "Vat. gr. 1 (test)", "attribution": self.attribution,
                 "license": "https://creativecommons.org/licenses/by/4.0/",
                 "sequences": [{"@type": "sc:Sequence", "canvases": [{
                     "@id": f"{self.base}/canvas/{cid}", "@type": "sc:Canvas", "label": f"f. {i}r",
                     "width": self._canvas_size(cid)[0], "height": self._canvas_size(cid)[1],
-                    "images": [{"@type": "oa:Annotation", "motivation": "sc:painting",
-                                "on": f"{self.base}/canvas/{cid}",
-                                "resource": {"@id": f"{self.base}/iiif/2/{cid}/full/full/0/default.jpg",
-                                             "@type": "dctypes:Image", "format": "image/jpeg",
-                                             "service": {"@context": "http://iiif.io/api/image/2/context.json",
-                                                         "@id": f"{self.base}/iiif/2/{cid}",
-                                                         "profile": "http://iiif.io/api/image/2/level1.json"}}}]}
+                    "images": [] if cid in self.imageless else [{
+                        "@type": "oa:Annotation", "motivation": "sc:painting", "on": f"{self.base}/canvas/{cid}",
+                        "resource": {"@id": f"{self.base}/iiif/2/{cid}/full/full/0/default.jpg",
+                                     "@type": "dctypes:Image", "format": "image/jpeg",
+                                     **({} if self.level0 else {"service": {
+                                         "@context": "http://iiif.io/api/image/2/context.json",
+                                         "@id": f"{self.base}/iiif/2/{cid}",
+                                         "profile": "http://iiif.io/api/image/2/level1.json"}})}}]}
                     for i, cid in enumerate(ids, 1)]}]}
         return {
             "@context": "http://iiif.io/api/presentation/3/context.json", "id": self.url(3), "type": "Manifest",

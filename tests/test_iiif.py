@@ -134,6 +134,47 @@ def test_a_shared_server_fetches_no_address_of_its_own_network(tmp_path: Path) -
         assert Config(data_dir=tmp_path).http_client(allow_private=True).get(srv.url(2), 10**6).startswith(b"{")
 
 
+def test_a_library_without_image_service_numbering_with_gaps_and_the_users_own_order(tmp_path: Path) -> None:
+    """A "level 0" library (static images), a manifest listing canvases without an image, HTML with a
+    script in the attribution; the user reorders the pages, then imports the rest."""
+    store, doc = _doc(tmp_path)
+    attribution = "Bodleian <script>alert('x')</script>Libraries , Oxford"
+    with IIIFServer(n=6, level0=True, imageless={"c002"}, attribution=attribution) as srv:
+        manifest, data = iiif.read_manifest(srv.url(2), _client())
+        assert manifest.attribution == "Bodleian Libraries, Oxford"
+        assert manifest.total == 6 and [c.index for c in manifest.canvases] == [1, 3, 4, 5, 6]
+        assert "no IIIF image service" in iiif.describe(manifest) and "6 canvas(es) (5 with an image)" in iiif.describe(manifest)
+        assert [c.index for c in iiif.choose(manifest, 2, 4)] == [3, 4]  # the numbers the thumbnails show
+        with pytest.raises(InvalidInput, match="No canvas between 2 and 2 has an image"):
+            iiif.choose(manifest, 2, 2)
+        iiif.remember_manifest(store, doc, manifest, data)
+        assert iiif.canvas_thumbnail(store, doc, 3, _client()).read_bytes()[:2] == b"\xff\xd8"  # made from the image
+        report = iiif.import_canvases(store, doc, manifest, iiif.choose(manifest, 3, 5), 600, ImportLimits(), _client())
+        assert report.count("imported") == 3 and not any(r.warnings for r in report.results)  # no width to ask for
+        pages = store.list_pages(*doc)
+        assert [p.width for p in pages] == [1200] * 3  # the library's own size
+        # the user puts f. 5r first; importing the rest places each new page by its neighbours (f. 1r before
+        # the first later canvas, f. 6r after the last earlier one) and keeps the order the user gave the others
+        store.move_page(*doc, pages[2].id, 0)
+        iiif.import_canvases(store, doc, manifest, iiif.choose(manifest), None, ImportLimits(), _client())
+    assert [p.source.filename for p in store.list_pages(*doc)] == ["f. 1r", "f. 5r", "f. 3r", "f. 4r", "f. 6r"]
+
+
+def test_a_failed_import_does_not_bind_the_document(tmp_path: Path) -> None:
+    store, doc = _doc(tmp_path)
+    with IIIFServer(n=1, broken={"c001"}) as srv:
+        v3, _ = iiif.read_manifest(srv.url(3), _client())
+        assert iiif.import_canvases(store, doc, v3, v3.canvases, 300, ImportLimits(), _client()).count("failed") == 1
+        assert store.get_document(*doc).source is None
+        srv.broken.clear()
+        v2, data = iiif.read_manifest(srv.url(2), _client())
+        iiif.remember_manifest(store, doc, v2, data)
+        assert iiif.import_canvases(store, doc, v2, v2.canvases, 300, ImportLimits(), _client()).count("imported") == 1
+        with pytest.raises(InvalidInput, match="another manuscript"):  # refused at reading, the one kept stays
+            iiif.remember_manifest(store, doc, v3, b"{}")
+    assert iiif.remembered_manifest(store, doc).url == srv.url(2)
+
+
 def test_a_document_of_another_manuscript_is_refused(tmp_path: Path) -> None:
     store, doc = _doc(tmp_path)
     with IIIFServer(n=2) as srv:
