@@ -101,11 +101,14 @@ def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         pages = _pages(data, Path(tmp))
         totals: dict[str, dict[str, Any]] = {}
-        align_times, read_times, forty = [], [], []
+        align_times, read_times, forty, refused, margins = [], [], [], [], []
         for name, store, doc, page_id, gt in pages:
             group = "gazis-pages" if name.startswith("page-") else name.rsplit("_", 1)[0]
             report = align_uc.propose(store, doc, [page_id], " ".join(gt), "grc")
             readings = [p.reading for p in report.lines]
+            margins.append(report.score - report.chance)
+            if not report.matches:  # the guard against the wrong text would refuse this page's own text
+                refused.append(name)
             align_times.append(report.align_s)
             read_times.append(report.read_s)
             if 35 <= len(gt) <= 45:
@@ -129,6 +132,8 @@ def run() -> dict[str, Any]:
                             "CER of the rest %": round(100 * errors / chars, 2) if chars else 0.0,
                             "ground truth lines empty": sum(1 for _p, truth in t["wrong"] if not truth)}
         results["pages"] = len(pages)
+        results["pages whose own text the mismatch guard refuses"] = refused
+        results["score above chance, own text (min, median)"] = [round(min(margins), 3), round(statistics.median(margins), 3)]
         results["align time per page (s)"] = {"median": round(statistics.median(align_times), 3),
                                               "max": round(max(align_times), 3)}
         results["align time, pages of 35-45 lines (s)"] = {"n": len(forty), "max": round(max(forty), 3) if forty else None}
