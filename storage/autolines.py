@@ -38,13 +38,25 @@ def find_lines(store: Store, project_id: str, document_id: str, page_id: str, me
                   text=d.text, status="machine" if d.text else "empty", source=f"detected:{method}")
              for d in found]
     lines = [ln for ln in lines if abs(ln.points[-1][0] - ln.points[0][0]) >= 4]
+    band = page_band(store, project_id, document_id, page)
+    lines = _once(lines, band)
     if not replace:  # propose only where there is no line yet
-        band = page_band(store, project_id, document_id, page)
         taken = [bbox(line_outline(ln, band)) for ln in line_store.list_lines(store, project_id, document_id, page_id)]
         lines = [ln for ln in lines if not any(boxes_overlap(bbox(line_outline(ln, band)), t) for t in taken)]
     if replace:
         return line_store.replace_lines(store, project_id, document_id, page_id, lines)
     return line_store.add_lines(store, project_id, document_id, page_id, lines)
+
+
+def _once(lines: list[Line], band) -> list[Line]:  # type: ignore[no-untyped-def]
+    """Each text line once: of lines found over the same text (Tesseract finds a line twice when two of
+    its blocks cover it), the longest is kept; the order is kept."""
+    boxes = [bbox(line_outline(ln, band)) for ln in lines]
+    kept: list[int] = []
+    for i in sorted(range(len(lines)), key=lambda i: -(boxes[i][2] - boxes[i][0])):
+        if not any(boxes_overlap(boxes[i], boxes[j]) for j in kept):
+            kept.append(i)
+    return [lines[i] for i in sorted(kept)]
 
 
 def boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

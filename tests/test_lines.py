@@ -133,3 +133,17 @@ def test_find_lines_proposes_the_page_lines_once(page, method: str) -> None:  # 
     if method == "tesseract":
         assert sum(bool(ln.text) and ln.status == "machine" for ln in found) >= 18
     assert find_lines(store, p, d, pg, method, "grc") == []  # where there are lines already, none are added
+
+
+def test_a_text_line_found_twice_is_kept_once() -> None:
+    """Tesseract finds a line twice when two of its blocks cover it: the longer is kept, the order too."""
+    from storage.autolines import _once
+    from storage.lineimages import Band
+    from storage.models import Line
+
+    def base(x0: float, x1: float, y: float) -> Line:
+        return Line("", "baseline", [[x0, y], [x1, y]], above=30, below=10)
+
+    lines = [base(100, 900, 200), base(100, 700, 300), base(120, 960, 305), base(100, 900, 400), base(950, 1200, 302)]
+    kept = _once(lines, Band(30, 10))
+    assert [ln.points for ln in kept] == [lines[0].points, lines[2].points, lines[3].points, lines[4].points]
