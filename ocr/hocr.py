@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import html as lxml_html
 
-__all__ = ["OcrWord", "OcrLine", "parse_hocr", "parse_tsv"]
+__all__ = ["OcrWord", "OcrLine", "parse_hocr", "parse_tsv", "parse_tsv_pages"]
 
 _BBOX = re.compile(r"bbox (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
 _BASELINE = re.compile(r"baseline (-?[\d.]+) (-?[\d.]+)")
@@ -85,9 +85,14 @@ def parse_hocr(hocr: bytes | str) -> list[OcrLine]:
 
 def parse_tsv(tsv: str) -> list[OcrLine]:
     """Lines of Tesseract's TSV output (level 5 rows are words, grouped by block/paragraph/line)."""
+    return [line for pages in parse_tsv_pages(tsv).values() for line in pages]
+
+
+def parse_tsv_pages(tsv: str) -> dict[int, list[OcrLine]]:
+    """The lines of each page (``page_num``, 1-based) of a TSV output for several images (a list file)."""
     rows = [r.split("\t") for r in tsv.splitlines()]
     if not rows or rows[0][:1] != ["level"]:
-        return []
+        return {}
     head = rows[0]
     col = {name: i for i, name in enumerate(head)}
     lines: dict[tuple[str, str, str, str], OcrLine] = {}
@@ -102,10 +107,10 @@ def parse_tsv(tsv: str) -> list[OcrLine]:
             text = _nfc(r[col["text"]])
             if text:
                 lines[key].words.append(OcrWord([x, y, x + w, y + h], text, float(r[col["conf"]])))
-    out = []
-    for line in lines.values():
+    out: dict[int, list[OcrLine]] = {}
+    for key, line in lines.items():
         if line.words:
             line.text = " ".join(w.text for w in line.words)
             line.conf = _conf(line.words)
-            out.append(line)
+            out.setdefault(int(key[0]), []).append(line)
     return out

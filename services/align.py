@@ -14,10 +14,10 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import cv2
+import numpy as np
 
 from ocr.align import ATTENTION_BELOW, align
-from ocr.tesseract import check_language, languages, read_lines
+from ocr.tesseract import check_language, languages, ocr_lines
 from services.context import DocumentRef
 from storage import InvalidInput, Store
 from storage import lines as line_store
@@ -163,29 +163,20 @@ def propose(store: Store, doc: DocumentRef, page_ids: Sequence[str], edition: st
 
 def _readings(store: Store, doc: DocumentRef, page, lines, band, model: str, tessdata) -> list[str]:  # type: ignore[no-untyped-def]
     """Each line's text to align with: a person's own, else what ``model`` reads (all of the page's
-    lines by one Tesseract)."""
+    lines by one Tesseract, ``ocr.tesseract.ocr_lines``)."""
     todo = [ln for ln in lines if ln.status not in PERSONS]
     texts: dict[str, str] = {ln.id: ln.text for ln in lines if ln.status in PERSONS}
     if todo:
         work = work_image(store, *doc, page)
-        with store.staging() as tmp:
-            paths = []
-            for ln in todo:
-                path = tmp / f"{ln.id}.png"
-                try:
-                    cv2.imwrite(str(path), cut_line(work, ln, band))
-                except (ValueError, cv2.error):
-                    cv2.imwrite(str(path), _blank())
-                paths.append(path)
-            for ln, text in zip(todo, read_lines(paths, model, psm=7, tessdata_dir=tessdata)):
-                texts[ln.id] = text
+        images = []
+        for ln in todo:
+            try:
+                images.append(cut_line(work, ln, band))
+            except ValueError:
+                images.append(np.zeros((0, 0), np.uint8))  # (read as nothing)
+        for ln, (text, _conf) in zip(todo, ocr_lines(images, model, tessdata_dir=tessdata)):
+            texts[ln.id] = text
     return [texts[ln.id] for ln in lines]
-
-
-def _blank():  # type: ignore[no-untyped-def]
-    import numpy as np
-
-    return np.full((8, 8), 255, np.uint8)
 
 
 def apply(store: Store, doc: DocumentRef, report: AlignReport, editor: str | None = None,

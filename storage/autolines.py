@@ -9,7 +9,7 @@ import numpy as np
 
 from ocr.geometry import apply, bbox, invert, scale_of
 from ocr.layout import detect_lines
-from ocr.tesseract import TesseractError, check_language, languages, recognize
+from ocr.tesseract import TesseractError, check_language, languages, ocr_lines
 from storage import lines as line_store
 from storage.errors import InvalidInput
 from storage.lineimages import cut_line, line_outline, page_band, work_image
@@ -85,19 +85,31 @@ def prefill_lines(store: Store, project_id: str, document_id: str, page_id: str,
         return report
     work = work_image(store, project_id, document_id, page)
     band = page_band(store, project_id, document_id, page)
+    images: list[np.ndarray] = []
     for i, line in enumerate(todo, 1):
         try:
-            img: np.ndarray = cut_line(work, line, band)
-            text = recognize(img, lang, psm=7, tessdata_dir=tessdata)
+            images.append(cut_line(work, line, band))
+        except ValueError as exc:
+            report.problems.append(f"line {i}: {exc}")
+            images.append(np.zeros((0, 0), np.uint8))
+    if progress:
+        progress(0, len(todo))
+    try:  # all the empty lines by one Tesseract (the model loaded once), not one process per line
+        read = ocr_lines(images, lang, tessdata_dir=tessdata)
+    except TesseractError as exc:
+        report.problems.append(str(exc))
+        return report
+    for i, (line, (text, conf)) in enumerate(zip(todo, read), 1):
+        try:
             if text.strip():
                 line_store.update_line(store, project_id, document_id, page_id, line.id, line.rev,
-                                       text=text, status="machine")
+                                       text=text, status="machine", conf=conf if conf >= 0 else None)
                 report.filled += 1
             else:
                 report.skipped += 1
         except LineConflict:
             report.skipped += 1  # someone typed in it meanwhile: theirs wins
-        except (TesseractError, ValueError, InvalidInput) as exc:
+        except InvalidInput as exc:
             report.problems.append(f"line {i}: {exc}")
         if progress:
             progress(i, len(todo))

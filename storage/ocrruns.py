@@ -32,7 +32,7 @@ from ocr.regions import is_text_line
 from ocr.tesseract import (
     TesseractError,
     check_language,
-    ocr_line,
+    ocr_lines,
     ocr_page,
     run_on_array,
 )
@@ -230,11 +230,15 @@ def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page,
     work = work_image(store, project_id, document_id, page, prefer_processed=spec.preprocessed)
     band = page_band(store, project_id, document_id, page)
     results, ids = [], []
+    images = []
     for line in lines:
         try:
-            text, conf = ocr_line(cut_line(work, line, band), spec.model, Path(spec.tessdata) if spec.tessdata else None)
+            images.append(cut_line(work, line, band))
         except ValueError:
-            text, conf = "", -1.0
+            images.append(np.zeros((0, 0), np.uint8))  # (read as nothing)
+    # the page's lines by one Tesseract (the model loaded once), not one process per line
+    read = ocr_lines(images, spec.model, Path(spec.tessdata) if spec.tessdata else None)
+    for line, (text, conf) in zip(lines, read):
         ids.append(line.id)
         results.append({"text": text, "conf": conf})
         if line.status in ("empty", "machine") and text:  # a person's text (edited, verified) is never replaced

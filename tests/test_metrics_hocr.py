@@ -85,3 +85,21 @@ def test_real_tesseract_output_parses(commentary_pages: list[Path]) -> None:
     assert len(lines) > 15 and all(0 <= ln.conf <= 100 for ln in lines if ln.words)
     assert any("causae" in ln.text for ln in lines)
     assert all(ln.bbox[0] < ln.bbox[2] and ln.bbox[1] < ln.bbox[3] for ln in lines)
+
+
+def test_many_lines_read_by_one_tesseract_are_read_as_one_by_one(shared_data) -> None:  # type: ignore[no-untyped-def]
+    """``ocr_lines`` (a list file, TSV out, one process) gives each line what ``ocr_line`` gives it,
+    in order, and an image that cannot be read (empty) as nothing."""
+    import numpy as np
+    from PIL import Image
+
+    from ocr.tesseract import ocr_line, ocr_lines
+
+    pairs = sorted((shared_data / "gt4histcomment" / "bsb10234118" / "GT-pairs").glob("bsb10234118_0027_*.png"))[:6]
+    images = [np.asarray(Image.open(p).convert("L")) for p in pairs]
+    images.insert(3, np.zeros((0, 0), np.uint8))
+    together = ocr_lines(images, "grc")
+    assert together[3] == ("", -1.0)
+    alone = [ocr_line(img, "grc") for img in images[:3] + images[4:]]
+    assert together[:3] + together[4:] == alone
+    assert all(text and conf > 0 for text, conf in alone)
