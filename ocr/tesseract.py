@@ -70,25 +70,36 @@ def run_tesseract(image: Path, lang: str, psm: int, config: str, timeout: float 
     return done.stdout.decode("utf-8", "replace")
 
 
-def read_lines(images: list[Path], lang: str, psm: int = 7, tessdata_dir: Path | None = None,
-               timeout: float = 1800) -> list[str]:
-    """The text of each of many line images, read by one Tesseract (the model loaded once: a list
-    file as input, one page per image; Tesseract puts its page separator, a form feed, between them).
-    NFC, one entry per image, in order."""
-    if not images:
-        return []
+def _run_list(images: list[Path], lang: str, psm: int, config: str, tessdata_dir: Path | None,
+              timeout: float) -> str:
+    """One Tesseract over many images (a list file as input, one page per image): the model is loaded once."""
     import tempfile
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as listing:
         listing.write("".join(f"{Path(p).resolve()}\n" for p in images))
     try:
-        out = run_tesseract(Path(listing.name), lang, psm, "txt", timeout=timeout, tessdata_dir=tessdata_dir)
+        return run_tesseract(Path(listing.name), lang, psm, config, timeout=timeout, tessdata_dir=tessdata_dir)
     finally:
         os.unlink(listing.name)
-    texts = out.split("\f")
+
+
+def read_lines(images: list[Path], lang: str, psm: int = 7, tessdata_dir: Path | None = None,
+               timeout: float = 1800) -> list[str]:
+    """The text of each of many line images, read by one Tesseract (``_run_list``; Tesseract puts its
+    page separator, a form feed, between them). NFC, one entry per image, in order."""
+    if not images:
+        return []
+    texts = _run_list(images, lang, psm, "txt", tessdata_dir, timeout).split("\f")
     if len(texts) != len(images):
         raise TesseractError(f"Tesseract read {len(texts)} pages of {len(images)} line images")
     return [unicodedata.normalize("NFC", " ".join(t.split())) for t in texts]
+
+
+def _reading(lines: list[OcrLine]) -> tuple[str, float]:
+    """A line image's text and mean confidence from the lines Tesseract found on it (-1: none)."""
+    text = " ".join(ln.text for ln in lines)
+    conf = round(sum(ln.conf for ln in lines) / len(lines), 1) if lines else -1.0
+    return unicodedata.normalize("NFC", text), conf
 
 
 def ocr_page(image: Path, lang: str, psm: int = 3, tessdata_dir: Path | None = None) -> list[OcrLine]:
@@ -131,21 +142,12 @@ def ocr_lines(images: list[np.ndarray], lang: str, tessdata_dir: Path | None = N
             path = Path(folder) / f"{n:05d}.png"
             Image.fromarray(images[i]).save(path, compress_level=1)
             paths.append(path)
-        listing = Path(folder) / "lines.txt"
-        listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
-        tsv = run_tesseract(listing, lang, psm, "tsv", timeout=timeout, tessdata_dir=tessdata_dir)
-    by_page = parse_tsv_pages(tsv)
+        by_page = parse_tsv_pages(_run_list(paths, lang, psm, "tsv", tessdata_dir, timeout))
     for n, i in enumerate(readable, 1):
-        found = by_page.get(n, [])
-        text = " ".join(ln.text for ln in found)
-        conf = round(sum(ln.conf for ln in found) / len(found), 1) if found else -1.0
-        out[i] = (unicodedata.normalize("NFC", text), conf)
+        out[i] = _reading(by_page.get(n, []))
     return out
 
 
 def ocr_line(img: np.ndarray, lang: str, tessdata_dir: Path | None = None, psm: int = 7) -> tuple[str, float]:
     """Text and confidence (0–100) of one line image."""
-    lines = parse_tsv(run_on_array(img, lang, psm, "tsv", tessdata_dir))
-    text = " ".join(ln.text for ln in lines)
-    conf = round(sum(ln.conf for ln in lines) / len(lines), 1) if lines else -1.0
-    return unicodedata.normalize("NFC", text), conf
+    return _reading(parse_tsv(run_on_array(img, lang, psm, "tsv", tessdata_dir)))
