@@ -14,14 +14,13 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from ocr.align import ATTENTION_BELOW, align
 from ocr.tesseract import check_language, languages, ocr_lines
 from services.context import DocumentRef
 from storage import InvalidInput, Store
 from storage import lines as line_store
-from storage.lineimages import cut_line, line_outline, page_band, work_image
+from storage.lineimages import cut_lines, line_outline, page_band, work_image
 from storage.lines import LineConflict
 from storage.models import Line
 from services.editing import UndoRecord
@@ -167,13 +166,7 @@ def _readings(store: Store, doc: DocumentRef, page, lines, band, model: str, tes
     todo = [ln for ln in lines if ln.status not in PERSONS]
     texts: dict[str, str] = {ln.id: ln.text for ln in lines if ln.status in PERSONS}
     if todo:
-        work = work_image(store, *doc, page)
-        images = []
-        for ln in todo:
-            try:
-                images.append(cut_line(work, ln, band))
-            except ValueError:
-                images.append(np.zeros((0, 0), np.uint8))  # (read as nothing)
+        images, _uncut = cut_lines(work_image(store, *doc, page), todo, band)  # (an uncut line reads as nothing)
         for ln, (text, _conf) in zip(todo, ocr_lines(images, model, tessdata_dir=tessdata)):
             texts[ln.id] = text
     return [texts[ln.id] for ln in lines]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from ocr.geometry import apply, bbox, invert, scale_of
 from ocr.layout import detect_lines
 from ocr.tesseract import TesseractError, check_language, languages, ocr_lines
 from storage import lines as line_store
 from storage.errors import InvalidInput
-from storage.lineimages import cut_line, line_outline, page_band, work_image
+from storage.lineimages import cut_lines, line_outline, page_band, work_image
 from storage.lines import LineConflict
 from storage.models import Line
 from storage.ocrmodels import project_tessdata
@@ -85,13 +84,8 @@ def prefill_lines(store: Store, project_id: str, document_id: str, page_id: str,
         return report
     work = work_image(store, project_id, document_id, page)
     band = page_band(store, project_id, document_id, page)
-    images: list[np.ndarray] = []
-    for i, line in enumerate(todo, 1):
-        try:
-            images.append(cut_line(work, line, band))
-        except ValueError as exc:
-            report.problems.append(f"line {i}: {exc}")
-            images.append(np.zeros((0, 0), np.uint8))
+    images, uncut = cut_lines(work, todo, band)
+    report.problems += [f"line {i + 1}: {why}" for i, why in uncut.items()]
     if progress:
         progress(0, len(todo))
     try:  # all the empty lines by one Tesseract (the model loaded once), not one process per line

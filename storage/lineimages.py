@@ -6,6 +6,8 @@ result, its matrix maps the line into that image, and the line is cut from there
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +19,8 @@ from storage.models import Line, Page
 from storage.processing import preview_base, processed_path
 from storage.store import Store
 
-__all__ = ["Band", "page_band", "line_outline", "line_baseline", "WorkImage", "work_image", "cut_line", "line_image"]
+__all__ = ["Band", "page_band", "line_outline", "line_baseline", "WorkImage", "work_image", "cut_line", "cut_lines",
+           "line_image"]
 
 PAD = 4
 
@@ -79,6 +82,21 @@ def cut_line(work: WorkImage, line: Line, band: Band) -> np.ndarray:
     else:
         img = masked_crop(work.pixels, apply(work.matrix, line.points))
     return pad(img, PAD)
+
+
+def cut_lines(work: WorkImage, lines: Sequence[Line], band: Band) -> tuple[list[np.ndarray], dict[int, str]]:
+    """Every line cut out of a work image, for one Tesseract to read them all (``ocr.tesseract.ocr_lines``):
+    a line that cannot be cut (outside the image, degenerate) is an empty image, which reads as nothing;
+    the second value says why, by the line's position."""
+    images: list[np.ndarray] = []
+    problems: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        try:
+            images.append(cut_line(work, line, band))
+        except ValueError as exc:
+            problems[i] = str(exc)
+            images.append(np.zeros((0, 0), np.uint8))
+    return images, problems
 
 
 def line_image(store: Store, project_id: str, document_id: str, page: Page, line: Line) -> np.ndarray:

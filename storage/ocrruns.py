@@ -40,7 +40,7 @@ from storage import lines as line_store
 from storage.autolines import find_lines
 from storage.errors import Busy, InvalidInput, KalamosError, NotFound
 from storage.jsonio import read_json, write_json
-from storage.lineimages import cut_line, page_band, work_image
+from storage.lineimages import cut_lines, page_band, work_image
 from storage.lines import LineConflict
 from storage.models import Line, Page, Region
 from storage.processing import processed_path
@@ -230,12 +230,7 @@ def _ocr_lines_mode(store: Store, project_id: str, document_id: str, page: Page,
     work = work_image(store, project_id, document_id, page, prefer_processed=spec.preprocessed)
     band = page_band(store, project_id, document_id, page)
     results, ids = [], []
-    images = []
-    for line in lines:
-        try:
-            images.append(cut_line(work, line, band))
-        except ValueError:
-            images.append(np.zeros((0, 0), np.uint8))  # (read as nothing)
+    images, _uncut = cut_lines(work, lines, band)  # (a line that cannot be cut reads as nothing)
     # the page's lines by one Tesseract (the model loaded once), not one process per line
     read = ocr_lines(images, spec.model, Path(spec.tessdata) if spec.tessdata else None)
     for line, (text, conf) in zip(lines, read):
