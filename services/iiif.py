@@ -122,7 +122,8 @@ def _check_width(width: int | None) -> int | None:
     return width
 
 
-def _imported_canvases(store: Store, doc: DocumentRef) -> dict[str, int]:
+def imported_canvases(store: Store, doc: DocumentRef) -> dict[str, int]:
+    """Canvas id → page number, for the canvases already imported into the document."""
     return {p.iiif["canvas"]: n for n, p in enumerate(store.list_pages(*doc), 1) if p.iiif}
 
 
@@ -192,7 +193,7 @@ def import_canvases(store: Store, doc: DocumentRef, manifest: Manifest, canvases
     width = _check_width(width)
     _check_same_manuscript(store, doc, manifest)
     report = IIIFReport(manifest)
-    done = _imported_canvases(store, doc)
+    done = imported_canvases(store, doc)
     todo = []
     for c in canvases:
         if c.id in done:
@@ -296,9 +297,3 @@ def describe(manifest: Manifest) -> str:
     if manifest.rights or manifest.license:
         parts.append(f"rights: {manifest.rights or manifest.license}")
     return ". ".join(parts) + "."
-
-
-def imported_canvases(store: Store, doc: DocumentRef) -> dict[str, int]:
-    """Canvas id → page number, for the canvases already imported into the document."""
-    return _imported_canvases(store, doc)
-
