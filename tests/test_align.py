@@ -92,12 +92,17 @@ def lobeck_title_page(tmp_path: Path, shared_data: Path) -> tuple[Path, Path, li
     return data, tsv, gt
 
 
-def test_cli_align_proposes_then_applies_without_touching_a_persons_lines(lobeck_title_page, tmp_path: Path) -> None:
-    data, _tsv, gt = lobeck_title_page
+def _opened(data: Path):  # type: ignore[no-untyped-def]
+    """(store, project, document, page id) of ``lobeck_title_page``."""
     store = Store(data)
     project = store.find_project("A")
     doc = DocumentRef(project.id, store.find_document(project.id, "D").id)
-    page_id = store.list_pages(*doc)[0].id
+    return store, project, doc, store.list_pages(*doc)[0].id
+
+
+def test_cli_align_proposes_then_applies_without_touching_a_persons_lines(lobeck_title_page, tmp_path: Path) -> None:
+    data, _tsv, gt = lobeck_title_page
+    store, project, doc, page_id = _opened(data)
     ref = PageRef(*doc, page_id)
     lines = line_store.list_lines(store, *ref)
     # a person verified line 3 with a reading of their own, and typed line 5 without confirming it
@@ -148,9 +153,7 @@ def test_cli_align_proposes_then_applies_without_touching_a_persons_lines(lobeck
 
 def test_align_refuses_what_it_cannot_do(tmp_path: Path, lobeck_title_page) -> None:
     data, _tsv, _gt = lobeck_title_page
-    store = Store(data)
-    project = store.find_project("A")
-    doc = DocumentRef(project.id, store.find_document(project.id, "D").id)
+    store, project, doc, _page_id = _opened(data)
     with pytest.raises(InvalidInput, match="between 1 and 1"):
         align_uc.choose_pages(store, doc, 1, 3)
     empty = store.create_document(project.id, "empty")
@@ -170,15 +173,12 @@ def test_a_line_read_as_nothing_takes_its_share_by_its_width() -> None:
     assert result.proposals[1].attention
 
 
-def test_the_wrong_text_is_refused_and_an_alignment_is_undone_as_one(lobeck_title_page, tmp_path: Path) -> None:
+def test_the_wrong_text_is_refused_and_an_alignment_is_undone_as_one(lobeck_title_page, shared_data: Path) -> None:
     data, _tsv, gt = lobeck_title_page
-    store = Store(data)
-    project = store.find_project("A")
-    doc = DocumentRef(project.id, store.find_document(project.id, "D").id)
-    page_id = store.list_pages(*doc)[0].id
+    store, project, doc, page_id = _opened(data)
     ref = PageRef(*doc, page_id)
     before = [(ln.text, ln.status) for ln in line_store.list_lines(store, *ref)]
-    other = (REPO.parent / "shared" / "data" / "corpus" / "nestle1904.txt").read_text(encoding="utf-8").split("\n")[0][:3000]
+    other = (shared_data / "corpus" / "nestle1904.txt").read_text(encoding="utf-8").split("\n")[0][:3000]
     wrong = align_uc.propose(store, doc, [page_id], other, "grc")
     assert not wrong.matches and wrong.score - wrong.chance < 0.05
     with pytest.raises(InvalidInput, match="does not seem to be the text of these lines"):
