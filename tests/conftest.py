@@ -254,3 +254,19 @@ def page_with_lines(tmp_path: Path, shared_data: Path, lines: list) -> tuple:  #
     line_store.add_lines(store, *ref, lines)
     return store, ref
 
+
+def commentary_page(store, shared_data: Path, tmp_path: Path, dataset: str, page: str, document: str,  # type: ignore[no-untyped-def]
+                    status: str = "verified") -> tuple:  # type: ignore[type-arg]
+    """A project "Ajax" with one page of a GT4HistComment commentary and its ground-truth lines
+    (imported with ``status``): (project, document, page id, the page's TSV rows)."""
+    from storage.groundtruth import import_gt
+    from storage.ingest import ImportLimits, import_paths
+
+    base = shared_data / "gt4histcomment" / dataset
+    p = store.create_project("Ajax")
+    d = store.create_document(p.id, document)
+    [r] = import_paths(store, p.id, d.id, [base / "imgs" / f"{page}.png"], ImportLimits())
+    rows = [ln for ln in (base / f"{dataset}_training.tsv").read_text(encoding="utf-8").splitlines() if page in ln]
+    (tmp_path / "lines.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import_gt(store, p.id, d.id, [tmp_path / "lines.tsv"], status=status)
+    return p, d, r.page_ids[0], rows

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import eventually
+from conftest import commentary_page, eventually
 from storage import Store
 from storage import lines as line_store
-from storage.groundtruth import import_gt
-from storage.ingest import ImportLimits, import_paths
 
 pytestmark = pytest.mark.browser
 
@@ -26,15 +24,8 @@ def strip(text: str) -> str:
 
 
 def test_paste_an_edition_align_check_the_variants_and_confirm(page, server, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    base = shared_data / "gt4histcomment" / "bsb10234118"
     store = Store(server.data_dir)
-    p = store.create_project("Ajax")
-    d = store.create_document(p.id, "Lobeck")
-    [r] = import_paths(store, p.id, d.id, [base / "imgs" / f"{PAGE}.png"], ImportLimits())
-    pg = r.page_ids[0]
-    rows = [ln for ln in (base / "bsb10234118_training.tsv").read_text(encoding="utf-8").splitlines() if PAGE in ln]
-    (tmp_path / "lines.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    import_gt(store, p.id, d.id, [tmp_path / "lines.tsv"], status="machine")
+    p, d, pg, rows = commentary_page(store, shared_data, tmp_path, "bsb10234118", PAGE, "Lobeck", status="machine")
     # the lines as a person starts: drawn, no text yet (the alignment reads them itself)
     for ln in line_store.list_lines(store, p.id, d.id, pg):
         line_store.update_line(store, p.id, d.id, pg, ln.id, ln.rev, text="", status="empty")

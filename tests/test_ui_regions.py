@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import eventually
+from conftest import commentary_page, eventually
 from storage import Store
 from storage import lines as line_store
-from storage.groundtruth import import_gt
-from storage.ingest import ImportLimits, import_paths
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +23,8 @@ def _layout(store: Store, p: str, d: str, pg: str):  # type: ignore[no-untyped-d
 
 
 def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    base = shared_data / "gt4histcomment" / "sophokle1v3soph"
     store = Store(server.data_dir)
-    p = store.create_project("Ajax")
-    d = store.create_document(p.id, "Schneidewin")
-    [r] = import_paths(store, p.id, d.id, [base / "imgs" / f"{PAGE}.png"], ImportLimits())
-    pg = r.page_ids[0]
-    rows = [ln for ln in (base / "sophokle1v3soph_training.tsv").read_text(encoding="utf-8").splitlines() if PAGE in ln]
-    (tmp_path / "lines.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    import_gt(store, p.id, d.id, [tmp_path / "lines.tsv"])
+    p, d, pg, _rows = commentary_page(store, shared_data, tmp_path, "sophokle1v3soph", PAGE, "Schneidewin")
     lines_before = len(line_store.list_lines(store, p.id, d.id, pg))
     assert lines_before > 60
 
