@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import cv2
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.permissions import may_change
 from callbacks.wiring import Access, Wiring
@@ -15,7 +14,7 @@ from callbacks.common import clicked, job_slot, model_options, page_options, sel
 from callbacks.urls import base_preview_url, preview_url
 from config import Config
 from layout import ids
-from layout.preprocess import figure, step_cards
+from layout.preprocess import figure, figure_update, step_cards
 from ocr.pipeline import PipelineError, default_pipeline, new_step, to_json, validate
 from ocr.tesseract import TesseractError
 from services import preprocessing
@@ -99,26 +98,13 @@ def render_steps(_rev: int, pipe: dict | None):
     return step_cards(pipe["steps"]) if pipe else []
 
 
-@wiring.callback(
-    Output(ids.PP_PIPELINE, "data", allow_duplicate=True),
-    Input({"type": ids.PP_PARAM, "index": ALL, "param": ALL}, "value"),
-    Input({"type": ids.PP_STEP_ON, "index": ALL}, "value"),
-    State(ids.PP_PIPELINE, "data"),
-    prevent_initial_call=True,
-)
-def edit_values(_values: list[Any], _on: list[Any], pipe: dict | None):
-    if not pipe:
-        return no_update
-    steps = copy.deepcopy(pipe["steps"])
-    for item in ctx.inputs_list[0]:
-        i, name, value = item["id"]["index"], item["id"]["param"], item.get("value")
-        if value is not None and i < len(steps) and name in steps[i]["params"]:
-            steps[i]["params"][name] = value
-    for item in ctx.inputs_list[1]:
-        i = item["id"]["index"]
-        if i < len(steps) and item.get("value") is not None:
-            steps[i]["on"] = bool(item["value"])
-    return no_update if steps == pipe["steps"] else {**pipe, "steps": steps}
+# a slider, number box, choice or switch: the pipeline changes in the browser (assets/preprocess.js)
+wiring.clientside(ClientsideFunction("kalamos_preprocess", "editValues"),
+                  Output(ids.PP_PIPELINE, "data", allow_duplicate=True),
+                  Input({"type": ids.PP_PARAM, "index": ALL, "param": ALL}, "value"),
+                  Input({"type": ids.PP_STEP_ON, "index": ALL}, "value"),
+                  State(ids.PP_PIPELINE, "data"),
+                  prevent_initial_call=True)
 
 
 @wiring.callback(*restructure, Input({"type": ids.PP_STEP_ACTION, "index": ALL, "action": ALL}, "n_clicks"),
@@ -209,21 +195,23 @@ def preset_options(store: Store, selection: dict | None, _rev: int):
     Output(ids.PP_GRAPH, "figure"),
     Output(ids.PP_INFO, "children"),
     Output(ids.PP_ERROR, "children", allow_duplicate=True),
+    Output(ids.PP_VIEW, "data"),
     Input(ids.PP_PIPELINE, "data"),
     State(ids.SELECTION, "data"),
+    State(ids.PP_VIEW, "data"),
     prevent_initial_call=True,
 )
-def save_and_preview(store: Store, pipe: dict | None, selection: dict | None):
+def save_and_preview(store: Store, pipe: dict | None, selection: dict | None, shown: dict | None):
     where = selected_document(selection)
     if not (pipe and pipe.get("page") and where):
-        return figure(None), "", ""
+        return figure(None), "", "", None
     try:
         page, pv = preprocessing.save_and_render(store, where.page(pipe["page"]), validate(pipe["steps"]), pipe["scope"] == "page",
                                                  may_save=may_change(store, where.project))
     except (PipelineError, KalamosError) as exc:
-        return no_update, no_update, str(exc)
+        return no_update, no_update, str(exc), no_update
     except (OSError, ValueError, cv2.error) as exc:
-        return no_update, no_update, f"This page cannot be processed: {exc}"
+        return no_update, no_update, f"This page cannot be processed: {exc}", no_update
     view = {
         "page": page.id, "width": page.width, "height": page.height,
         "before": base_preview_url(*where, page.id),
@@ -232,7 +220,7 @@ def save_and_preview(store: Store, pipe: dict | None, selection: dict | None):
     }
     info = " ".join([*pv.notes, f"Preview {pv.width}×{pv.height} px, {pv.size_bytes / 1024:.0f} KB, "
                      f"computed in {pv.millis:.0f} ms."])
-    return figure(view), info, ""
+    return figure_update(shown, view), info, "", view
 
 
 @wiring.callback(

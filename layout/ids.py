@@ -69,6 +69,7 @@ PP_STRUCT_REV = "preprocess-struct-rev"  # dcc.Store: bumped to rebuild the step
 PP_ERROR = "preprocess-error"
 PP_INFO = "preprocess-info"
 PP_GRAPH = "preprocess-graph"
+PP_VIEW = "preprocess-view"  # dcc.Store: what the figure shows (page, image URLs and sizes), to patch it
 PP_OCR_LANG = "preprocess-ocr-lang"
 PP_OCR_RESULT = "preprocess-ocr-result"
 PP_PRESET = "preprocess-preset"

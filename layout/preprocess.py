@@ -6,12 +6,12 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import Patch, dcc, html
 
 from layout import ids
 from ocr.pipeline import STEPS, Param
 
-__all__ = ["build", "step_cards", "figure"]
+__all__ = ["build", "step_cards", "figure", "figure_update"]
 
 
 def build() -> html.Div:
@@ -79,6 +79,7 @@ def build() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.PP_PIPELINE),
+            dcc.Store(id=ids.PP_VIEW),
             dcc.Store(id=ids.PP_STRUCT_REV, data=0),
             dcc.Store(id=ids.PP_PRESET_REV, data=0),
             dbc.Row([dbc.Col(controls, md=4, className="kalamos-pp-controls"), dbc.Col(view, md=8)]),
@@ -163,3 +164,20 @@ def figure(view: dict[str, Any] | None) -> go.Figure:
     fig.add_trace(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0), hoverinfo="skip", xaxis="x", yaxis="y"))
     fig.add_trace(go.Scatter(x=[0, aw], y=[0, ah], mode="markers", marker=dict(opacity=0), hoverinfo="skip", xaxis="x2", yaxis="y2"))
     return fig
+
+
+def figure_update(shown: dict[str, Any] | None, view: dict[str, Any]) -> go.Figure | Patch:
+    """What the browser needs to go from the figure of view ``shown`` to that of ``view``: only the
+    after image (and its extent) when the same page is shown, so that a slider sends a few hundred
+    bytes and Plotly redraws one image, rather than a whole new figure."""
+    same = shown and all(shown.get(k) == view[k] for k in ("page", "before", "width", "height"))
+    if not same:
+        return figure(view)
+    patch = Patch()
+    after = patch["layout"]["images"][1]
+    after["source"] = view["after"]
+    if (shown.get("after_width"), shown.get("after_height")) != (view["after_width"], view["after_height"]):
+        after["sizex"], after["sizey"] = view["after_width"], view["after_height"]
+        patch["data"][1]["x"] = [0, view["after_width"]]
+        patch["data"][1]["y"] = [0, view["after_height"]]
+    return patch

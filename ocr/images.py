@@ -341,10 +341,13 @@ def encode_preview(arr: "np.ndarray", quality: int = 85) -> tuple[bytes, str]:
     """
     import numpy as np
 
+    import cv2
+
     buf = io.BytesIO()
-    if arr.ndim == 2 and np.isin(arr, (0, 255)).all():
-        Image.fromarray(arr).convert("1").save(buf, "PNG", optimize=False)
-        return buf.getvalue(), ".png"
+    if arr.ndim == 2 and arr.dtype == np.uint8 and cv2.countNonZero(cv2.inRange(arr, 1, 254)) == 0:
+        ok, png = cv2.imencode(".png", arr, [cv2.IMWRITE_PNG_BILEVEL, 1, cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if ok:  # 1-bit, written by OpenCV: several times faster than Pillow's convert("1") and save
+            return png.tobytes(), ".png"
     Image.fromarray(arr).save(buf, "JPEG", quality=quality)
     return buf.getvalue(), ".jpg"
 

@@ -64,6 +64,14 @@ class Report:
         m[: affine.shape[0], :] = affine
         self.matrix = m @ self.matrix
 
+    def to_json(self) -> dict[str, Any]:
+        return {"notes": list(self.notes), "values": dict(self.values), "matrix": self.matrix.tolist()}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "Report":
+        return cls(list(raw["notes"]), {k: float(v) for k, v in raw["values"].items()},
+                   np.asarray(raw["matrix"], dtype=np.float64).reshape(3, 3))
+
 
 @dataclass(frozen=True)
 class Context:
@@ -400,11 +408,14 @@ def default_pipeline() -> list[Step]:
             Step("binarize", {**binarize.params, "method": "otsu"})]
 
 
-def run(img: np.ndarray, steps: list[Step], scale: float = 1.0) -> tuple[np.ndarray, Report]:
-    """Apply the steps that are on, in order. ``scale`` = working size / full-resolution size."""
+def run(img: np.ndarray, steps: list[Step], scale: float = 1.0, report: Report | None = None) -> tuple[np.ndarray, Report]:
+    """Apply the steps that are on, in order. ``scale`` = working size / full-resolution size.
+
+    ``report``: what earlier steps found when ``img`` is their result (the run goes on from there;
+    the report is not changed)."""
     if img.dtype != np.uint8 or img.ndim not in (2, 3):
         raise PipelineError("the image must be 8-bit grey or RGB")
-    report = Report()
+    report = Report() if report is None else Report.from_json(report.to_json())
     ctx = Context(scale=scale, report=report)
     out = img
     for step in steps:

@@ -18,7 +18,7 @@ from typing import Any
 
 from storage.errors import CorruptRecord
 
-__all__ = ["SCHEMA_VERSION", "FILE_MODE", "write_json", "read_json", "write_bytes_atomic", "fsync_dir"]
+__all__ = ["SCHEMA_VERSION", "FILE_MODE", "write_json", "read_json", "write_bytes_atomic", "write_cache_bytes", "fsync_dir"]
 
 #: Version of the on-disk record format; every record carries it as ``schema_version``.
 SCHEMA_VERSION = 1
@@ -71,11 +71,29 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def write_json(path: Path, record: dict[str, Any]) -> None:
+def write_cache_bytes(path: Path, data: bytes) -> None:
+    """Replace a cache file atomically (temp file + rename) but without fsync: a cache file lost in a
+    crash is only made again, and a preview should not wait for the disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path: Path, record: dict[str, Any], durable: bool = True) -> None:
     """Write ``record`` (with ``schema_version`` added) to ``path`` atomically, UTF-8, sorted keys."""
     body = {"schema_version": SCHEMA_VERSION, **record}
     data = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
-    write_bytes_atomic(path, data)
+    (write_bytes_atomic if durable else write_cache_bytes)(path, data)
 
 
 def shown_path(path: Path) -> str:

@@ -6,6 +6,8 @@ Files, per page folder::
     cache/base-1600.png            the page downscaled for previews (long side 1600 px)
     cache/preview-<key>.png|jpg    preview of the pipeline whose ``pipeline_key`` is <key>
     cache/preview-<key>.json       that pipeline and what it found (deskew angle...)
+    cache/stage1600-<key>.npz      what the first steps of a pipeline gave on the preview-size page
+                                   (and found), so that a slider of a later step reruns only the rest
     processed-<key>.png            the full-resolution result, listed in page.json "processed"
 
 Every key includes the sha256 of the page's original, so a changed original or a changed pipeline
@@ -15,7 +17,10 @@ gives a new file; stale ones are never served. Everything under ``cache/`` may b
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import time
+import zipfile
 from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +30,9 @@ import cv2
 import numpy as np
 
 from ocr.images import encode_preview, load_array, png_bytes
-from ocr.pipeline import PipelineError, Step, default_pipeline, pipeline_key, run, to_json, validate
+from ocr.pipeline import PipelineError, Report, Step, default_pipeline, pipeline_key, run, to_json, validate
 from storage.errors import InvalidInput, KalamosError, NotFound
-from storage.jsonio import read_json, write_bytes_atomic, write_json
+from storage.jsonio import read_json, write_bytes_atomic, write_cache_bytes, write_json
 from storage.models import Page
 from storage.store import Store, now_iso
 
@@ -40,6 +45,7 @@ __all__ = [
 
 PREVIEW_SIDE = 1600
 KEEP_PREVIEWS = 40
+KEEP_STAGES = 6
 
 
 @dataclass
@@ -91,10 +97,15 @@ def result_key(page: Page, steps: list[Step]) -> str:
     return hashlib.sha256(f"{page.source.sha256}:{page.source.frame}:{pipeline_key(steps)}".encode()).hexdigest()[:16]
 
 
+def preview_scale(page: Page) -> float:
+    """Preview size / full size: the long side at most PREVIEW_SIDE."""
+    return min(1.0, PREVIEW_SIDE / max(page.width, page.height))
+
+
 def preview_base(store: Store, project_id: str, document_id: str, page: Page) -> tuple[np.ndarray, float]:
     """The page at preview size (cached), and its scale relative to the full page."""
     folder = store.page_dir(project_id, document_id, page.id)
-    scale = min(1.0, PREVIEW_SIDE / max(page.width, page.height))
+    scale = preview_scale(page)
     cached = folder / "cache" / f"base-{PREVIEW_SIDE}.png"
     if cached.exists():
         try:
@@ -121,8 +132,8 @@ def base_preview_jpeg(store: Store, project_id: str, document_id: str, page: Pag
     return path
 
 
-def _prune(folder: Path, keep: int) -> None:
-    files = sorted(folder.glob("preview-*.*"), key=lambda p: p.stat().st_mtime, reverse=True)
+def _prune(folder: Path, keep: int, pattern: str = "preview-*.*") -> None:
+    files = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
     stems = []
     for f in files:
         if f.stem not in stems:
@@ -130,6 +141,55 @@ def _prune(folder: Path, keep: int) -> None:
     for f in files:
         if f.stem in stems[keep:]:
             f.unlink(missing_ok=True)
+
+
+def _stage_path(folder: Path, page: Page, done: list[Step]) -> Path:
+    return folder / f"stage{PREVIEW_SIDE}-{result_key(page, done)}.npz"
+
+
+def _load_stage(path: Path) -> tuple[np.ndarray, Report] | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            found = z["image"], Report.from_json(json.loads(str(z["report"])))
+        path.touch()
+        return found
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None  # damaged (e.g. cut short by a crash): made again
+
+
+def _save_stage(path: Path, img: np.ndarray, report: Report) -> None:
+    buf = io.BytesIO()
+    np.savez(buf, image=img, report=np.array(json.dumps(report.to_json())))
+    write_cache_bytes(path, buf.getvalue())
+
+
+def _run_staged(store: Store, project_id: str, document_id: str, page: Page, steps: list[Step]) -> tuple[np.ndarray, Report, float]:
+    """The pipeline on the preview-size page, going on from the longest start of it already run.
+
+    What each step but the last gives is kept (``cache/stage1600-<key>.npz``, the newest few), so
+    that moving a slider of a late step runs only the steps from there: the base image is not
+    decoded again, nor the page deskewed and flattened again, for each new Sauvola k."""
+    on = [s for s in steps if s.on]
+    folder = store.page_dir(project_id, document_id, page.id) / "cache"
+    scale = preview_scale(page)
+    img: np.ndarray | None = None
+    report: Report | None = None
+    start = 0
+    for k in range(len(on) - 1, 0, -1):
+        found = _load_stage(_stage_path(folder, page, on[:k]))
+        if found:
+            (img, report), start = found, k
+            break
+    if img is None:
+        img, scale = preview_base(store, project_id, document_id, page)
+    for k in range(start, len(on)):
+        img, report = run(img, [on[k]], scale, report)
+        if k < len(on) - 1:
+            _save_stage(_stage_path(folder, page, on[: k + 1]), img, report)
+    _prune(folder, KEEP_STAGES, "stage*.npz")
+    return img, report or Report(), scale
 
 
 def render_preview(store: Store, project_id: str, document_id: str, page: Page, steps: list[Step]) -> Preview:
@@ -142,19 +202,18 @@ def render_preview(store: Store, project_id: str, document_id: str, page: Page, 
         try:
             meta = read_json(meta_path)
             path = folder / meta["file"]
-            if path.exists():
+            if path.exists() and path.stat().st_size:
                 path.touch()
                 return Preview(key, path, meta["width"], meta["height"], meta["scale"], meta["notes"],
                                meta["values"], (time.perf_counter() - t0) * 1000, path.stat().st_size)
-        except (ValueError, KeyError, OSError):
+        except (ValueError, KeyError, OSError, KalamosError):
             pass
-    base, scale = preview_base(store, project_id, document_id, page)
-    out, report = run(base, steps, scale)
+    out, report, scale = _run_staged(store, project_id, document_id, page, steps)
     data, suffix = encode_preview(out)
     path = folder / f"preview-{key}{suffix}"
-    write_bytes_atomic(path, data)
+    write_cache_bytes(path, data)
     write_json(meta_path, {"file": path.name, "width": out.shape[1], "height": out.shape[0], "scale": scale,
-                           "notes": report.notes, "values": report.values, "pipeline": to_json(steps)})
+                           "notes": report.notes, "values": report.values, "pipeline": to_json(steps)}, durable=False)
     _prune(folder, KEEP_PREVIEWS)
     return Preview(key, path, out.shape[1], out.shape[0], scale, report.notes, report.values,
                    (time.perf_counter() - t0) * 1000, len(data))

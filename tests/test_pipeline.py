@@ -201,6 +201,57 @@ def test_results_are_cached_by_pipeline_and_rebuilt_when_it_changes(page_in_stor
     assert hashlib.sha256(original.read_bytes()).hexdigest() == page.source.sha256
 
 
+def test_a_later_slider_reruns_only_the_later_steps_and_gives_what_a_whole_run_gives(page_in_store) -> None:  # type: ignore[no-untyped-def]
+    from ocr.images import load_array
+    from storage.processing import preview_base
+
+    store, p, d, pg = page_in_store
+    page = store.get_page(p, d, pg)
+    cache = store.page_dir(p, d, pg) / "cache"
+    steps = [step("rotate", angle=1.5), *default_pipeline()[:-1], step("binarize", method="sauvola", k=0.2)]
+    render_preview(store, p, d, page, steps)
+    stages = sorted(cache.glob("stage*.npz"))
+    assert len(stages) == 4  # after rotate, deskew, grayscale, flatten: what a slider of a later step starts from
+    base, scale = preview_base(store, p, d, page)
+    for k in (0.25, 0.3):  # a new Sauvola k: starts from the flattened page, same pixels and report as a whole run
+        moved = [*steps[:-1], step("binarize", method="sauvola", k=k)]
+        pv = render_preview(store, p, d, page, moved)
+        whole, report = run(base, moved, scale)
+        assert np.array_equal(load_array(pv.path), whole)
+        assert pv.notes == report.notes and pv.values == report.values and "angle" in str(pv.values)
+    assert sorted(cache.glob("stage*.npz")) == stages  # nothing new was run before the last step
+
+    # a stage cut short (a crash while writing) is made again, and the preview is still right
+    for f in stages:
+        f.write_bytes(f.read_bytes()[:100])
+    last = [*steps[:-1], step("binarize", method="sauvola", k=0.35)]
+    pv = render_preview(store, p, d, page, last)
+    assert np.array_equal(load_array(pv.path), run(base, last, scale)[0])
+    # a step switched off in the middle: the stages of the others are not used for it
+    off = [steps[0], Step("grayscale", {}, on=False), *last[2:]]
+    pv = render_preview(store, p, d, page, off)
+    assert np.array_equal(load_array(pv.path), run(base, off, scale)[0])
+    assert len(list(cache.glob("stage*.npz"))) <= 6
+
+
+def test_the_preview_figure_is_patched_for_the_same_page_and_rebuilt_for_another() -> None:
+    from dash import Patch
+
+    from layout.preprocess import figure_update
+
+    view = {"page": "a", "before": "/b.jpg", "width": 6000, "height": 4000, "after": "/p1.png",
+            "after_width": 6000, "after_height": 4000}
+    assert figure_update(None, view).layout.images[1].source == "/p1.png"
+    patch = figure_update(view, {**view, "after": "/p2.png"})
+    assert isinstance(patch, Patch)
+    ops = patch.to_plotly_json()["operations"]
+    assert [(o["location"], o["params"]["value"]) for o in ops] == [(["layout", "images", 1, "source"], "/p2.png")]
+    wider = figure_update(view, {**view, "after": "/p3.png", "after_width": 6100})
+    assert {tuple(o["location"]) for o in wider.to_plotly_json()["operations"]} >= {("data", 1, "x"),
+                                                                                      ("layout", "images", 1, "sizex")}
+    assert figure_update(view, {**view, "page": "b"}).layout.images[0].source == "/b.jpg"
+
+
 def test_apply_to_document_reports_a_broken_page_and_does_the_others(tmp_path: Path, shared_data: Path) -> None:
     from storage.processing import apply_to_document
 

@@ -48,11 +48,18 @@ def test_pipeline_preview_apply_and_reload(page, server, shared_data: Path) -> N
     assert sauvola.endswith(".png")  # black and white: sent as a 1-bit PNG
 
     # move the Sauvola k slider (its number box), and the preview changes
+    # (the figure is patched: one small answer with the new image's address, not a whole figure)
+    answers: list[bytes] = []
+    page.on("response", lambda r: answers.append(r.body()) if "_dash-update-component" in r.url else None)
     k_box = page.locator(".kalamos-step-binarize input[type=number]").nth(1)
     k_box.fill("0.45")
     k_box.press("Tab")
     page.wait_for_function(f"document.querySelectorAll('#preprocess-graph image')[1]?.getAttribute('href') !== {sauvola!r}")
     assert after_image(page) != sauvola
+    page.wait_for_load_state("networkidle")
+    figures = [a for a in answers if b"preprocess-graph" in a]
+    assert len(figures) == 1 and len(figures[0]) < 2000 and b"__dash_patch_update" in figures[0]
+    assert after_image(page).rsplit("/", 1)[1].encode() in figures[0], answers
     readme_screenshot(page, "preprocess.png")
     eventually(lambda: store.get_document(p.id, d.id).settings["pipeline"][-1],
                lambda last: last["op"] == "binarize" and last["params"]["k"] == 0.45)
