@@ -16,7 +16,31 @@
             by: last && last.user ? last.user : null};  // who made this version (accounts on)
   }
 
+  function copied(value) { return Array.isArray(value) ? value.slice() : Object.assign({}, value); }
+
+  /* One operation of layout/patching.py on a JSON value, copying what lies on its path (Plotly and
+   * React see new objects where something changed): ["assign", path, value], ["delete", path],
+   * ["splice", path, start, how many out, items in]. */
+  function applyOperation(root, op) {
+    var kind = op[0], path = op[1], top = copied(root), node = top;
+    var last = kind === "splice" ? path.length : path.length - 1;
+    for (var i = 0; i < last; i++) { node[path[i]] = copied(node[path[i]]); node = node[path[i]]; }
+    var key = path[path.length - 1];
+    if (kind === "assign") { node[key] = op[2]; }
+    else if (kind === "delete") { if (Array.isArray(node)) { node.splice(key, 1); } else { delete node[key]; } }
+    else { node.splice.apply(node, [op[2], op[3]].concat(op[4])); }
+    return top;
+  }
+
   dc.kalamos = {
+    /* A line drawn, deleted, reshaped or moved: the server's few operations on the figure, applied here
+     * (a splice of a line's click targets, its shape in or out), instead of a whole new figure. */
+    applyOperations: function (change, figure) {
+      if (!change || !change.ops || !figure) { return nu(); }
+      return change.ops.reduce(applyOperation, figure);
+    },
+
+
     /* The selected line and where it stands (small: it travels to the server for the line's details). */
     currentLine: function (selected, data) {
       if (!data || !data.lines) { return null; }

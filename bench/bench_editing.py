@@ -91,18 +91,62 @@ def run() -> dict[str, object]:
                 out["requests per keystroke-autosave"] = len(traffic)
 
                 # delete a line: the button to the list one row shorter
-                deletes = []
+                deletes, delete_bytes = [], []
                 for k in range(5):
                     rows.nth(30 + k).click()
                     expect(page.locator("#annotate-title")).to_contain_text(f"Line {31 + k} of", timeout=30_000)
                     page.wait_for_load_state("networkidle")
                     before = rows.count()
+                    traffic.clear()
                     t0 = time.perf_counter()
                     page.click("#annotate-delete")
                     expect(rows).to_have_count(before - 1, timeout=30_000)
                     deletes.append((time.perf_counter() - t0) * 1000)
+                    page.wait_for_load_state("networkidle")
+                    delete_bytes.append(sum(t[2] for t in traffic))
                 out["delete a line, click to the list updated (ms median / max of 5)"] = (
                     round(statistics.median(deletes)), round(max(deletes)))
+                out["delete a line, bytes received (all answers, median of 5)"] = round(statistics.median(delete_bytes))
+
+                # move a line one place down: the button to its row one place lower
+                moves, move_bytes = [], []
+                for k in range(5):
+                    rows.nth(10 + 2 * k).click()
+                    expect(page.locator("#annotate-title")).to_contain_text(f"Line {11 + 2 * k} of", timeout=30_000)
+                    page.wait_for_load_state("networkidle")
+                    text = rows.nth(10 + 2 * k).locator(".kalamos-row-text").inner_text()
+                    traffic.clear()
+                    t0 = time.perf_counter()
+                    page.click("#annotate-down")
+                    expect(rows.nth(11 + 2 * k).locator(".kalamos-row-text")).to_have_text(text, timeout=30_000)
+                    moves.append((time.perf_counter() - t0) * 1000)
+                    page.wait_for_load_state("networkidle")
+                    move_bytes.append(sum(t[2] for t in traffic))
+                out["move a line down, click to the list updated (ms median / max of 5)"] = (
+                    round(statistics.median(moves)), round(max(moves)))
+                out["move a line down, bytes received (all answers, median of 5)"] = round(statistics.median(move_bytes))
+
+                # draw a line (a box) in the margin: the drawn line listed and selected
+                page.locator("#annotate-graph .modebar-btn[data-val='drawrect']").click()
+                draws, draw_bytes = [], []
+                for k in range(5):
+                    box = page.locator("#annotate-graph image").bounding_box()
+                    before = rows.count()
+                    y = box["y"] + box["height"] * (0.15 + 0.04 * k)
+                    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+                    page.mouse.down()
+                    traffic.clear()
+                    page.mouse.move(box["x"] + box["width"] * 0.5, y + 4, steps=3)
+                    page.mouse.move(box["x"] + box["width"] * 0.7, y + 8, steps=3)
+                    t0 = time.perf_counter()
+                    page.mouse.up()
+                    expect(rows).to_have_count(before + 1, timeout=30_000)
+                    draws.append((time.perf_counter() - t0) * 1000)
+                    page.wait_for_load_state("networkidle")
+                    draw_bytes.append(sum(t[2] for t in traffic))
+                out["draw a line, mouse up to the list updated (ms median / max of 5)"] = (
+                    round(statistics.median(draws)), round(max(draws)))
+                out["draw a line, bytes received (all answers, median of 5)"] = round(statistics.median(draw_bytes))
                 browser.close()
         finally:
             server.stop()

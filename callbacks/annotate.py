@@ -1,5 +1,5 @@
-"""Annotate tab, the page: loading and drawing it, selecting lines, the selected line's details, and
-others' changes. Line operations are ``callbacks/annotate_lines.py``, machine help and ground-truth
+"""Annotate tab, the page: loading it, selecting lines, the selected line's details, and others'
+changes. What the page shows (figure, lists) is ``callbacks/annotate_page.py``; line operations are ``callbacks/annotate_lines.py``, machine help and ground-truth
 exchange ``callbacks/annotate_help.py``; the decisions are in ``services.annotation`` and ``services.editing``.
 
 How the tab keeps ground truth honest (services/editing.py holds the rules): the text field is
@@ -9,9 +9,10 @@ showed, and reports each save to the ``annotate-saved`` store. Nothing here save
 is opened, clicked or left.
 
 How the tab stays light: the browser keeps the page's lines (``annotate-lines``); the figure and the
-list are drawn whole only when the page or its shapes change (``annotate-draw``); a selection or a
-save changes them with a ``Patch`` (two shapes, one line's colour and hover text, one row), and the
-selected line's details are computed in the browser (``annotate-current``, assets/annotate.js).
+lists are drawn whole only when a page or view is opened or the regions change (``annotate-draw``);
+a selection, a save, a line drawn, deleted, reshaped or moved changes them with a ``Patch``
+(callbacks/annotate_page.py), and the selected line's details are computed in the browser
+(``annotate-current``, assets/annotate.js).
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, ClientsideFunction, Dash, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.common import clicked, model_options, page_options, project_of, selected_document
 from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, processed_view_url
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
-from layout.annotate import (STATUS_BADGES, line_rows, page_figure, region_rows, selection_patch, status_patch,
-                             variants_view)
+from layout.annotate import STATUS_BADGES, variants_view
 from ocr.greek import check_line
 from ocr.geometry import apply
 from services import DocumentRef, PageRef, annotation, editing
@@ -37,7 +37,7 @@ from storage.lineimages import Band
 from storage.models import Line, Region
 
 __all__ = ["register", "wiring", "view_lines", "load_page", "say", "MESSAGE", "NO_MESSAGE", "lines_of", "with_lines",
-           "page_ref", "undo_of"]
+           "page_ref", "undo_of", "view_regions"]
 
 MESSAGE = [Output(ids.AN_MESSAGE, "children", allow_duplicate=True), Output(ids.AN_MESSAGE, "color", allow_duplicate=True),
            Output(ids.AN_MESSAGE, "is_open", allow_duplicate=True)]
@@ -186,30 +186,6 @@ def load(store: Store, page_id: str | None, view: str, _rev: int, selection: dic
     return data, keep, (draw or 0) + 1, *message, no_update
 
 
-@wiring.callback(Output(ids.AN_GRAPH, "figure"), Output(ids.AN_LIST, "children"), Output(ids.AN_SHOWN, "data"),
-                 Output(ids.AN_REGION_LIST, "children"),
-                 Input(ids.AN_DRAW, "data"), Input(ids.AN_SHOW, "value"), State(ids.AN_LINES, "data"),
-                 State(ids.AN_SELECTED, "data"), State(ids.AN_VIEWPORT, "data"), State(ids.AN_REGION_SELECTED, "data"),
-                 State(ids.SELECTION, "data"))
-def draw(store: Store, _draw: int, show: list[str] | None, data: dict | None, selected: str | None, viewport: dict | None,
-         region_selected: str | None, selection: dict | None):
-    if not data:
-        return page_figure(None, [], None), html.Div("No page: upload pages first.", className="text-muted small"), None, \
-            region_rows([], [], None)
-    lines = view_lines(data)
-    key = f"{data['page']}-{data['view']}"
-    view = {"page": key, "url": data["url"], "width": data["width"], "height": data["height"]}
-    rows = line_rows(lines, selected) if lines else html.Div(
-        "No lines yet: draw them on the page, or use “Find lines for me”.", className="text-muted small")
-    kept = viewport if (viewport or {}).get("page") == key else {"dragmode": (viewport or {}).get("dragmode")}
-    regions = view_regions(data)
-    where = selected_document(selection)
-    types = list(layout_service.region_types(store, where[0])) if where else []
-    figure = page_figure(view, lines, selected, kept, regions, show if show is not None else ("lines", "regions"),
-                         region_selected)
-    return figure, rows, selected, region_rows(regions, types, region_selected)
-
-
 # what only rearranges data the browser holds is done there (assets/annotate.js): the selected line,
 # the order, the editor's state, a save merged into the page's lines, the counts, the list's rows
 @wiring.callback(Output(ids.AN_POLL, "disabled"), Output(ids.AN_POLL, "interval"), Input(ids.TABS, "active_tab"))
@@ -231,41 +207,6 @@ def others_changes(store: Store, _n: int, digest: str | None, selection: dict | 
     except KalamosError:
         return no_update
     return no_update if now == digest else (rev or 0) + 1
-
-
-@wiring.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True), Output(ids.AN_SHOWN, "data", allow_duplicate=True),
-                 Input(ids.AN_SELECTED, "data"), State(ids.AN_SHOWN, "data"), State(ids.AN_ORDER, "data"),
-                 prevent_initial_call=True)
-def show_selection(selected: str | None, shown: str | None, order: list[str] | None):
-    """The selection changed: thicken one shape and thin another (a Patch of two shapes)."""
-    order = order or []
-    if selected == shown or selected not in order:
-        return no_update, no_update
-    fig = Patch()
-    for line_id, on in ((shown, False), (selected, True)):
-        if line_id in order:
-            selection_patch(fig, order.index(line_id), on)
-    return fig, selected
-
-
-@wiring.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
-                 Input(ids.AN_SAVED, "data"), State(ids.AN_ORDER, "data"), prevent_initial_call=True)
-def show_save(saved: dict | None, order: list[str] | None):
-    """A line's text or status changed: its colour and hover text on the page (a Patch)."""
-    saved = saved or {}
-    line = (saved.get("outcome") or {}).get("line")
-    order = order or []
-    if not line or line["id"] not in order:
-        return no_update
-    fig = Patch()
-    # earlier saves Dash folded into this one (two answers close together) are shown too
-    earlier = [r["line"] for r in saved.get("recent") or [] if isinstance(r, dict) and r.get("page") == saved.get("page")
-               and isinstance(r.get("line"), dict) and r["line"].get("id") in order and r["line"]["id"] != line["id"]
-               and isinstance(r["line"].get("text"), str) and isinstance(r["line"].get("status"), str)]
-    for ln in [*earlier, line]:
-        index = order.index(ln["id"])
-        status_patch(fig, index, {**ln, "number": index + 1})
-    return fig
 
 
 @wiring.callback(

@@ -272,6 +272,7 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_DRAW, data=0),
             dcc.Store(id=ids.AN_CURRENT),
             dcc.Store(id=ids.AN_SHOWN),
+            dcc.Store(id=ids.AN_FIGURE_OPS),
             dcc.Store(id=ids.AN_ORDER),
             dcc.Store(id=ids.AN_GOTO),
             dcc.Store(id=ids.AN_DIGEST),
@@ -382,11 +383,11 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
         shapes.append(shape)
         if ln["kind"] == "baseline":
             outline = ln["view_outline"] + ln["view_outline"][:1]
-            band_x += [p[0] for p in outline] + [None]
-            band_y += [p[1] for p in outline] + [None]
+            band_x += [round(p[0], 1) for p in outline] + [None]
+            band_y += [round(p[1], 1) for p in outline] + [None]
         for x, y in click_targets(ln):  # on the writing itself: a click on the words selects the line
-            hit_x.append(x)
-            hit_y.append(y)
+            hit_x.append(round(x, 1))
+            hit_y.append(round(y, 1))
             hit_id.append(ln["id"])
             hit_text.append(hover_text(ln))
     fig.add_trace(go.Scatter(x=[0, w], y=[0, h], mode="markers", marker=dict(opacity=0), hoverinfo="skip"))
@@ -443,7 +444,8 @@ def click_targets(ln: dict[str, Any]) -> list[tuple[float, float]]:
 
 
 def hover_text(ln: dict[str, Any]) -> str:
-    return f"{ln['number']}. {plot_text(ln['text'][:60]) or '(no text)'}"
+    """What hovering a line shows: its text (not its number, which changes when a line is drawn above it)."""
+    return plot_text(ln["text"][:60]) or "(no text)"
 
 
 def status_patch(fig: Any, index: int, ln: dict[str, Any]) -> None:
@@ -473,7 +475,8 @@ def row_content(ln: dict[str, Any]) -> list[Any]:
     # shown while the line is aligned only (CSS: after an aligned badge), so it goes when the line is confirmed
     attention = [html.Span("⚠", className="me-1 text-danger kalamos-attention", title="the edition matches what was "
                            "read here poorly: look at this line first")] if ln.get("attention") else []
-    return [html.Span(f"{ln['number']}.", className="me-1 text-muted"), badge, *attention,
+    # the number is the row's place, drawn by CSS (kalamos.css): a line drawn above does not change this row
+    return [badge, *attention,
             html.Span(ln["text"] or "—", id=ids.an_row_part(ids.AN_ROW_TEXT, ln["id"]), className="kalamos-row-text")]
 
 

@@ -148,6 +148,7 @@ AN_COUNTS = "annotate-counts"  # the page's lines by status
 AN_DRAW = "annotate-draw"  # dcc.Store: bumped when the figure and the list must be drawn anew (page, shapes, order)
 AN_CURRENT = "annotate-current"  # dcc.Store: the selected line, its number and the order (computed in the browser)
 AN_SHOWN = "annotate-shown"  # dcc.Store: the line the figure shows as selected (to patch only what changes)
+AN_FIGURE_OPS = "annotate-figure-ops"  # dcc.Store: {"ops": [...], "n"}: changes the browser applies to the figure
 AN_POLL = "annotate-poll"  # dcc.Interval: look for other people's changes of the page
 AN_DIGEST = "annotate-digest"  # dcc.Store: the page's line ids and revisions as the browser holds them
 AN_IMPORT_STATUS = "annotate-import-status"  # imported lines with text: verified (ground truth) or machine

@@ -236,15 +236,15 @@ def eventually(get, ok, seconds: float = 15):  # type: ignore[no-untyped-def]
         time.sleep(0.2)
 
 
-def page_with_lines(tmp_path: Path, shared_data: Path, lines: list) -> tuple:  # type: ignore[type-arg]
-    """A store with one project, one document and one synthetic polytonic page (gazis) holding ``lines``:
-    (store, its ``PageRef``)."""
+def page_with_lines(tmp_path: Path, shared_data: Path, lines: list, data_dir: Path | None = None) -> tuple:  # type: ignore[type-arg]
+    """A store (in ``data_dir``, else ``tmp_path/data``) with one project, one document and one synthetic
+    polytonic page (gazis) holding ``lines``: (store, its ``PageRef``)."""
     from services import DocumentRef, PageRef, documents
     from storage import Store
     from storage import lines as line_store
     from storage.ingest import ImportLimits
 
-    store = Store(tmp_path / "data")
+    store = Store(data_dir or tmp_path / "data")
     p = store.create_project("P")
     d = store.create_document(p.id, "D")
     src = sorted((shared_data / "gazis-pages").glob("*.jpg"))[0]
@@ -270,3 +270,58 @@ def commentary_page(store, shared_data: Path, tmp_path: Path, dataset: str, page
     (tmp_path / "lines.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     import_gt(store, p.id, d.id, [tmp_path / "lines.tsv"], status=status)
     return p, d, r.page_ids[0], rows
+
+
+def apply_patch(value, patch):  # type: ignore[no-untyped-def]
+    """What the browser (dash-renderer) does with a ``dash.Patch`` sent for a prop holding ``value``
+    (plain JSON): its Assign, Delete and Insert operations, in order. Anything else is not expected."""
+    import copy
+
+    from dash import Patch, no_update
+
+    if patch is no_update:
+        return value
+    if not isinstance(patch, Patch):
+        return patch
+    value = copy.deepcopy(value)
+    for op in patch.to_plotly_json()["operations"]:
+        where, kind, params = op["location"], op["operation"], op["params"]
+        if kind == "Insert":
+            target = value
+            for key in where:
+                target = target[key]
+            target.insert(params["index"], params["value"])
+            continue
+        parent = value
+        for key in where[:-1]:
+            parent = parent[key]
+        if kind == "Assign":
+            parent[where[-1]] = params["value"]
+        elif kind == "Delete":
+            del parent[where[-1]]
+        else:
+            raise AssertionError(f"unexpected operation {kind}")
+    return value
+
+
+def apply_operations(value, change):  # type: ignore[no-untyped-def]
+    """What assets/annotate.js ``applyOperations`` does with the operations of ``layout.patching``."""
+    import copy
+
+    from dash import no_update
+
+    if change is no_update or not change:
+        return value
+    value = copy.deepcopy(value)
+    for op in change["ops"]:
+        kind, path = op[0], op[1]
+        node = value
+        for key in (path if kind == "splice" else path[:-1]):
+            node = node[key]
+        if kind == "assign":
+            node[path[-1]] = op[2]
+        elif kind == "delete":
+            del node[path[-1]]
+        else:
+            node[op[2]:op[2] + op[3]] = op[4]
+    return value

@@ -5,6 +5,7 @@ binds module-level functions, no ``register`` longer than a few lines, no module
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from dash import no_update
 
 from callbacks import annotate, annotate_help, annotate_lines, preprocess, train, transcribe
 from config import Config
-from conftest import page_with_lines
+from conftest import apply_operations, apply_patch, page_with_lines
 from services import PageRef
 from storage import Store
 from storage import lines as line_store
@@ -36,12 +37,15 @@ def _selection(ref: PageRef) -> dict[str, str]:
 def test_verify_all_then_undo_as_a_click_would(page: tuple[Store, PageRef]) -> None:
     store, ref = page
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
-    lines, draw, undo, text, colour, shown = annotate_lines.verify_all(store, 1, data, _selection(ref), "ed-1", 0)
+    patch, draw, _fig, _rows, _regions, _shown, undo, text, colour, _ = annotate_lines.verify_all(
+        store, 1, data, _selection(ref), "ed-1", 0, None, None)
     on_disk = line_store.list_lines(store, *ref)
     assert [ln.status for ln in on_disk] == ["verified", "verified", "empty"] and colour == "success", text
-    assert draw == 1 and [d["status"] for d in lines["lines"]] == ["verified", "verified", "empty"]
-    again = annotate_lines.verify_all(store, 2, lines, _selection(ref), "ed-1", draw)
-    assert "No line of this page waits" in again[3]
+    lines = apply_patch(data, patch)  # only what changed travels
+    assert draw is no_update and [d["status"] for d in lines["lines"]] == ["verified", "verified", "empty"]
+    assert lines == annotate.with_layout(store, ref, data)
+    again = annotate_lines.verify_all(store, 2, lines, _selection(ref), "ed-1", 0, None, None)
+    assert "No line of this page waits" in again[7]
     rev, cleared, *message = annotate_help_undo(store, ref, undo)
     assert [ln.status for ln in line_store.list_lines(store, *ref)] == ["machine", "edited", "empty"]
     assert cleared is None and rev == 1
@@ -56,7 +60,7 @@ def test_a_stale_verify_all_changes_nothing_someone_else_changed(page: tuple[Sto
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
     first = line_store.list_lines(store, *ref)[0]
     line_store.update_line(store, *ref, first.id, first.rev, text="ἐν ἀρχῇ ἦν ὁ", status="edited")  # another person
-    _, _, _, text, colour, _ = annotate_lines.verify_all(store, 1, data, _selection(ref), "ed-1", 0)
+    *_, text, colour, _ = annotate_lines.verify_all(store, 1, data, _selection(ref), "ed-1", 0, None, None)
     on_disk = {ln.id: ln for ln in line_store.list_lines(store, *ref)}
     assert on_disk[first.id].status == "edited" and on_disk[first.id].text == "ἐν ἀρχῇ ἦν ὁ"
     assert colour == "warning" and "Left as they were" in text
@@ -67,11 +71,13 @@ def test_drawing_and_erasing_shapes_writes_lines(page: tuple[Store, PageRef]) ->
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
     shapes = [{"name": d["id"], "type": "path"} for d in data["lines"]]
     drawn = {"type": "rect", "x0": 20, "y0": 55, "x1": 200, "y1": 58}  # a box drawn between lines 1 and 2
-    lines, _, undo, *_msg, selected = annotate_lines.shapes_changed(store, {"shapes": [*shapes, drawn]}, data,
-                                                                    _selection(ref), "ed-1", 0)
+    patch, *_shown, undo, _t, _c, _o, selected = annotate_lines.shapes_changed(store, {"shapes": [*shapes, drawn]}, data,
+                                                                                _selection(ref), "ed-1", 0)
     on_disk = line_store.list_lines(store, *ref)
     assert len(on_disk) == 4 and on_disk[1].source == "drawn" and selected == on_disk[1].id  # placed by its top
     assert undo["action"] == "add"
+    lines = apply_patch(data, patch)
+    assert [d["id"] for d in lines["lines"]] == [ln.id for ln in on_disk]
     erased = [s for s in shapes if s["name"] != on_disk[0].id]
     annotate_lines.shapes_changed(store, {"shapes": [*erased, {"name": on_disk[1].id, "type": "rect"}]}, lines,
                                   _selection(ref), "ed-1", 0)
@@ -83,15 +89,16 @@ def test_drawing_on_the_region_layer_makes_regions_and_erasing_keeps_their_lines
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
     shapes = [{"name": d["id"], "type": "path"} for d in data["lines"]]
     region = {"type": "rect", "x0": 5, "y0": 5, "x1": 320, "y1": 105}  # around the first two lines
-    lines, *_ = annotate_lines.shapes_changed(store, {"shapes": [*shapes, region]}, data, _selection(ref), "ed-1", 0,
-                                              "regions", "MarginTextZone")
+    lines, draw, *_ = annotate_lines.shapes_changed(store, {"shapes": [*shapes, region]}, data, _selection(ref), "ed-1", 0,
+                                                    "regions", "MarginTextZone")
+    assert draw == 1  # regions changed: the page is drawn whole, with the new lines
     layout = line_store.load(store, *ref)
     [made] = layout.regions
     assert made.type == "MarginTextZone" and len(layout.lines) == 3
     assert [ln.region for ln in layout.ordered()] == [made.id, made.id, None]
     assert lines["regions"][0]["id"] == made.id  # the browser gets the region with the lines
     # a line tool on the region layer: refused with a message, nothing made
-    _, _, _, text, colour, shown, _ = annotate_lines.shapes_changed(
+    *_, text, colour, shown, _ = annotate_lines.shapes_changed(
         store, {"shapes": [*shapes, {"name": f"region:{made.id}"}, {"type": "line", "x0": 5, "y0": 200, "x1": 300, "y1": 200}]},
         lines, _selection(ref), "ed-1", 0, "regions", "MainZone")
     assert "not a line" in text and colour == "danger" and shown
@@ -153,3 +160,82 @@ def test_every_callbacks_module_only_wires_module_level_functions() -> None:
                 length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
                 assert length <= 20, f"{path.name}: register is {length} lines; declare callbacks at module level"
                 assert not [n for n in ast.walk(node) if isinstance(n, ast.FunctionDef) and n is not node], path.name
+
+
+def js(value):  # type: ignore[no-untyped-def]
+    """A value as the browser sends it back: JavaScript has one number type, so 61.0 comes back as 61."""
+    if isinstance(value, dict):
+        return {k: js(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [js(v) for v in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def test_a_line_drawn_deleted_reshaped_moved_or_banded_sends_that_line_not_the_page(tmp_path: Path, shared_data: Path) -> None:
+    """Each line operation answers with Patches; applied as the browser applies them they give exactly
+    the figure, the lists and the lines a whole redraw would give, in a few KB for a page of 48 lines."""
+    from dash import Patch
+
+    from callbacks import annotate_page
+    from layout.patching import as_json
+
+    lines = [Line("", "baseline" if i % 2 else "box",
+                  [[40, 60 + 30 * i], [900, 62 + 30 * i]] if i % 2 else
+                  [[40, 40 + 30 * i], [900, 40 + 30 * i], [900, 64 + 30 * i], [40, 64 + 30 * i]],
+                  text=f"στίχος {i} " * 4, status=("machine", "edited", "verified", "empty")[i % 4]) for i in range(48)]
+    store, ref = page_with_lines(tmp_path, shared_data, lines)
+    sel = _selection(ref)
+    data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
+    ids_ = [d["id"] for d in data["lines"]]
+    shown = ids_[20]
+    browser = js(as_json([data, *annotate_page.drawing(data, shown, None)]))  # what the browser holds after a whole draw
+    whole = len(str(as_json(annotate_page.drawing(data, shown, None))))
+
+    def check(out: tuple, selected: str | None) -> int:
+        """Applies the answer as the browser would; checks it against a whole redraw; returns its bytes."""
+        nonlocal browser, shown
+        assert out[1] is no_update, "a line operation must not redraw the whole page"
+        patched = [apply_patch(browser[0], out[0]), apply_operations(browser[1], out[2]),
+                   *(apply_patch(held, p) for held, p in zip(browser[2:], out[3:5]))]
+        on_disk = annotate.with_layout(store, ref, patched[0])
+        shown = shown if out[5] is no_update else out[5]
+        assert shown == selected
+        assert patched == as_json([on_disk, *annotate_page.drawing(on_disk, shown, None)])
+        browser = js(patched)
+        return sum(len(json.dumps(p.to_plotly_json() if isinstance(p, Patch) else p, ensure_ascii=False).encode())
+                   for p in out[:6] if p is not no_update)
+
+    sizes = {}
+    # a line drawn between lines 10 and 11 (a box): inserted there, selected
+    # (Plotly puts the shape drawn among the figure's shapes itself, with all its attributes: the patch takes it out)
+    drawn = {"type": "rect", "x0": 40, "y0": 349, "x1": 900, "y1": 352, "editable": True, "xref": "x", "yref": "y",
+             "line": {"color": "#1c7ed6", "width": 3, "dash": "solid"}, "label": {"text": ""}, "opacity": 1}
+    browser[1]["layout"]["shapes"].append(drawn)
+    out = annotate_lines.shapes_changed(store, {"shapes": browser[1]["layout"]["shapes"]}, browser[0], sel, "ed-1", 0,
+                                        "lines", "MainZone", None, shown)
+    new_id = out[-1]
+    sizes["draw"] = check(out[:6], new_id)
+    # reshaped: the baseline of line 5 dragged down by 3 px
+    index = [d["id"] for d in browser[0]["lines"]].index(ids_[5])
+    base = browser[0]["lines"][index]["points"]
+    out = annotate_lines.shapes_changed(store, {f"shapes[{index}].x0": base[0][0], f"shapes[{index}].y0": base[0][1] + 3,
+                                                f"shapes[{index}].x1": base[1][0], f"shapes[{index}].y1": base[1][1] + 3},
+                                        browser[0], sel, "ed-1", 0, "lines", "MainZone", None, shown)
+    sizes["reshape"] = check(out[:6], shown)
+    # moved one place up
+    out = annotate_lines.move_up(store, 1, new_id, browser[0], sel, 0, None, shown)
+    sizes["move"] = check(out[:6], shown)
+    # deleted: the next line is selected
+    out = annotate_lines.delete(store, 1, new_id, browser[0], sel, "ed-1", 0, None, shown)
+    after = [d["id"] for d in browser[0]["lines"]]
+    assert new_id not in [ln.id for ln in line_store.list_lines(store, *ref)]
+    sizes["delete"] = check(out[:6], out[-1])
+    assert out[-1] in after and len(browser[0]["lines"]) == 48
+    # the band around a baseline typed larger
+    line = next(d for d in browser[0]["lines"] if d["kind"] == "baseline")
+    summary = {"id": line["id"], "kind": "baseline", "rev": line["rev"], "above": None, "below": None}
+    out = annotate_lines.band(store, 40, 12, {"line": line["id"]}, {"line": summary, "page": ref.page, "band": data["band"]},
+                              browser[0], sel, "ed-1", 0, None, shown)
+    sizes["band"] = check(out[:6], shown)
+    assert next(ln for ln in line_store.list_lines(store, *ref) if ln.id == line["id"]).above == 40
+    assert all(size <= 5000 for size in sizes.values()) and whole > 20 * max(sizes.values()), (sizes, whole)

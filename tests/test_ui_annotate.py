@@ -142,3 +142,62 @@ def test_select_edit_conflict_delete_undo(page, server, shared_data: Path) -> No
     page.click("#annotate-undo")
     expect(rows).to_have_count(len(lines))
     assert [ln.id for ln in line_store.list_lines(store, p.id, d.id, pg)] == [ln.id for ln in lines]
+
+
+FIGURE = """() => { const g = document.querySelector('#annotate-graph .js-plotly-plot');
+    return {shapes: g.layout.shapes.map(s => [s.name || null, s.path || [s.x0, s.y0, s.x1, s.y1].join(','),
+                                              s.line.width, s.line.color]),
+            data: g.data.map(t => [t.x, t.y, t.customdata || null, t.hovertext || null])}; }"""
+
+
+def test_lines_drawn_deleted_and_moved_are_patched_into_the_figure_as_a_reload_draws_it(page, server, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+    """The figure is changed in the browser by the server's few operations (a line's click targets
+    spliced in or out): after each change it must be the figure a reload draws, line for line."""
+    from conftest import page_with_lines
+    from storage.models import Line
+
+    store, ref = page_with_lines(server.data_dir.parent, shared_data, [
+        Line("", "baseline" if i % 2 else "box", [[60, 120 + 160 * i], [900, 124 + 160 * i]] if i % 2 else
+             [[60, 80 + 160 * i], [900, 80 + 160 * i], [900, 120 + 160 * i], [60, 120 + 160 * i]], text=f"στίχος {i}",
+             status="machine") for i in range(6)], data_dir=server.data_dir)
+    page.goto(server.url)
+    page.get_by_role("tab", name="Annotate").click()
+    rows = page.locator("#annotate-list .list-group-item")
+    expect(rows).to_have_count(6)
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(len(r.body())) if "_dash-update-component" in r.url else None)
+
+    # draw a box between lines 2 and 3
+    page.locator("#annotate-graph .modebar-btn[data-val='drawrect']").click()
+    box = page.locator("#annotate-graph image").bounding_box()
+    scale = box["width"] / store.get_page(*ref).width
+    page.mouse.move(box["x"] + 100 * scale, box["y"] + 330 * scale)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 500 * scale, box["y"] + 350 * scale, steps=4)
+    page.mouse.move(box["x"] + 800 * scale, box["y"] + 370 * scale, steps=4)
+    page.mouse.up()
+    expect(rows).to_have_count(7)
+    expect(page.locator("#annotate-title")).to_contain_text("Line 3 of 7")
+    # delete line 5, then move line 1 down
+    rows.nth(4).click()
+    expect(page.locator("#annotate-title")).to_contain_text("Line 5 of 7")
+    page.click("#annotate-delete")
+    expect(rows).to_have_count(6)
+    rows.nth(0).click()
+    expect(page.locator("#annotate-title")).to_contain_text("Line 1 of 6")
+    page.click("#annotate-down")
+    expect(page.locator("#annotate-title")).to_contain_text("Line 2 of 6")
+    page.wait_for_load_state("networkidle")
+    order = [ln.id for ln in line_store.list_lines(store, *ref)]
+    assert [r.get_attribute("id") for r in rows.all()] == [f'{{"line":"{i}","type":"annotate-row"}}' for i in order]
+    patched = page.evaluate(FIGURE)
+    assert [s[0] for s in patched["shapes"]] == order
+    assert max(answers) < 5000, answers  # no whole figure was sent
+
+    page.reload()
+    page.get_by_role("tab", name="Annotate").click()
+    expect(rows).to_have_count(6)
+    rows.nth(1).click()  # the same line selected as before the reload
+    expect(page.locator("#annotate-title")).to_contain_text("Line 2 of 6")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(FIGURE) == patched
