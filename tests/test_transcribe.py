@@ -205,3 +205,21 @@ def test_export_names_say_what_they_hold(campbell) -> None:  # type: ignore[no-u
     assert r.status_code == 404 and r.mimetype == "text/html" and b"Back to Kalamos" in r.data and b"Annotate" in r.data
     r = client.get(f"/export/{p}/{empty.id}/tesstrain.zip", headers={"Accept": "application/json"})
     assert r.status_code == 404 and r.get_json()["message"].startswith("Nothing to export")
+
+
+def test_the_longest_pages_are_read_first_and_the_run_keeps_the_order_asked(campbell) -> None:  # type: ignore[no-untyped-def]
+    """No core waits idle at the end of a batch while a long page is read alone: pages start by the
+    size of their image (how much is written on them); the run lists them as they were asked."""
+    from storage.ocrruns import _costliest_first
+
+    store, p, d = campbell
+    first, second = store.list_pages(p, d)
+    small = store.page_image_path(p, d, first)
+    from PIL import Image
+    Image.new("L", (400, 300), 255).save(small)  # an empty page: the shortest to read
+    pages = [first, second]
+    assert [pg.id for pg in _costliest_first(store, p, d, pages, RunSpec("grc+eng"))] == [second.id, first.id]
+    run = run_ocr(store, p, d, [first.id, second.id], RunSpec("grc+eng", mode="page"), jobs=1)
+    assert list(run.order) == [first.id, second.id] and all(s.status == "done" for s in run.pages.values())
+    done = {pg: page_result(store, p, d, pg, run.id)["at"] for pg in (first.id, second.id)}
+    assert done[second.id] <= done[first.id]
