@@ -6,9 +6,10 @@ Files, per page folder::
     cache/base-1600.png            the page downscaled for previews (long side 1600 px)
     cache/preview-<key>.png|jpg    preview of the pipeline whose ``pipeline_key`` is <key>
     cache/preview-<key>.json       that pipeline and what it found (deskew angle...)
-    cache/stage1600-<key>.npz      what the first steps of a pipeline gave on the preview-size page
-                                   (and found), so that a slider of a later step reruns only the rest
     processed-<key>.png            the full-resolution result, listed in page.json "processed"
+
+And per document, ``cache/stage1600-<key>.npz``: what the first steps of a pipeline gave on a page at
+preview size (and found), so that a slider of a later step reruns only the rest (the newest 6).
 
 Every key includes the sha256 of the page's original, so a changed original or a changed pipeline
 gives a new file; stale ones are never served. Everything under ``cache/`` may be deleted at will.
@@ -170,9 +171,11 @@ def _run_staged(store: Store, project_id: str, document_id: str, page: Page, ste
 
     What each step but the last gives is kept (``cache/stage1600-<key>.npz``, the newest few), so
     that moving a slider of a late step runs only the steps from there: the base image is not
-    decoded again, nor the page deskewed and flattened again, for each new Sauvola k."""
+    decoded again, nor the page deskewed and flattened again, for each new Sauvola k. The stages are
+    kept per document (its ``cache/``), the newest few: they serve the page being worked on, and a
+    person going through 500 pages must not leave 500 pages' worth of them behind."""
     on = [s for s in steps if s.on]
-    folder = store.page_dir(project_id, document_id, page.id) / "cache"
+    folder = store.document_dir(project_id, document_id) / "cache"
     scale = preview_scale(page)
     img: np.ndarray | None = None
     report: Report | None = None

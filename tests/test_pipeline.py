@@ -207,7 +207,7 @@ def test_a_later_slider_reruns_only_the_later_steps_and_gives_what_a_whole_run_g
 
     store, p, d, pg = page_in_store
     page = store.get_page(p, d, pg)
-    cache = store.page_dir(p, d, pg) / "cache"
+    cache = store.document_dir(p, d) / "cache"
     steps = [step("rotate", angle=1.5), *default_pipeline()[:-1], step("binarize", method="sauvola", k=0.2)]
     render_preview(store, p, d, page, steps)
     stages = sorted(cache.glob("stage*.npz"))
