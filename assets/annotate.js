@@ -33,12 +33,27 @@
   }
 
   dc.kalamos = {
-    /* A line drawn, deleted, reshaped or moved: the server's few operations on the figure, applied here
-     * (a splice of a line's click targets, its shape in or out), instead of a whole new figure. */
+    /* Operations of layout/patching.py computed by the server, applied to a figure (Transcribe's review). */
     applyOperations: function (change, figure) {
       if (!change || !change.ops || !figure) { return nu(); }
       return change.ops.reduce(applyOperation, figure);
     },
+
+    /* A line drawn, deleted, reshaped or moved (callbacks/annotate_page.py shown_after): the server's few
+     * operations on the lines, the figure and the lists, applied here (a splice of a line's click targets,
+     * its shape and row in or out) instead of whole new ones; only if the page's lines are still those
+     * they were computed from: else (two operations at once, a save merged meanwhile) the page is loaded
+     * again. Outputs: lines, figure, line list, region list, the reload counter. */
+    applyChange: function (change, lines, figure, list, regions, rev) {
+      if (!change) { return [nu(), nu(), nu(), nu(), nu()]; }
+      if (dc.kalamos.linesDigest(lines) !== change.base) { return [nu(), nu(), nu(), nu(), (rev || 0) + 1]; }
+      var apply = function (ops, value) { return ops && ops.length && value ? ops.reduce(applyOperation, value) : nu(); };
+      return [apply(change.lines, lines), apply(change.figure, figure), apply(change.rows, list),
+              apply(change.regions, regions), nu()];
+    },
+
+    /* This tab's editor id (assets/editor.js), for the server callbacks. */
+    editorId: function () { return window.kalamosEditorId || nu(); },
 
 
     /* The selected line and where it stands (small: it travels to the server for the line's details). */

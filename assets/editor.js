@@ -72,7 +72,14 @@
     var next = null;
     try { next = JSON.parse(this.stateEl.textContent || "{}"); } catch (e) { next = null; }
     if (!next || !next.field) { return; }
-    var previous = this.line;
+    var previous = this.line, previousPage = (this.state || {}).page;
+    var gone = previous && next.page === previousPage && !(next.lines || []).some(function (l) { return l[0] === previous; });
+    if (gone && Date.now() - (this.lastKey || 0) < 3000) {
+      // the line typed into was deleted (by someone else) under the person's fingers: the field leaves the
+      // keyboard, so that the next keys do not go into the line Dash selects in its place
+      var typing = this.field();
+      if (typing && document.activeElement === typing) { typing.blur(); }
+    }
     this.dashLine = next.line;  // the line Dash has selected now
     if (this.expect && Date.now() < this.expect.until && next.page === this.state.page) {
       // the editor went on to a line by itself (Enter, Alt+↓) and told Dash: states about another line
@@ -119,6 +126,7 @@
   Controller.prototype.typed = function () {
     if (this.setting || !this.line) { return; }
     this.dirty = true;
+    this.lastKey = Date.now();
     var self = this;
     if (this.timer) { clearTimeout(this.timer); }
     this.timer = setTimeout(function () { self.timer = null; if (self.dirty) { self.flush(self.line, false); } }, AUTOSAVE_MS);
@@ -446,12 +454,6 @@
   new MutationObserver(scan).observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener("DOMContentLoaded", scan);
 
-  function announce() {
-    if (window.dash_clientside && window.dash_clientside.set_props && document.getElementById("shell-editor-id")) {
-      setProps("shell-editor-id", {data: editorId});
-      return;
-    }
-    setTimeout(announce, 200);
-  }
-  announce();
+  // the id reaches Dash's shell-editor-id store through a clientside callback (kalamos.editorId): that store
+  // has no element in the page to wait for
 })();

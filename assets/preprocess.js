@@ -14,7 +14,9 @@
       var changed = false;
       (lists[0] || []).forEach(function (item) {
         var i = item.id.index, name = item.id.param, value = item.value;
-        if (value === null || value === undefined || i >= steps.length) { return; }
+        // a number box emptied (or not a number yet) changes nothing: the step keeps its last value
+        if (value === null || value === undefined || value === "" || (typeof value === "number" && isNaN(value)) ||
+            i >= steps.length) { return; }
         var params = steps[i].params;
         if (Object.prototype.hasOwnProperty.call(params, name) && params[name] !== value) {
           params[name] = value; changed = true;

@@ -18,16 +18,23 @@ from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from layout.annotate import line_rows, page_figure, region_rows, selection_patch, status_patch
-from layout.patching import as_json, operations, patch_between
+from layout.patching import as_json, operations
 from services import regions as layout_service
 from storage import Store
 
-__all__ = ["register", "wiring", "drawing", "shown_after", "SHOWN", "SHOWN_STATE", "NOT_SHOWN"]
+__all__ = ["register", "wiring", "drawing", "shown_after", "lines_digest", "SHOWN", "SHOWN_STATE", "NOT_SHOWN"]
 
 wiring = Wiring()
 
-wiring.clientside(ClientsideFunction("kalamos", "applyOperations"), Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
-                  Input(ids.AN_FIGURE_OPS, "data"), State(ids.AN_GRAPH, "figure"), prevent_initial_call=True)
+# a line operation's changes, applied in the browser to what it holds, if it still holds what they were computed
+# from (else the page is loaded again: two operations at once, a save merged meanwhile)
+wiring.clientside(ClientsideFunction("kalamos", "applyChange"),
+                  Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_GRAPH, "figure", allow_duplicate=True),
+                  Output(ids.AN_LIST, "children", allow_duplicate=True),
+                  Output(ids.AN_REGION_LIST, "children", allow_duplicate=True), Output(ids.AN_REV, "data", allow_duplicate=True),
+                  Input(ids.AN_CHANGE, "data"), State(ids.AN_LINES, "data"), State(ids.AN_GRAPH, "figure"),
+                  State(ids.AN_LIST, "children"), State(ids.AN_REGION_LIST, "children"), State(ids.AN_REV, "data"),
+                  prevent_initial_call=True)
 
 
 def drawing(data: dict, selected: str | None, show: list[str] | None, viewport: dict | None = None,
@@ -61,11 +68,10 @@ def draw(store: Store, _draw: int, show: list[str] | None, data: dict | None, se
     return figure, rows, selected, regions
 
 
-#: What a change of the page's lines sends: the lines the browser holds, the full-redraw counter, the
-#: figure, the line list, the region list, and the line the figure shows selected (``shown_after``).
+#: What a change of the page's lines sends (``shown_after``): the lines and the full-redraw counter (a whole
+#: new drawing), or the changes the browser applies (``annotate-change``); and the line the figure shows selected.
 SHOWN = [Output(ids.AN_LINES, "data", allow_duplicate=True), Output(ids.AN_DRAW, "data", allow_duplicate=True),
-         Output(ids.AN_FIGURE_OPS, "data", allow_duplicate=True), Output(ids.AN_LIST, "children", allow_duplicate=True),
-         Output(ids.AN_REGION_LIST, "children", allow_duplicate=True), Output(ids.AN_SHOWN, "data", allow_duplicate=True)]
+         Output(ids.AN_CHANGE, "data", allow_duplicate=True), Output(ids.AN_SHOWN, "data", allow_duplicate=True)]
 #: What ``shown_after`` needs to know of the page as drawn: the layers shown and the line shown selected.
 SHOWN_STATE = [State(ids.AN_SHOW, "value"), State(ids.AN_SHOWN, "data")]
 NOT_SHOWN = (no_update,) * len(SHOWN)
@@ -73,32 +79,39 @@ NOT_SHOWN = (no_update,) * len(SHOWN)
 _WHOLE = ("page", "view", "key", "url", "width", "height", "matrix", "band", "regions")
 
 
+def lines_digest(data: dict) -> str:
+    """The page's lines in a word, as assets/annotate.js ``linesDigest`` makes it: page, line ids, revisions."""
+    return f"{data['page']}:" + ",".join(f"{ln['id'][-6:]}.{ln['rev']}" for ln in data.get("lines") or [])
+
+
 def shown_after(before: dict | None, after: dict, draw: int | None, show: list[str] | None, shown: str | None,
                 selected: Any = no_update, browser_shapes: list[dict] | None = None) -> tuple[Any, ...]:
     """The values of ``SHOWN`` after a change of the page's lines from ``before`` (what the browser
-    holds) to ``after``: when only lines changed, ``Patch``es of the lines and the lists, and
-    operations on the figure (``layout.patching.operations``, applied by assets/annotate.js): a line
-    drawn, deleted, reshaped or moved sends that line, not the page (a few KB, not 100); else
-    the new lines and a full redraw. ``selected``: the line selected after the change, when it moves.
-    ``browser_shapes``: the figure's shapes as the browser holds them, when the person drew or erased
-    one (Plotly put the drawn shape in the figure itself: the patch takes it out again)."""
+    holds) to ``after``. When only lines changed: the operations that turn the lines, the figure and
+    the lists the browser holds into the new ones (``layout.patching.operations``: a line drawn,
+    deleted, reshaped or moved sends that line, not the page: a few KB, not 100), with the digest
+    of the lines they start from; the browser applies them only if it still holds those lines
+    (assets/annotate.js ``applyChange``; else it loads the page again). Otherwise the new lines and a
+    full redraw. ``selected``: the line selected after the change, when it moves. ``browser_shapes``:
+    the figure's shapes as the browser holds them, when the person drew or erased one (Plotly put the
+    drawn shape in the figure itself: the change takes it out again)."""
     if not before or any(before.get(k) != after.get(k) for k in _WHOLE):
-        return after, (draw or 0) + 1, no_update, no_update, no_update, no_update
+        return after, (draw or 0) + 1, no_update, no_update
     now = shown if selected is no_update else selected
     old, new = (as_json(drawing(d, s, show)) for d, s in ((before, shown), (after, now)))
     if browser_shapes is not None:
         old[0]["layout"]["shapes"] = browser_shapes
-    figure = operations(old[0], new[0])  # applied in the browser (assets/annotate.js): real splices
-    rows, regions, lines = (patch_between(a, b) for a, b in ((old[1], new[1]), (old[2], new[2]), (as_json(before), as_json(after))))
-    return (no_update if lines is None else lines, no_update,
-            {"ops": figure, "n": uuid.uuid4().hex[:8]} if figure else no_update,
-            *(no_update if p is None else p for p in (rows, regions)), no_update if now == shown else now)
+    change = {"base": lines_digest(before), "n": uuid.uuid4().hex[:8], "lines": operations(as_json(before), as_json(after)),
+              **{part: operations(a, b) for part, a, b in zip(("figure", "rows", "regions"), old, new)}}
+    if not any(change[part] for part in ("lines", "figure", "rows", "regions")):
+        return no_update, no_update, no_update, no_update if now == shown else now
+    return no_update, no_update, change, no_update if now == shown else now
 
 
 @wiring.callback(Output(ids.AN_GRAPH, "figure", allow_duplicate=True), Output(ids.AN_SHOWN, "data", allow_duplicate=True),
                  Input(ids.AN_SELECTED, "data"), State(ids.AN_SHOWN, "data"), State(ids.AN_ORDER, "data"),
-                 prevent_initial_call=True)
-def show_selection(selected: str | None, shown: str | None, order: list[str] | None):
+                 State(ids.AN_SHOW, "value"), prevent_initial_call=True)
+def show_selection(selected: str | None, shown: str | None, order: list[str] | None, show: list[str] | None = None):
     """The selection changed: thicken one shape and thin another (a Patch of two shapes)."""
     order = order or []
     if selected == shown or selected not in order:
@@ -106,7 +119,7 @@ def show_selection(selected: str | None, shown: str | None, order: list[str] | N
     fig = Patch()
     for line_id, on in ((shown, False), (selected, True)):
         if line_id in order:
-            selection_patch(fig, order.index(line_id), on)
+            selection_patch(fig, order.index(line_id), on, show is None or "lines" in show)
     return fig, selected
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, no_update
 
 from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
@@ -33,6 +33,10 @@ def _pick(current: str | None, options: list[dict[str, str]]) -> str | None:
 
 
 wiring = Wiring()
+
+# this browser tab's editor id (made by assets/editor.js) into the store the server callbacks read, at load: it
+# tells a person's own earlier change of a line from someone else's (a band typed, then the line deleted)
+wiring.clientside(ClientsideFunction("kalamos", "editorId"), Output(ids.EDITOR_ID, "data"), Input(ids.EDITOR_ID, "id"))
 
 name_outputs = [
     Output(ids.NAME_PENDING, "data", allow_duplicate=True),

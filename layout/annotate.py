@@ -272,7 +272,7 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_DRAW, data=0),
             dcc.Store(id=ids.AN_CURRENT),
             dcc.Store(id=ids.AN_SHOWN),
-            dcc.Store(id=ids.AN_FIGURE_OPS),
+            dcc.Store(id=ids.AN_CHANGE),
             dcc.Store(id=ids.AN_ORDER),
             dcc.Store(id=ids.AN_GOTO),
             dcc.Store(id=ids.AN_DIGEST),
@@ -326,6 +326,12 @@ def build() -> html.Div:
     )
 
 
+#: A shape of a layer not shown: there (so that drawing on the other layer does not take it for erased), but
+#: transparent and not editable. Not ``visible: false``: Plotly strips such shapes to their name when the person
+#: draws another, and the figure then loses them.
+HIDDEN = {"opacity": 0, "editable": False}
+
+
 def _shape(line_id: str, pts: list[list[float]], closed: bool, colour: str, selected: bool) -> dict[str, Any]:
     width = 4 if selected else 2
     common = {"name": line_id, "editable": selected, "layer": "above",
@@ -345,8 +351,8 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
     ``view``: {"page", "url", "width", "height"}; each line: {"id", "kind", "view_points",
     "view_outline", "status", "text", "number"}. ``regions`` come after the lines among the shapes,
     named ``region:<id>`` ({"id", "label", "view_points", "number"}), with their reading order as
-    numbers and arrows; a layer not in ``show`` is hidden (its shapes stay, invisible, so that
-    drawing on the other layer does not take it for erased). ``viewport``: the user's zoom ({"x": [x0, x1],
+    numbers and arrows; a layer not in ``show`` is hidden (its shapes stay, transparent and not
+    editable: ``HIDDEN``). ``viewport``: the user's zoom ({"x": [x0, x1],
     "y": [y1, y0]}) and drawing tool ({"dragmode"}) to keep; without a zoom the page fills the width
     of the plot, from its top (a manuscript page is taller than the screen is wide).
     """
@@ -379,7 +385,7 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
         pts = ln["view_points"]
         shape = _shape(ln["id"], pts, ln["kind"] != "baseline", colour, ln["id"] == selected)
         if "lines" not in show:
-            shape["visible"] = False
+            shape.update(HIDDEN)
         shapes.append(shape)
         if ln["kind"] == "baseline":
             outline = ln["view_outline"] + ln["view_outline"][:1]
@@ -403,7 +409,7 @@ def page_figure(view: dict[str, Any] | None, lines: list[dict[str, Any]], select
         path = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in pts) + "Z"
         shapes.append({"type": "path", "path": path, "name": f"region:{r['id']}", "editable": mine, "layer": "above",
                        "line": {"color": colour, "width": 4 if mine else 2, "dash": "dash"},
-                       "fillcolor": "rgba(0,0,0,0)", "visible": "regions" in show})
+                       "fillcolor": "rgba(0,0,0,0)", **({} if "regions" in show else HIDDEN)})
         x0, y0 = min(p[0] for p in pts), min(p[1] for p in pts)
         x1, y1 = max(p[0] for p in pts), max(p[1] for p in pts)
         centres.append(((x0 + x1) / 2, (y0 + y1) / 2))
@@ -455,10 +461,11 @@ def status_patch(fig: Any, index: int, ln: dict[str, Any]) -> None:
         fig["data"][HIT_TRACE]["hovertext"][index * TARGETS_PER_LINE + j] = hover_text(ln)
 
 
-def selection_patch(fig: Any, index: int, selected: bool) -> None:
-    """Show, in a ``dash.Patch`` of a ``page_figure``, a line as selected (thick, editable) or not."""
+def selection_patch(fig: Any, index: int, selected: bool, shown: bool = True) -> None:
+    """Show, in a ``dash.Patch`` of a ``page_figure``, a line as selected (thick, editable) or not
+    (``shown``: whether the lines layer is shown; a hidden line is never editable)."""
     fig["layout"]["shapes"][index]["line"]["width"] = 4 if selected else 2
-    fig["layout"]["shapes"][index]["editable"] = selected
+    fig["layout"]["shapes"][index]["editable"] = selected and shown
 
 
 ROW_CLASS = "list-group-item list-group-item-action py-1 small"

@@ -37,15 +37,15 @@ def _selection(ref: PageRef) -> dict[str, str]:
 def test_verify_all_then_undo_as_a_click_would(page: tuple[Store, PageRef]) -> None:
     store, ref = page
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
-    patch, draw, _fig, _rows, _regions, _shown, undo, text, colour, _ = annotate_lines.verify_all(
+    _full, draw, change, _shown, undo, text, colour, _ = annotate_lines.verify_all(
         store, 1, data, _selection(ref), "ed-1", 0, None, None)
     on_disk = line_store.list_lines(store, *ref)
     assert [ln.status for ln in on_disk] == ["verified", "verified", "empty"] and colour == "success", text
-    lines = apply_patch(data, patch)  # only what changed travels
+    lines = apply_operations(data, {"ops": change["lines"]})  # only what changed travels
     assert draw is no_update and [d["status"] for d in lines["lines"]] == ["verified", "verified", "empty"]
     assert lines == annotate.with_layout(store, ref, data)
     again = annotate_lines.verify_all(store, 2, lines, _selection(ref), "ed-1", 0, None, None)
-    assert "No line of this page waits" in again[7]
+    assert "No line of this page waits" in again[5]
     rev, cleared, *message = annotate_help_undo(store, ref, undo)
     assert [ln.status for ln in line_store.list_lines(store, *ref)] == ["machine", "edited", "empty"]
     assert cleared is None and rev == 1
@@ -71,12 +71,12 @@ def test_drawing_and_erasing_shapes_writes_lines(page: tuple[Store, PageRef]) ->
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
     shapes = [{"name": d["id"], "type": "path"} for d in data["lines"]]
     drawn = {"type": "rect", "x0": 20, "y0": 55, "x1": 200, "y1": 58}  # a box drawn between lines 1 and 2
-    patch, *_shown, undo, _t, _c, _o, selected = annotate_lines.shapes_changed(store, {"shapes": [*shapes, drawn]}, data,
-                                                                                _selection(ref), "ed-1", 0)
+    _full, _draw, change, _shown, undo, _t, _c, _o, selected = annotate_lines.shapes_changed(
+        store, {"shapes": [*shapes, drawn]}, data, _selection(ref), "ed-1", 0)
     on_disk = line_store.list_lines(store, *ref)
     assert len(on_disk) == 4 and on_disk[1].source == "drawn" and selected == on_disk[1].id  # placed by its top
     assert undo["action"] == "add"
-    lines = apply_patch(data, patch)
+    lines = apply_operations(data, {"ops": change["lines"]})
     assert [d["id"] for d in lines["lines"]] == [ln.id for ln in on_disk]
     erased = [s for s in shapes if s["name"] != on_disk[0].id]
     annotate_lines.shapes_changed(store, {"shapes": [*erased, {"name": on_disk[1].id, "type": "rect"}]}, lines,
@@ -174,7 +174,6 @@ def js(value):  # type: ignore[no-untyped-def]
 def test_a_line_drawn_deleted_reshaped_moved_or_banded_sends_that_line_not_the_page(tmp_path: Path, shared_data: Path) -> None:
     """Each line operation answers with Patches; applied as the browser applies them they give exactly
     the figure, the lists and the lines a whole redraw would give, in a few KB for a page of 48 lines."""
-    from dash import Patch
 
     from callbacks import annotate_page
     from layout.patching import as_json
@@ -192,18 +191,19 @@ def test_a_line_drawn_deleted_reshaped_moved_or_banded_sends_that_line_not_the_p
     whole = len(str(as_json(annotate_page.drawing(data, shown, None))))
 
     def check(out: tuple, selected: str | None) -> int:
-        """Applies the answer as the browser would; checks it against a whole redraw; returns its bytes."""
+        """Applies the answer as the browser would (``applyChange``); checks it against a whole redraw; returns its bytes."""
         nonlocal browser, shown
-        assert out[1] is no_update, "a line operation must not redraw the whole page"
-        patched = [apply_patch(browser[0], out[0]), apply_operations(browser[1], out[2]),
-                   *(apply_patch(held, p) for held, p in zip(browser[2:], out[3:5]))]
+        lines, draw, change, now = out[:4]
+        assert lines is no_update and draw is no_update, "a line operation must not redraw the whole page"
+        assert change["base"] == annotate_page.lines_digest(browser[0])  # applied: the browser holds those lines
+        patched = [apply_operations(held, {"ops": change[part]})
+                   for held, part in zip(browser, ("lines", "figure", "rows", "regions"))]
         on_disk = annotate.with_layout(store, ref, patched[0])
-        shown = shown if out[5] is no_update else out[5]
+        shown = shown if now is no_update else now
         assert shown == selected
         assert patched == as_json([on_disk, *annotate_page.drawing(on_disk, shown, None)])
         browser = js(patched)
-        return sum(len(json.dumps(p.to_plotly_json() if isinstance(p, Patch) else p, ensure_ascii=False).encode())
-                   for p in out[:6] if p is not no_update)
+        return len(json.dumps(change, ensure_ascii=False).encode())
 
     sizes = {}
     # a line drawn between lines 10 and 11 (a box): inserted there, selected
@@ -214,29 +214,29 @@ def test_a_line_drawn_deleted_reshaped_moved_or_banded_sends_that_line_not_the_p
     out = annotate_lines.shapes_changed(store, {"shapes": browser[1]["layout"]["shapes"]}, browser[0], sel, "ed-1", 0,
                                         "lines", "MainZone", None, shown)
     new_id = out[-1]
-    sizes["draw"] = check(out[:6], new_id)
+    sizes["draw"] = check(out, new_id)
     # reshaped: the baseline of line 5 dragged down by 3 px
     index = [d["id"] for d in browser[0]["lines"]].index(ids_[5])
     base = browser[0]["lines"][index]["points"]
     out = annotate_lines.shapes_changed(store, {f"shapes[{index}].x0": base[0][0], f"shapes[{index}].y0": base[0][1] + 3,
                                                 f"shapes[{index}].x1": base[1][0], f"shapes[{index}].y1": base[1][1] + 3},
                                         browser[0], sel, "ed-1", 0, "lines", "MainZone", None, shown)
-    sizes["reshape"] = check(out[:6], shown)
+    sizes["reshape"] = check(out, shown)
     # moved one place up
     out = annotate_lines.move_up(store, 1, new_id, browser[0], sel, 0, None, shown)
-    sizes["move"] = check(out[:6], shown)
+    sizes["move"] = check(out, shown)
     # deleted: the next line is selected
     out = annotate_lines.delete(store, 1, new_id, browser[0], sel, "ed-1", 0, None, shown)
     after = [d["id"] for d in browser[0]["lines"]]
     assert new_id not in [ln.id for ln in line_store.list_lines(store, *ref)]
-    sizes["delete"] = check(out[:6], out[-1])
+    sizes["delete"] = check(out, out[-1])
     assert out[-1] in after and len(browser[0]["lines"]) == 48
     # the band around a baseline typed larger
     line = next(d for d in browser[0]["lines"] if d["kind"] == "baseline")
     summary = {"id": line["id"], "kind": "baseline", "rev": line["rev"], "above": None, "below": None}
     out = annotate_lines.band(store, 40, 12, {"line": line["id"]}, {"line": summary, "page": ref.page, "band": data["band"]},
                               browser[0], sel, "ed-1", 0, None, shown)
-    sizes["band"] = check(out[:6], shown)
+    sizes["band"] = check(out, shown)
     assert next(ln for ln in line_store.list_lines(store, *ref) if ln.id == line["id"]).above == 40
     assert all(size <= 5000 for size in sizes.values()) and whole > 20 * max(sizes.values()), (sizes, whole)
 

@@ -257,6 +257,36 @@ def test_two_people_on_one_page_are_told_the_truth(browser, server, commentary_p
 
 
 @pytest.mark.parametrize("server_env", [2], indirect=True)
+def test_keys_typed_into_a_line_someone_deletes_go_into_no_other_line(browser, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    """B types in a line while A deletes it; B's page hears of it (the poll) and selects another line in its
+    place: B is told, and the keys B goes on typing are not saved into that other line."""
+    store = Store(server.data_dir)
+    p, d, pg = _page_with_lines(store, commentary_pages, OCR_TEXTS)
+    tabs = []
+    for _ in range(2):
+        tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        tab.set_default_timeout(30_000)
+        _open(tab, server)
+        tabs.append(tab)
+    a, b = tabs
+    _select(a, 8)
+    _select(b, 8)
+    b.locator("#annotate-text").click()
+    b.keyboard.press("End")
+    b.keyboard.type(" ab", delay=60)
+    a.click("#annotate-delete")
+    eventually(lambda: len(line_store.list_lines(store, p, d, pg)), lambda n: n == 7)
+    before = _snapshot(store, p, d, pg)
+    # (Latin keys: Playwright types other letters as text put into the page, which focuses the field again)
+    b.keyboard.type(" cdefghijklmnopqrstuvw xyzcdefghijklmnopqrstu", delay=100)
+    expect(b.locator("#annotate-title")).not_to_contain_text("Line 8")  # B's page moved to another line
+    b.wait_for_timeout(1500)
+    assert _snapshot(store, p, d, pg) == before
+    for tab in tabs:
+        tab.context.close()
+
+
+@pytest.mark.parametrize("server_env", [2], indirect=True)
 def test_someone_elses_change_reaches_an_open_page_without_a_reload(page, server, commentary_pages: list[Path]) -> None:  # type: ignore[no-untyped-def]
     store = Store(server.data_dir)
     p, d, pg = _page_with_lines(store, commentary_pages, OCR_TEXTS)

@@ -64,6 +64,13 @@ def test_pipeline_preview_apply_and_reload(page, server, shared_data: Path) -> N
     eventually(lambda: store.get_document(p.id, d.id).settings["pipeline"][-1],
                lambda last: last["op"] == "binarize" and last["params"]["k"] == 0.45)
 
+    # the box emptied: nothing changes, no error (the step keeps its last value)
+    k_box.fill("")
+    k_box.press("Tab")
+    page.wait_for_timeout(800)
+    expect(page.locator("#preprocess-error")).to_have_text("")
+    assert store.get_document(p.id, d.id).settings["pipeline"][-1]["params"]["k"] == 0.45
+
     # apply to the whole document: the progress bar reaches 2 / 2
     page.click("#preprocess-apply")
     expect(page.locator(".kalamos-apply-done")).to_contain_text("Applied to 2 of 2 page(s)", timeout=60_000)
