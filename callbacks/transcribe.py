@@ -3,7 +3,6 @@ Each callback is a module-level function (``wiring``); the decisions are in ``se
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -16,8 +15,7 @@ from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
 from callbacks.line_history import history_children, restore_clicked
-from layout.patching import as_json, operations, patch_between
-from layout.transcribe import digest, eval_table, review_drawing, review_figure, review_state, run_text_view
+from layout.transcribe import eval_table, review_figure, review_rows, run_text_view
 from ocr.tesseract import TesseractError
 from services import DocumentRef, transcription
 from services.transcription import RunForm, fold
@@ -137,30 +135,15 @@ def load(store: Store, page_id: str | None, _rev: int, tab: str | None, selectio
     return data, selected if selected in known else no_update
 
 
-wiring.clientside(ClientsideFunction("kalamos", "applyOperations"), Output(ids.TR_GRAPH, "figure", allow_duplicate=True),
-                  Input(ids.TR_FIGURE_OPS, "data"), State(ids.TR_GRAPH, "figure"), prevent_initial_call=True)
-
-
-@wiring.callback(Output(ids.TR_GRAPH, "figure"), Output(ids.TR_LIST, "children"), Output(ids.TR_SHOWN, "data"),
-                 Output(ids.TR_FIGURE_OPS, "data"), Input(ids.TR_LINES, "data"), Input(ids.TR_SELECTED, "data"),
-                 State(ids.TR_SHOWN, "data"))
-def draw(data: dict | None, selected: str | None, shown: dict | None):
-    """The page and its lines drawn whole when another page (or its lines' shapes) comes; a selection
-    or a save changes what differs in place (figure operations applied in the browser, a Patch of the
-    list): a few hundred bytes, not the page's figure."""
+@wiring.callback(Output(ids.TR_GRAPH, "figure"), Output(ids.TR_LIST, "children"),
+                 Input(ids.TR_LINES, "data"), Input(ids.TR_SELECTED, "data"))
+def draw(data: dict | None, selected: str | None):
     if not data:
-        return review_figure(None, []), "", None, no_update
-    now = review_state(data, selected)
-    same = shown and all(shown.get(k) == now[k] for k in ("page", "key", "url")) and \
-        [(r[0], r[5]) for r in shown["lines"]] == [(r[0], r[5]) for r in now["lines"]]
-    if not same or not data["lines"]:
-        return *review_drawing(data, data["lines"], selected), now, no_update
-    # each line as drawn: its status, confidence and number; a text changed since is only known to differ
-    before = [{**ln, "status": r[1], "conf": r[2], "number": r[4], "text": ln["text"] if r[3] == digest(ln["text"]) else "\x00"}
-              for ln, r in zip(data["lines"], shown["lines"])]
-    old, new = as_json(review_drawing(data, before, shown["selected"])), as_json(review_drawing(data, data["lines"], selected))
-    ops, rows = operations(old[0], new[0]), patch_between(old[1], new[1])
-    return no_update, rows or no_update, now, {"ops": ops, "n": uuid.uuid4().hex[:8]} if ops else no_update
+        return review_figure(None, []), ""
+    view = {"page": data["page"], "url": data["url"], "width": data["width"], "height": data["height"]}
+    if not data["lines"]:
+        return review_figure(view, []), html.Div("No lines on this page yet: run OCR.", className="text-muted small")
+    return review_figure(view, data["lines"], selected), review_rows(data["lines"], selected)
 
 
 @wiring.callback(Output(ids.TR_SELECTED, "data", allow_duplicate=True), Input(ids.TR_GRAPH, "clickData"),

@@ -202,8 +202,6 @@ TR_SAVED = "transcribe-saved"  # dcc.Store: a save the editor made, set by asset
 TR_CURRENT = "transcribe-current"  # dcc.Store: the selected line and the review queue (computed in the browser)
 TR_EDITOR_BOX = "transcribe-editor-box"  # the editor's messages (assets/editor.js)
 TR_SELECTED = "transcribe-selected"  # dcc.Store: line id
-TR_SHOWN = "transcribe-shown"  # dcc.Store: what the figure and list show (page, selection, each line's state)
-TR_FIGURE_OPS = "transcribe-figure-ops"  # dcc.Store: {"ops": [...], "n"}: changes the browser applies to the figure
 TR_REV = "transcribe-rev"  # dcc.Store: bumped after a run to reload
 
 # ---- train tab

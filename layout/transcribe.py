@@ -3,9 +3,6 @@ search the text, see the error rates, export."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -16,8 +13,7 @@ from layout import ids
 from layout.plotting import plot_text
 from layout.annotate import PALETTE
 
-__all__ = ["build", "review_figure", "review_rows", "conf_colour", "eval_table", "run_text_view", "review_state", "review_drawing",
-           "digest"]
+__all__ = ["build", "review_figure", "review_rows", "conf_colour", "eval_table", "run_text_view"]
 
 
 def conf_colour(status: str, conf: float | None) -> str:
@@ -86,8 +82,7 @@ def build() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.TR_LINES), dcc.Store(id=ids.TR_SELECTED), dcc.Store(id=ids.TR_REV, data=0),
-            dcc.Store(id=ids.TR_SAVED), dcc.Store(id=ids.TR_CURRENT), dcc.Store(id=ids.TR_SHOWN),
-            dcc.Store(id=ids.TR_FIGURE_OPS),
+            dcc.Store(id=ids.TR_SAVED), dcc.Store(id=ids.TR_CURRENT),
             _run_controls(),
             html.Div(id=ids.TR_RUN_STATUS, className="small"),
             dbc.Row([
@@ -214,23 +209,3 @@ def run_text_view(first: list[str], second: list[str] | None, labels: tuple[str,
                              html.Td(_marked(parts, 1) if j is not None else "—", className="kalamos-greek")]))
     return dbc.Table([html.Thead(html.Tr([html.Th(labels[0]), html.Th(labels[1])])), html.Tbody(rows)],
                      size="sm", bordered=True, className="kalamos-run-compare")
-
-
-def review_state(data: dict[str, Any], selected: str | None) -> dict[str, Any]:
-    """What the figure and the list show of a page, in short (kept by the browser to patch them)."""
-    return {"page": data["page"], "key": data.get("key"), "url": data["url"], "selected": selected,
-            "lines": [[ln["id"], ln["status"], ln.get("conf"), digest(ln["text"]), ln["number"], digest(ln["outline"])]
-                      for ln in data["lines"]]}
-
-
-def digest(value: Any) -> str:
-    """A short fingerprint of a JSON value (a line's text, its outline)."""
-    return hashlib.sha1(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:10]
-
-
-def review_drawing(data: dict[str, Any], lines: list[dict[str, Any]], selected: str | None) -> tuple[Any, Any]:
-    """The review's figure and list of a page's lines."""
-    view = {"page": data["page"], "url": data["url"], "width": data["width"], "height": data["height"]}
-    if not lines:
-        return review_figure(view, []), html.Div("No lines on this page yet: run OCR.", className="text-muted small")
-    return review_figure(view, lines, selected), review_rows(lines, selected)

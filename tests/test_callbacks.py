@@ -13,7 +13,7 @@ from dash import no_update
 
 from callbacks import annotate, annotate_help, annotate_lines, preprocess, train, transcribe
 from config import Config
-from conftest import apply_operations, apply_patch, page_with_lines
+from conftest import apply_operations, page_with_lines
 from services import PageRef
 from storage import Store
 from storage import lines as line_store
@@ -239,33 +239,3 @@ def test_a_line_drawn_deleted_reshaped_moved_or_banded_sends_that_line_not_the_p
     sizes["band"] = check(out, shown)
     assert next(ln for ln in line_store.list_lines(store, *ref) if ln.id == line["id"]).above == 40
     assert all(size <= 5000 for size in sizes.values()) and whole > 20 * max(sizes.values()), (sizes, whole)
-
-
-def test_transcribe_patches_its_figure_and_list_for_a_selection_or_a_save(tmp_path: Path, shared_data: Path) -> None:
-    """The review's figure and list are drawn once; the next line selected or a line saved changes them
-    in place, and what the browser then holds is what a whole draw gives."""
-    from layout.patching import as_json, size_of
-    from services import DocumentRef
-
-    store, ref = page_with_lines(tmp_path, shared_data, [
-        Line("", "box", [[40, 40 + 40 * i], [900, 40 + 40 * i], [900, 70 + 40 * i], [40, 70 + 40 * i]],
-             text=f"στίχος {i}", status="machine", conf=30.0 + i) for i in range(30)])
-    data = transcribe.page_data(store, DocumentRef(ref.project, ref.document), ref.page)
-    ids_ = [ln["id"] for ln in data["lines"]]
-    figure, rows, shown, ops = transcribe.draw(data, ids_[0], None)
-    assert ops is no_update  # the first time: drawn whole
-    browser = js(as_json([figure, rows]))
-
-    def step(new_data: dict, selected: str) -> int:
-        nonlocal browser, shown
-        fig, rows_, shown, ops = transcribe.draw(new_data, selected, shown)
-        assert fig is no_update
-        browser = js([apply_operations(browser[0], ops), apply_patch(browser[1], rows_)])
-        whole_fig, whole_rows, *_ = transcribe.draw(new_data, selected, None)
-        assert browser == as_json([whole_fig, whole_rows])
-        return size_of(ops) + size_of(rows_)
-
-    assert step(data, ids_[1]) < 1500  # the next line selected
-    lines = [dict(ln) for ln in data["lines"]]
-    lines[1] = {**lines[1], "text": "στίχος διορθωμένος", "status": "verified"}  # saved: the row goes to the end
-    assert step({**data, "lines": lines}, ids_[2]) < 3000
