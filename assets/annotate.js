@@ -33,12 +33,6 @@
   }
 
   dc.kalamos = {
-    /* Operations of layout/patching.py computed by the server, applied to a figure (Transcribe's review). */
-    applyOperations: function (change, figure) {
-      if (!change || !change.ops || !figure) { return nu(); }
-      return change.ops.reduce(applyOperation, figure);
-    },
-
     /* A line drawn, deleted, reshaped or moved (callbacks/annotate_page.py shown_after): the server's few
      * operations on the lines, the figure and the lists, applied here (a splice of a line's click targets,
      * its shape and row in or out) instead of whole new ones; only if the page's lines are still those

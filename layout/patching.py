@@ -7,9 +7,8 @@ place (the line selected before) is compared key by key. Lists of numbers or str
 ``x``, its hover texts) are spliced where they differ (a line's eight click targets put in the middle
 of the page's), or replaced whole when that is shorter; other values are replaced.
 
-Two forms: ``patch_between`` gives a ``dash.Patch`` (Assign, Delete, Insert: for stores and component
-lists), ``operations`` a list the browser applies itself (``assets/annotate.js`` ``applyOperations``)
-with real splices: a ``dash.Patch`` cannot cut a run out of a list in one operation.
+``operations`` gives a list the browser applies itself (``assets/annotate.js`` ``applyChange``), with
+real splices: a ``dash.Patch`` cannot cut a run out of a list in one operation.
 """
 
 from __future__ import annotations
@@ -18,10 +17,9 @@ import json
 from difflib import SequenceMatcher
 from typing import Any
 
-from dash import Patch
 from plotly.utils import PlotlyJSONEncoder
 
-__all__ = ["as_json", "patch_between", "operations", "size_of"]
+__all__ = ["as_json", "operations"]
 
 #: ("assign", path, value) | ("delete", path) | ("splice", path, start, how many to take out, items to put in)
 Operation = tuple
@@ -84,35 +82,3 @@ def operations(old: Any, new: Any) -> list[Operation]:
     if _key(old) != _key(new):
         _diff(old, new, [], out)
     return out
-
-
-def patch_between(old: Any, new: Any) -> Patch | None:
-    """The same as a ``dash.Patch`` (a splice becomes Deletes and Inserts), or None when they are equal."""
-    ops = operations(old, new)
-    if not ops:
-        return None
-    patch = Patch()
-    for op in ops:
-        at: Any = patch
-        for key in op[1][:-1] if op[0] != "splice" else op[1]:
-            at = at[key]
-        if op[0] == "assign":
-            if not op[1]:
-                raise ValueError("patch_between compares containers")
-            at[op[1][-1]] = op[2]
-        elif op[0] == "delete":
-            del at[op[1][-1]]
-        else:
-            _, _, start, taken, items = op
-            for _ in range(taken):
-                del at[start]
-            for k, item in enumerate(items):
-                at.insert(start + k, item)
-    return patch
-
-
-def size_of(change: Any) -> int:
-    """Bytes of a Patch or of operations, as sent."""
-    if isinstance(change, Patch):
-        change = change.to_plotly_json()
-    return len(json.dumps(change, cls=PlotlyJSONEncoder, ensure_ascii=False))

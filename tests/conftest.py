@@ -272,40 +272,8 @@ def commentary_page(store, shared_data: Path, tmp_path: Path, dataset: str, page
     return p, d, r.page_ids[0], rows
 
 
-def apply_patch(value, patch):  # type: ignore[no-untyped-def]
-    """What the browser (dash-renderer) does with a ``dash.Patch`` sent for a prop holding ``value``
-    (plain JSON): its Assign, Delete and Insert operations, in order. Anything else is not expected."""
-    import copy
-
-    from dash import Patch, no_update
-
-    if patch is no_update:
-        return value
-    if not isinstance(patch, Patch):
-        return patch
-    value = copy.deepcopy(value)
-    for op in patch.to_plotly_json()["operations"]:
-        where, kind, params = op["location"], op["operation"], op["params"]
-        if kind == "Insert":
-            target = value
-            for key in where:
-                target = target[key]
-            target.insert(params["index"], params["value"])
-            continue
-        parent = value
-        for key in where[:-1]:
-            parent = parent[key]
-        if kind == "Assign":
-            parent[where[-1]] = params["value"]
-        elif kind == "Delete":
-            del parent[where[-1]]
-        else:
-            raise AssertionError(f"unexpected operation {kind}")
-    return value
-
-
 def apply_operations(value, change):  # type: ignore[no-untyped-def]
-    """What assets/annotate.js ``applyOperations`` does with the operations of ``layout.patching``."""
+    """What assets/annotate.js does with the operations of ``layout.patching`` (``applyOperation``)."""
     import copy
 
     from dash import no_update
