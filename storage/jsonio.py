@@ -51,16 +51,19 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (same folder temp file + fsync + rename)."""
+def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (same folder temp file + rename); ``durable``: fsync the
+    file and its folder too (records, images), else not (caches: one lost in a crash is only made again,
+    and a preview should not wait for the disk)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600: records would differ from the images beside them
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -68,32 +71,20 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def write_cache_bytes(path: Path, data: bytes) -> None:
-    """Replace a cache file atomically (temp file + rename) but without fsync: a cache file lost in a
-    crash is only made again, and a preview should not wait for the disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """A cache file written atomically, without fsync (``write_bytes_atomic(durable=False)``)."""
+    write_bytes_atomic(path, data, durable=False)
 
 
 def write_json(path: Path, record: dict[str, Any], durable: bool = True) -> None:
     """Write ``record`` (with ``schema_version`` added) to ``path`` atomically, UTF-8, sorted keys."""
     body = {"schema_version": SCHEMA_VERSION, **record}
     data = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
-    (write_bytes_atomic if durable else write_cache_bytes)(path, data)
+    write_bytes_atomic(path, data, durable)
 
 
 def shown_path(path: Path) -> str:
