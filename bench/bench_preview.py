@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench.bench_preprocess import _big_page
-from bench.common import CHROMIUM_FLAGS, Server, shared_data
+from bench.common import chromium_page, shared_data
 from storage import Store
 from storage.ingest import ImportLimits, import_stream
 
@@ -92,7 +92,7 @@ def _spin() -> list:  # type: ignore[type-arg]
 
 
 def run(changes: int = 25) -> dict[str, object]:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     data = shared_data()
     out: dict[str, object] = {}
@@ -102,38 +102,31 @@ def run(changes: int = 25) -> dict[str, object]:
         p = store.create_project("bench")
         d = store.create_document(p.id, "Open book")
         import_stream(store, p.id, d.id, io.BytesIO(_big_page(data)), "spread.jpg", ImportLimits())
-        server = Server(root, {"KALAMOS_POLL_SECONDS": "3600"})
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.goto(server.url)
-                page.get_by_role("tab", name="Preprocess").click()
-                expect(page.locator("#preprocess-graph image")).to_have_count(2, timeout=60_000)
-                step = page.locator(".kalamos-step-binarize")
-                first = page.locator("#preprocess-graph image").nth(1).get_attribute("href")
-                step.get_by_text("sauvola", exact=True).click()
-                page.wait_for_function(f"document.querySelectorAll('#preprocess-graph image')[1]"
-                                       f".getAttribute('href') !== {first!r}", timeout=30_000)
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(1500)
-                page.evaluate(WATCH)
-                track = step.locator(".dash-slider-track").nth(1)
-                out["idle machine"] = _changes(page, track, changes)
-                # another (unused) parameter: the same k values make new pipelines, never a cached preview
-                offset = step.locator("input[type=number]").nth(2)
-                offset.fill("11")
-                offset.press("Tab")
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(1000)
-                spinners = _spin()
-                try:
-                    out["both cores busy with two other processes"] = _changes(page, track, changes)
-                finally:
-                    for proc in spinners:
-                        proc.kill()
-                        proc.wait()
-                browser.close()
-        finally:
-            server.stop()
+        with chromium_page(root, 1600) as (server, page):
+            page.goto(server.url)
+            page.get_by_role("tab", name="Preprocess").click()
+            expect(page.locator("#preprocess-graph image")).to_have_count(2, timeout=60_000)
+            step = page.locator(".kalamos-step-binarize")
+            first = page.locator("#preprocess-graph image").nth(1).get_attribute("href")
+            step.get_by_text("sauvola", exact=True).click()
+            page.wait_for_function(f"document.querySelectorAll('#preprocess-graph image')[1]"
+                                   f".getAttribute('href') !== {first!r}", timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)
+            page.evaluate(WATCH)
+            track = step.locator(".dash-slider-track").nth(1)
+            out["idle machine"] = _changes(page, track, changes)
+            # another (unused) parameter: the same k values make new pipelines, never a cached preview
+            offset = step.locator("input[type=number]").nth(2)
+            offset.fill("11")
+            offset.press("Tab")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1000)
+            spinners = _spin()
+            try:
+                out["both cores busy with two other processes"] = _changes(page, track, changes)
+            finally:
+                for proc in spinners:
+                    proc.kill()
+                    proc.wait()
     return out

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,3 +86,21 @@ class Server:
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+@contextlib.contextmanager
+def chromium_page(data_dir: Path, width: int, height: int = 1000) -> Iterator[tuple[Server, Any]]:
+    """A real Kalamos server on ``data_dir`` (its poll for others' changes set aside: it is not what
+    a bench measures) and a page of Debian's Chromium; both stopped afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    server = Server(data_dir, {"KALAMOS_POLL_SECONDS": "3600"})
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            try:
+                yield server, browser.new_page(viewport={"width": width, "height": height})
+            finally:
+                browser.close()
+    finally:
+        server.stop()
