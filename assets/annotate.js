@@ -32,7 +32,22 @@
     return top;
   }
 
+  /* The id (an object) of the pattern-matched component whose change fired a callback, or null. */
+  function firedId(item) {
+    var dot = item.prop_id.lastIndexOf(".");
+    try { return JSON.parse(item.prop_id.slice(0, dot)); } catch (e) { return null; }
+  }
+
   dc.kalamos = {
+    /* A row of a tab's line list clicked: its line is selected, in the browser. Dash fires a callback whose
+     * inputs are a list's rows when the list is drawn anew (every row at once, n_clicks unset), and on the
+     * server an answer still on its way from an earlier firing would then be dropped. A click fires one. */
+    rowLine: function () {
+      var triggered = dc.callback_context.triggered || [];
+      var id = triggered.length === 1 && triggered[0].value ? firedId(triggered[0]) : null;
+      return id && id.line ? id.line : nu();
+    },
+
     /* A line drawn, deleted, reshaped or moved (callbacks/annotate_page.py shown_after): the server's few
      * operations on the lines, the figure and the lists, applied here (a splice of a line's click targets,
      * its shape and row in or out) instead of whole new ones; only if the page's lines are still those

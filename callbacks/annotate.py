@@ -20,9 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, no_update
 
-from callbacks.common import clicked, model_options, page_options, project_of, selected_document
+from callbacks.common import model_options, page_options, project_of, selected_document
 from callbacks.urls import BLANK_IMAGE, base_preview_url, line_url, processed_view_url
 from callbacks.wiring import Access, Wiring
 from config import Config
@@ -263,10 +263,10 @@ def select_on_page(click: dict | None):
     return point.get("customdata") or no_update
 
 
-@wiring.callback(Output(ids.AN_SELECTED, "data", allow_duplicate=True),
-                 Input({"type": ids.AN_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
-def select_in_list(_clicks: list[int]):
-    return ctx.triggered_id["line"] if clicked() else no_update
+# a row clicked selects its line, in the browser: a server callback with the rows as inputs, fired again by
+# a list drawn anew, would drop the answer to a click still on its way (assets/annotate.js clickOf)
+wiring.clientside(ClientsideFunction("kalamos", "rowLine"), Output(ids.AN_SELECTED, "data", allow_duplicate=True),
+                  Input({"type": ids.AN_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
 
 
 def register(app: Dash, store: Store, config: Config) -> Access:

@@ -5,7 +5,7 @@ through the figure's shapes (``callbacks.annotate_lines.shapes_changed``). The r
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, page_ref, say, with_layout
 from callbacks.common import selected_document
@@ -47,22 +47,28 @@ def find_regions(store: Store, _n: int, lang: str | None, replace: bool | None, 
     return with_layout(store, where, data), (draw or 0) + 1, *say(report.message(), "success"), undo, False
 
 
+# A row's buttons and fields reach the server through a store set by the browser's own click and change
+# events (assets/regions.js): the list is drawn anew after every change, and a callback with the rows as
+# inputs, fired again by the new rows, would drop the answer to a click still on its way (the change on
+# disk, not on the page nor in the undo record) and merge a choice made meanwhile into the new rows' firing.
+ACTIONS = ("select", "earlier", "later", "delete")
+
+
 @wiring.callback(*LAYOUT_CHANGED, Output(ids.AN_REGION_SELECTED, "data", allow_duplicate=True), UNDO,
-                 Input({"type": ids.AN_REGION_ACTION, "region": ALL, "action": ALL}, "n_clicks"),
-                 State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
-                 State(ids.AN_REGION_SELECTED, "data"), prevent_initial_call=True, writes=True)
-def region_action(store: Store, clicks: list[int | None], data: dict | None, selection: dict | None, draw: int,
+                 Input(ids.AN_REGION_CLICK, "data"), State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"),
+                 State(ids.AN_DRAW, "data"), State(ids.AN_REGION_SELECTED, "data"), prevent_initial_call=True,
+                 writes=True)
+def region_action(store: Store, click: dict | None, data: dict | None, selection: dict | None, draw: int,
                   chosen: str | None):
     """A region row's button: show it on the page, move it earlier or later in the reading order, delete it."""
-    trigger = ctx.triggered_id
     where = page_ref(selection, data)
     nothing = (no_update, no_update, *NO_MESSAGE, no_update, no_update)
-    if not (trigger and where and data) or not any(c for c in clicks or []):
+    button = (click or {}).get("id") if isinstance(click, dict) else None
+    if not (where and data and isinstance(button, dict)):
         return nothing
-    fired = next((t for t in ctx.triggered if t.get("value")), None)
-    if fired is None:  # rows drawn anew, no click
+    region_id, action = button.get("region"), button.get("action")
+    if not isinstance(region_id, str) or action not in ACTIONS:
         return nothing
-    region_id, action = trigger["region"], trigger["action"]
     undo = no_update
     try:
         if action == "select":
@@ -70,40 +76,31 @@ def region_action(store: Store, clicks: list[int | None], data: dict | None, sel
         if action in ("earlier", "later"):
             layout_service.move_region(store, where, region_id, -1 if action == "earlier" else 1)
             message = ("", "info", False)
-        elif action == "delete":
+        else:
             freed, record = layout_service.delete_region(store, where, region_id)
             undo = record.to_dict()
             message = say(f"Region deleted; its {len(freed)} line(s) stay on the page (↶ Undo brings it back).", "info")
-        else:
-            return nothing
     except KalamosError as exc:
         return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger"), no_update, no_update
     return with_layout(store, where, data), (draw or 0) + 1, *message, region_id if action != "delete" else None, undo
 
 
-@wiring.callback(*LAYOUT_CHANGED, Input({"type": ids.AN_REGION_TYPE, "region": ALL}, "value"),
-                 Input({"type": ids.AN_REGION_SUBTYPE, "region": ALL}, "value"),
-                 State(ids.AN_LINES, "data"), State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"),
-                 prevent_initial_call=True, writes=True)
-def region_type(store: Store, _types: list[str], _subtypes: list[str], data: dict | None, selection: dict | None,
-                draw: int):
-    """A region's type or subtype chosen in its row (rows drawn anew change nothing: their values are the stored ones)."""
-    trigger = ctx.triggered_id
+@wiring.callback(*LAYOUT_CHANGED, Input(ids.AN_REGION_EDIT, "data"), State(ids.AN_LINES, "data"),
+                 State(ids.SELECTION, "data"), State(ids.AN_DRAW, "data"), prevent_initial_call=True, writes=True)
+def region_type(store: Store, edit: dict | None, data: dict | None, selection: dict | None, draw: int):
+    """A region's type or subtype chosen in its row (set again if it is already the stored one: the browser's
+    regions may be a change behind)."""
     where = page_ref(selection, data)
-    if not (trigger and where and data):
+    if not (where and data and isinstance(edit, dict)):
         return no_update, no_update, *NO_MESSAGE
-    stored = next((r for r in data.get("regions") or [] if r["id"] == trigger["region"]), None)
-    value = ctx.triggered[0].get("value") if ctx.triggered else None
-    if stored is None or value is None:
-        return no_update, no_update, *NO_MESSAGE
-    field = "type" if trigger["type"] == ids.AN_REGION_TYPE else "subtype"
-    if (stored.get(field) or "") == (value or ""):
+    region_id, field, value = edit.get("region"), edit.get("field"), edit.get("value")
+    if not isinstance(region_id, str) or field not in ("type", "subtype") or not isinstance(value, str):
         return no_update, no_update, *NO_MESSAGE
     try:
         if field == "type":
-            layout_service.update_region(store, where, trigger["region"], type_=value)
+            layout_service.update_region(store, where, region_id, type_=value)
         else:
-            layout_service.update_region(store, where, trigger["region"], subtype=value)
+            layout_service.update_region(store, where, region_id, subtype=value)
     except KalamosError as exc:
         return with_layout(store, where, data), (draw or 0) + 1, *say(str(exc), "danger")
     return with_layout(store, where, data), (draw or 0) + 1, "", "info", False

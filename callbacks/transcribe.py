@@ -153,10 +153,10 @@ def select_on_page(click: dict | None):
     return point.get("customdata") or no_update
 
 
-@wiring.callback(Output(ids.TR_SELECTED, "data", allow_duplicate=True),
-                 Input({"type": ids.TR_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
-def select_in_list(_clicks: list[int]):
-    return ctx.triggered_id["line"] if clicked() else no_update
+# a row clicked selects its line, in the browser: a server callback with the rows as inputs, fired again by
+# a list drawn anew, would drop the answer to a click still on its way (assets/annotate.js clickOf)
+wiring.clientside(ClientsideFunction("kalamos", "rowLine"), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
+                  Input({"type": ids.TR_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
 
 
 @wiring.callback(Output(ids.TR_TITLE, "children"), Output(ids.TR_LINE_IMG, "src"),

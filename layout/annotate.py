@@ -280,6 +280,8 @@ def build() -> html.Div:
             dcc.Store(id=ids.AN_VIEWPORT),
             dcc.Store(id=ids.AN_REV, data=0),
             dcc.Store(id=ids.AN_REGION_SELECTED),
+            dcc.Store(id=ids.AN_REGION_CLICK),
+            dcc.Store(id=ids.AN_REGION_EDIT),
             _toolbar(),
             _layers(),
             _exchange(),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from dash import no_update
 
-from callbacks import annotate, annotate_help, annotate_lines, preprocess, train, transcribe
+from callbacks import annotate, annotate_help, annotate_lines, annotate_regions, preprocess, train, transcribe
 from config import Config
 from conftest import apply_operations, page_with_lines
 from services import PageRef
@@ -107,6 +107,33 @@ def test_drawing_on_the_region_layer_makes_regions_and_erasing_keeps_their_lines
     annotate_lines.shapes_changed(store, {"shapes": shapes}, lines, _selection(ref), "ed-1", 0, "regions", "MainZone")
     layout = line_store.load(store, *ref)
     assert layout.regions == [] and len(layout.lines) == 3
+
+
+def test_region_rows_act_on_what_the_browser_sends_and_forged_requests_change_nothing(
+        page: tuple[Store, PageRef]) -> None:
+    """A region row's click or choice reaches the server as a store's data (assets/regions.js): anything else
+    there (forged, stale, of the wrong type) changes nothing on disk; a delete gives its undo record."""
+    store, ref = page
+    data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
+    shapes = [{"name": d["id"], "type": "path"} for d in data["lines"]]
+    region = {"type": "rect", "x0": 5, "y0": 5, "x1": 320, "y1": 105}
+    data, *_ = annotate_lines.shapes_changed(store, {"shapes": [*shapes, region]}, data, _selection(ref), "ed-1", 0,
+                                             "regions", "MainZone")
+    [made] = line_store.load(store, *ref).regions
+    before = line_store.load(store, *ref)
+    for forged in (None, "delete", {"id": "x"}, {"id": {"region": 5, "action": "delete"}},
+                   {"id": {"region": made.id, "action": "rm -rf"}}, {"id": {"region": "rg-nope", "action": "delete"}}):
+        annotate_regions.region_action(store, forged, data, _selection(ref), 0, None)
+    for forged in (None, {"region": made.id, "field": "points", "value": "x"}, {"region": made.id, "field": "type", "value": 3},
+                   {"region": "rg-nope", "field": "type", "value": "MainZone"}):
+        annotate_regions.region_type(store, forged, data, _selection(ref), 0)
+    assert line_store.load(store, *ref) == before
+    annotate_regions.region_type(store, {"region": made.id, "field": "subtype", "value": "gloss", "at": 1}, data,
+                                 _selection(ref), 0)
+    assert line_store.load(store, *ref).regions[0].subtype == "gloss"
+    *_, chosen, undo = annotate_regions.region_action(store, {"id": {"region": made.id, "action": "delete"}, "at": 2},
+                                                      data, _selection(ref), 0, None)
+    assert line_store.load(store, *ref).regions == [] and undo["action"] == "layout" and chosen is None
 
 
 def test_a_tiny_crop_is_refused_and_nothing_changes(page: tuple[Store, PageRef]) -> None:

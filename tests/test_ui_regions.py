@@ -4,6 +4,7 @@ step checked on disk."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -80,25 +81,20 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
     assert "ScholiaZone" in store.get_project(p.id).settings["region_types"]
     page.locator(".kalamos-region-row").nth(0).locator("select").select_option("RunningTitleZone")
     eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[0].type == "RunningTitleZone")
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(800)  # a person sees the list drawn anew before the next choice
     page.locator(".kalamos-region-row").nth(0).locator("select").select_option("MainZone")
     eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[0].type == "MainZone")
 
     # with the keyboard: the right column (3) one place earlier
     right = got.regions[2].id
-    page.wait_for_load_state("networkidle")
     page.get_by_label("region 3 earlier").focus()
     page.keyboard.press("Enter")
     got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[1].id == right)
     # the focus stays on that button in the list drawn anew: Enter again moves it once more, then back
     expect(page.locator("#annotate-region-list")).to_contain_text("2")
-    page.wait_for_timeout(800)  # a person's next key press; the list is drawn anew meanwhile
     page.wait_for_function("document.activeElement && document.activeElement.id.includes('earlier')")
     page.keyboard.press("Enter")
     eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[0].id == right)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(800)  # a person's next key press
+    expect(page.get_by_label("region 1 later")).to_have_attribute("id", re.compile(right))  # as a person sees it
     page.get_by_label("region 1 later").focus()
     page.keyboard.press("Enter")
     got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: lay.regions[1].id == right)
@@ -127,8 +123,6 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
     got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: len(lay.regions) == 2)
     assert len(got.lines) == lines_before + 1
     expect(page.locator(".kalamos-region-row")).to_have_count(2)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(800)
     page.get_by_role("button", name="↶ Undo last change").click()
     eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: len(lay.regions) == 3)
     expect(page.locator(".kalamos-region-row")).to_have_count(3)
