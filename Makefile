@@ -7,6 +7,8 @@ VENV   ?= .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 PYTEST_ARGS ?=
+# tests run in this many processes (pytest-xdist): most wait on Tesseract, a browser or a server
+TEST_WORKERS ?= 2
 
 # Debian packages: the OCR engine with the Greek/Latin models and the training tools, Greek fonts.
 DEBS_RUN  := tesseract-ocr tesseract-ocr-grc tesseract-ocr-ell tesseract-ocr-script-grek tesseract-ocr-lat \
@@ -67,7 +69,7 @@ run: debs venv
 	$(VENV)/bin/kalamos serve --host $(HOST) --port $(PORT)
 
 test: debs-test venv-test
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 screenshots: debs-test venv-test
 	KALAMOS_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
