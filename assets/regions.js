@@ -35,35 +35,4 @@
     }).observe(list, {childList: true, subtree: true});
   }
   watch();
-
-  /* A person's click on a row's button, or a type or subtype they chose, goes to the server through a store
-   * (callbacks/annotate_regions.py). Not through callbacks with the rows as inputs: Dash fires those for
-   * every row when the list is drawn anew, which it is after every change. Such a firing drops the answer
-   * to a click still on its way (the change reached the disk but not the page, nor its undo record), and
-   * a choice made while the new list arrives is merged into it and cannot be told apart. The browser's
-   * own click and change events come from the person only. */
-  var ACTION = "annotate-region-action", TYPE = "annotate-region-type", SUBTYPE = "annotate-region-subtype";
-  function patternId(target) {
-    if (!target || !target.id || target.id.charAt(0) !== "{") { return null; }
-    try { return JSON.parse(target.id); } catch (e) { return null; }
-  }
-  function send(store, data) {
-    if (window.dash_clientside && window.dash_clientside.set_props) {
-      window.dash_clientside.set_props(store, {data: data});
-    }
-  }
-  document.addEventListener("click", function (event) {
-    var button = event.target && event.target.closest ? event.target.closest("button[id]") : null;
-    var id = patternId(button);
-    if (id && id.type === ACTION) {
-      send("annotate-region-click", {id: id, at: Date.now()});
-    }
-  });
-  document.addEventListener("change", function (event) {
-    var id = patternId(event.target);
-    if (id && (id.type === TYPE || id.type === SUBTYPE)) {
-      send("annotate-region-edit", {region: id.region, field: id.type === TYPE ? "type" : "subtype",
-                                    value: event.target.value, at: Date.now()});
-    }
-  });
 })();

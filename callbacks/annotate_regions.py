@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, page_ref, say, with_layout
-from callbacks.common import selected_document
+from callbacks.common import relayed, selected_document
 from callbacks.wiring import Access, Wiring
 from config import Config
 from layout import ids
@@ -47,8 +47,8 @@ def find_regions(store: Store, _n: int, lang: str | None, replace: bool | None, 
     return with_layout(store, where, data), (draw or 0) + 1, *say(report.message(), "success"), undo, False
 
 
-# A row's buttons and fields reach the server through a store set by the browser's own click and change
-# events (assets/regions.js): the list is drawn anew after every change, and a callback with the rows as
+# A row's buttons and fields reach the server through stores set by the browser's own click and change
+# events (assets/relay.js): the list is drawn anew after every change, and a callback with the rows as
 # inputs, fired again by the new rows, would drop the answer to a click still on its way (the change on
 # disk, not on the page nor in the undo record) and merge a choice made meanwhile into the new rows' firing.
 ACTIONS = ("select", "earlier", "later", "delete")
@@ -63,8 +63,8 @@ def region_action(store: Store, click: dict | None, data: dict | None, selection
     """A region row's button: show it on the page, move it earlier or later in the reading order, delete it."""
     where = page_ref(selection, data)
     nothing = (no_update, no_update, *NO_MESSAGE, no_update, no_update)
-    button = (click or {}).get("id") if isinstance(click, dict) else None
-    if not (where and data and isinstance(button, dict)):
+    button = relayed(click, ids.AN_REGION_ACTION)
+    if not (where and data and button):
         return nothing
     region_id, action = button.get("region"), button.get("action")
     if not isinstance(region_id, str) or action not in ACTIONS:
@@ -93,8 +93,10 @@ def region_type(store: Store, edit: dict | None, data: dict | None, selection: d
     where = page_ref(selection, data)
     if not (where and data and isinstance(edit, dict)):
         return no_update, no_update, *NO_MESSAGE
-    region_id, field, value = edit.get("region"), edit.get("field"), edit.get("value")
-    if not isinstance(region_id, str) or field not in ("type", "subtype") or not isinstance(value, str):
+    field_id = relayed(edit, ids.AN_REGION_TYPE) or relayed(edit, ids.AN_REGION_SUBTYPE) or {}
+    region_id, value = field_id.get("region"), edit.get("value")
+    field = "type" if field_id.get("type") == ids.AN_REGION_TYPE else "subtype"
+    if not isinstance(region_id, str) or not isinstance(value, str):
         return no_update, no_update, *NO_MESSAGE
     try:
         if field == "type":

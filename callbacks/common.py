@@ -71,6 +71,14 @@ def selected_document(selection: dict | None) -> DocumentRef | None:
     return DocumentRef(s["project"], s["document"]) if s.get("project") and s.get("document") else None
 
 
+def relayed(data: object, kind: str) -> dict | None:
+    """The pattern-matching id of a list's button a person clicked, from the store the browser sets
+    (assets/relay.js: ``{"id": {...}, "at": ms}``), if it is of ``kind``; None for anything else (the store's
+    data comes from the browser: it is checked like any input)."""
+    button = data.get("id") if isinstance(data, dict) else None
+    return button if isinstance(button, dict) and button.get("type") == kind else None
+
+
 def clicked() -> bool:
     """True when the callback was fired by a real click (pattern-matched buttons re-render with None)."""
     return bool(ctx.triggered_id) and bool(ctx.triggered and ctx.triggered[0].get("value"))

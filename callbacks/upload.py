@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 
-from callbacks.common import alert, job_slot, selected_document
+from callbacks.common import alert, job_slot, relayed, selected_document
 from callbacks.urls import iiif_thumb_url, thumb_url
 from callbacks.wiring import Access, Wiring
 from config import Config
@@ -79,17 +79,19 @@ def page_grid(store: Store, selection: dict | None, _rev: int):
 
 @wiring.callback(
     Output(ids.PAGES_REV, "data", allow_duplicate=True),
-    Input({"type": ids.PAGE_MOVE, "page": ALL, "step": ALL}, "n_clicks"),
+    Input(ids.UPLOAD_PAGE_CLICK, "data"),
     State(ids.SELECTION, "data"),
     State(ids.PAGES_REV, "data"),
     prevent_initial_call=True,
     writes=True,
 )
-def move_page(store: Store, clicks: list[int | None], selection: dict | None, rev: int):
-    if not any(clicks) or not ctx.triggered_id or not ctx.triggered[0].get("value"):
-        return no_update
+def move_page(store: Store, click: dict | None, selection: dict | None, rev: int):
+    """A card's ◀ or ▶ (its click reaches here through a store: assets/relay.js)."""
+    button = relayed(click, ids.PAGE_MOVE)
     sel = selection or {}
-    page_id, step = ctx.triggered_id["page"], int(ctx.triggered_id["step"])
+    if not (button and sel.get("project") and sel.get("document")) or button.get("step") not in (-1, 1):
+        return no_update
+    page_id, step = button.get("page"), int(button["step"])
     doc = store.get_document(sel["project"], sel["document"])
     if page_id in doc.page_ids:
         store.move_page(sel["project"], sel["document"], page_id, doc.page_ids.index(page_id) + step)
@@ -100,15 +102,17 @@ def move_page(store: Store, clicks: list[int | None], selection: dict | None, re
     Output(ids.CONFIRM_PENDING, "data", allow_duplicate=True),
     Output(ids.CONFIRM_MODAL, "is_open", allow_duplicate=True),
     Output(ids.CONFIRM_TEXT, "children", allow_duplicate=True),
-    Input({"type": ids.PAGE_DELETE, "page": ALL}, "n_clicks"),
+    Input(ids.UPLOAD_PAGE_CLICK, "data"),
     State(ids.SELECTION, "data"),
     prevent_initial_call=True,
 )
-def ask_delete_page(store: Store, clicks: list[int | None], selection: dict | None):
-    if not any(clicks) or not ctx.triggered_id or not ctx.triggered[0].get("value"):
-        return no_update
+def ask_delete_page(store: Store, click: dict | None, selection: dict | None):
+    """A card's Delete: asks first."""
+    button = relayed(click, ids.PAGE_DELETE)
     sel = selection or {}
-    page_id = ctx.triggered_id["page"]
+    if not (button and sel.get("project") and sel.get("document")):
+        return no_update
+    page_id = button.get("page")
     doc = store.get_document(sel["project"], sel["document"])
     if page_id not in doc.page_ids:
         return no_update

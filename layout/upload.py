@@ -51,11 +51,12 @@ def build() -> html.Div:
             html.Div(id=ids.UPLOAD_URL, hidden=True),
             html.Div(id=ids.UPLOAD_PROGRESS, className="small my-1", role="status"),
             dcc.Store(id=ids.UPLOAD_RESULT),
+            dcc.Store(id=ids.UPLOAD_PAGE_CLICK),
             html.Div(id=ids.UPLOAD_MESSAGES),
             iiif_section(),
             html.Div(id=ids.UP_IIIF_SOURCE, className="small mt-3 kalamos-iiif-source"),
             html.H6(id=ids.UPLOAD_COUNT, className="mt-3"),
-            html.Div(id=ids.UPLOAD_GRID, className="kalamos-grid"),
+            html.Div(id=ids.UPLOAD_GRID, className="kalamos-grid", **{"data-relay-click": ids.UPLOAD_PAGE_CLICK}),
         ],
         className="p-2",
     )

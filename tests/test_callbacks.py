@@ -13,6 +13,7 @@ from dash import no_update
 
 from callbacks import annotate, annotate_help, annotate_lines, annotate_regions, preprocess, train, transcribe
 from config import Config
+from layout import ids
 from conftest import apply_operations, page_with_lines
 from services import PageRef
 from storage import Store
@@ -111,7 +112,7 @@ def test_drawing_on_the_region_layer_makes_regions_and_erasing_keeps_their_lines
 
 def test_region_rows_act_on_what_the_browser_sends_and_forged_requests_change_nothing(
         page: tuple[Store, PageRef]) -> None:
-    """A region row's click or choice reaches the server as a store's data (assets/regions.js): anything else
+    """A region row's click or choice reaches the server as a store's data (assets/relay.js): anything else
     there (forged, stale, of the wrong type) changes nothing on disk; a delete gives its undo record."""
     store, ref = page
     data, _ = annotate.load_page(store, (ref.project, ref.document), ref.page, "original")
@@ -121,17 +122,20 @@ def test_region_rows_act_on_what_the_browser_sends_and_forged_requests_change_no
                                              "regions", "MainZone")
     [made] = line_store.load(store, *ref).regions
     before = line_store.load(store, *ref)
-    for forged in (None, "delete", {"id": "x"}, {"id": {"region": 5, "action": "delete"}},
-                   {"id": {"region": made.id, "action": "rm -rf"}}, {"id": {"region": "rg-nope", "action": "delete"}}):
+    act = {"type": ids.AN_REGION_ACTION, "region": made.id}
+    for forged in (None, "delete", {"id": "x"}, {"id": {**act, "type": "upload-page-delete", "action": "delete"}},
+                   {"id": {**act, "region": 5, "action": "delete"}}, {"id": {**act, "action": "rm -rf"}},
+                   {"id": {**act, "region": "rg-nope", "action": "delete"}}):
         annotate_regions.region_action(store, forged, data, _selection(ref), 0, None)
-    for forged in (None, {"region": made.id, "field": "points", "value": "x"}, {"region": made.id, "field": "type", "value": 3},
-                   {"region": "rg-nope", "field": "type", "value": "MainZone"}):
+    typed = {"type": ids.AN_REGION_TYPE, "region": made.id}
+    for forged in (None, {"id": {"type": "points", "region": made.id}, "value": "x"}, {"id": typed, "value": 3},
+                   {"id": {**typed, "region": "rg-nope"}, "value": "MainZone"}, {"id": "x", "value": "MainZone"}):
         annotate_regions.region_type(store, forged, data, _selection(ref), 0)
     assert line_store.load(store, *ref) == before
-    annotate_regions.region_type(store, {"region": made.id, "field": "subtype", "value": "gloss", "at": 1}, data,
-                                 _selection(ref), 0)
+    annotate_regions.region_type(store, {"id": {**typed, "type": ids.AN_REGION_SUBTYPE}, "value": "gloss", "at": 1},
+                                 data, _selection(ref), 0)
     assert line_store.load(store, *ref).regions[0].subtype == "gloss"
-    *_, chosen, undo = annotate_regions.region_action(store, {"id": {"region": made.id, "action": "delete"}, "at": 2},
+    *_, chosen, undo = annotate_regions.region_action(store, {"id": {**act, "action": "delete"}, "at": 2},
                                                       data, _selection(ref), 0, None)
     assert line_store.load(store, *ref).regions == [] and undo["action"] == "layout" and chosen is None
 
