@@ -189,12 +189,15 @@ def test_lines_drawn_deleted_and_moved_are_patched_into_the_figure_as_a_reload_d
     page.click("#annotate-above")
     page.keyboard.press("Control+A")
     page.keyboard.type("7")
-    page.click("#annotate-delete")
+    # (the band's answer and the delete's are computed from the same lines: the second is not applied on top
+    # of the first, the page is loaded again instead; its answers must be in before the move's are counted,
+    # and on a busy machine the browser can take longer than "network idle" between two answers)
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and '"changedPropIds":["annotate-draw.data"]' in (r.request.post_data or "")):
+        page.click("#annotate-delete")
     expect(rows).to_have_count(6)
     expect(page.locator("#annotate-message")).to_contain_text("deleted")
     assert fifth not in [ln.id for ln in line_store.list_lines(store, *ref)]
-    # (the band's answer and the delete's were computed from the same lines: the second is not applied on top
-    # of the first, the page is loaded again instead)
     page.wait_for_load_state("networkidle")
     answers.clear()
     rows.nth(0).click()
