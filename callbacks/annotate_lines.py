@@ -4,7 +4,7 @@ module-level function; the rules are ``services.editing`` and ``services.annotat
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, no_update
+from dash import Dash, Input, Output, State, no_update
 
 from callbacks.annotate import MESSAGE, NO_MESSAGE, lines_of, page_ref, say, undo_of, with_layout, with_lines
 from callbacks.annotate_page import NOT_SHOWN, SHOWN, SHOWN_STATE, shown_after
@@ -202,13 +202,13 @@ def show_history(store: Store, current: dict | None, selection: dict | None):
 
 
 @wiring.callback(Output(ids.AN_REV, "data", allow_duplicate=True), *MESSAGE,
-                 Input({"type": ids.AN_HISTORY_RESTORE, "rev": ALL}, "n_clicks"), State(ids.AN_CURRENT, "data"),
+                 Input(ids.AN_HISTORY_CLICK, "data"), State(ids.AN_CURRENT, "data"),
                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.AN_REV, "data"),
                  prevent_initial_call=True, writes=True)
-def restore_version(store: Store, _clicks: list[int], current: dict | None, selection: dict | None, editor: str | None,
+def restore_version(store: Store, click: dict | None, current: dict | None, selection: dict | None, editor: str | None,
                     rev: int):
     """An earlier version of the selected line made the current one (a new version: it can be undone the same way)."""
-    outcome = restore_clicked(store, current, selection, editor)
+    outcome = restore_clicked(store, click, ids.AN_HISTORY_RESTORE, current, selection, editor)
     if outcome is None:
         return no_update, *NO_MESSAGE
     return (rev or 0) + 1, *say(outcome.message, "success" if outcome.status == "saved" else "danger")

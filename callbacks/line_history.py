@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ctx
-
-from callbacks.common import clicked, selected_document
+from callbacks.common import relayed, selected_document
 from callbacks.permissions import current_actor
 from layout.annotate import history_view
 from services import editing
@@ -30,12 +28,14 @@ def history_children(store: Store, current: dict | None, selection: dict | None,
     return history_view([v.to_dict() for v in versions], restore_type)
 
 
-def restore_clicked(store: Store, current: dict | None, selection: dict | None,
+def restore_clicked(store: Store, click: object, restore_type: str, current: dict | None, selection: dict | None,
                     editor: str | None) -> editing.SaveOutcome | None:
-    """The version whose Restore button was clicked made the current one (None: no real click, no line)."""
+    """The version whose Restore button was clicked (``click``: the store assets/relay.js sets, as the history
+    is drawn anew with every change of the line) made the current one (None: no such click, no line)."""
     line = (current or {}).get("line")
     where = selected_document(selection)
-    if not (clicked() and line and where and current and isinstance(ctx.triggered_id, dict)):
+    button = relayed(click, restore_type)
+    if not (button and line and where and current) or not isinstance(button.get("rev"), int):
         return None
     return editing.restore_version(store, where.page(current["page"]), line["id"], line["rev"],
-                                   int(ctx.triggered_id["rev"]), editor, current_actor().user)
+                                   button["rev"], editor, current_actor().user)

@@ -278,13 +278,13 @@ def show_history(store: Store, current: dict | None, selection: dict | None):
 
 @wiring.callback(Output(ids.TR_REV, "data", allow_duplicate=True), Output(ids.TR_MESSAGE, "children"),
                  Output(ids.TR_MESSAGE, "color"), Output(ids.TR_MESSAGE, "is_open"),
-                 Input({"type": ids.TR_HISTORY_RESTORE, "rev": ALL}, "n_clicks"), State(ids.TR_CURRENT, "data"),
+                 Input(ids.TR_HISTORY_CLICK, "data"), State(ids.TR_CURRENT, "data"),
                  State(ids.SELECTION, "data"), State(ids.EDITOR_ID, "data"), State(ids.TR_REV, "data"),
                  prevent_initial_call=True, writes=True)
-def restore_version(store: Store, _clicks: list[int], current: dict | None, selection: dict | None, editor: str | None,
+def restore_version(store: Store, click: dict | None, current: dict | None, selection: dict | None, editor: str | None,
                     rev: int):
     """An earlier version of the selected line made the current one (itself a new version)."""
-    outcome = restore_clicked(store, current, selection, editor)
+    outcome = restore_clicked(store, click, ids.TR_HISTORY_RESTORE, current, selection, editor)
     if outcome is None:
         return no_update, no_update, no_update, no_update
     return (rev or 0) + 1, outcome.message, "success" if outcome.status == "saved" else "danger", True

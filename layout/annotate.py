@@ -255,7 +255,8 @@ def _editor() -> html.Div:
                 id=ids.AN_BAND, className="my-1",
             ),
             html.Div(id=ids.AN_WARNINGS),
-            html.Div(id=ids.AN_HISTORY, className="small kalamos-history"),
+            html.Div(id=ids.AN_HISTORY, className="small kalamos-history", **{"data-relay-click": ids.AN_HISTORY_CLICK}),
+            dcc.Store(id=ids.AN_HISTORY_CLICK),
         ],
         className="kalamos-editor",
     )

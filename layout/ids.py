@@ -127,6 +127,7 @@ AN_BELOW = "annotate-below"
 AN_BAND = "annotate-band"
 AN_WARNINGS = "annotate-warnings"
 AN_HISTORY = "annotate-history"  # who last changed the selected line, and its earlier versions (restorable)
+AN_HISTORY_CLICK = "annotate-history-click"  # dcc.Store: a person's click on a version's Restore (assets/relay.js)
 AN_VARIANTS = "annotate-variants"  # an aligned line: the edition's text over what was read there, differences marked
 # "Align a known text": an edition's text (pasted or a file) put onto the lines of a page range
 AN_ALIGN_TEXT = "annotate-align-text"
@@ -190,6 +191,7 @@ TR_BETA = "transcribe-beta"
 TR_VERIFY = "transcribe-verify"
 TR_MESSAGE = "transcribe-message"
 TR_HISTORY = "transcribe-history"  # who last changed the selected line, its earlier versions (restorable)
+TR_HISTORY_CLICK = "transcribe-history-click"  # dcc.Store: a person's click on a version's Restore (assets/relay.js)
 TR_HISTORY_RESTORE = "transcribe-history-restore"  # {"type": TR_HISTORY_RESTORE, "rev": n}
 TR_SEARCH = "transcribe-search"
 TR_SEARCH_RESULTS = "transcribe-search-results"

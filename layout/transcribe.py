@@ -74,7 +74,8 @@ def _editor() -> html.Div:
         html.Button("✓ Verified (Enter)", id=ids.TR_VERIFY, type="button", className="btn btn-sm btn-outline-success",
                                 **{"data-editor-action": "confirm", "data-editor": ids.TR_EDIT_STATE}),
         dbc.Alert(id=ids.TR_MESSAGE, is_open=False, dismissable=True, className="py-1 small my-1"),
-        html.Div(id=ids.TR_HISTORY, className="small kalamos-history"),
+        html.Div(id=ids.TR_HISTORY, className="small kalamos-history", **{"data-relay-click": ids.TR_HISTORY_CLICK}),
+        dcc.Store(id=ids.TR_HISTORY_CLICK),
     ])
 
 

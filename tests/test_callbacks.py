@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from dash import no_update
 
-from callbacks import annotate, annotate_help, annotate_lines, annotate_regions, preprocess, train, transcribe
+from callbacks import annotate, annotate_help, annotate_lines, annotate_regions, line_history, preprocess, train, transcribe
 from config import Config
 from layout import ids
 from conftest import apply_operations, page_with_lines
@@ -138,6 +138,21 @@ def test_region_rows_act_on_what_the_browser_sends_and_forged_requests_change_no
     *_, chosen, undo = annotate_regions.region_action(store, {"id": {**act, "action": "delete"}, "at": 2},
                                                       data, _selection(ref), 0, None)
     assert line_store.load(store, *ref).regions == [] and undo["action"] == "layout" and chosen is None
+
+
+def test_a_restore_click_comes_from_the_relay_store_and_forged_ones_change_nothing(page: tuple[Store, PageRef]) -> None:
+    store, ref = page
+    first = line_store.list_lines(store, *ref)[0]
+    line_store.update_line(store, *ref, first.id, first.rev, text="νέον", status="edited")
+    now = line_store.list_lines(store, *ref)[0]
+    current = {"page": ref.page, "line": {"id": now.id, "rev": now.rev}}
+    restore = {"type": ids.AN_HISTORY_RESTORE, "rev": first.rev}
+    for forged in (None, {"id": {**restore, "type": ids.TR_HISTORY_RESTORE}}, {"id": {**restore, "rev": "1"}}, {"id": []}):
+        assert line_history.restore_clicked(store, forged, ids.AN_HISTORY_RESTORE, current, _selection(ref), "e-1") is None
+    assert line_store.list_lines(store, *ref)[0].text == "νέον"
+    done = line_history.restore_clicked(store, {"id": restore, "at": 1}, ids.AN_HISTORY_RESTORE, current, _selection(ref), "e-1")
+    assert done is not None and done.status == "saved"
+    assert line_store.list_lines(store, *ref)[0].text == first.text
 
 
 def test_a_tiny_crop_is_refused_and_nothing_changes(page: tuple[Store, PageRef]) -> None:
