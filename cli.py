@@ -381,6 +381,7 @@ def _import(cfg: Config, args: argparse.Namespace) -> int:
     if bool(args.iiif) == bool(args.files):
         print("kalamos import: give page files, or --iiif with a manifest's address (not both)", file=sys.stderr)
         return 2
+    Store(cfg.data_dir).clean_tmp()  # what an import killed before left in tmp/
     if args.iiif:
         return _import_iiif(cfg, args)
     store = Store(cfg.data_dir)

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import time
 import unicodedata
 import uuid
@@ -74,6 +75,23 @@ def clean_name(name: object, what: str = "name") -> str:
     return text
 
 
+_HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
+
+
+def _owner_gone(name: str) -> bool:
+    """True when a staging folder's name says it was made by a process of this machine that has ended."""
+    owner = re.fullmatch(r"[0-9a-f]{32}-(\d+)@(.+)", name)
+    if not owner or owner.group(2) != _HOST:
+        return False
+    try:
+        os.kill(int(owner.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):  # alive under another user; a number no pid can be
+        return False
+    return False
+
+
 class Store:
     """All access to the data directory goes through one ``Store`` (cheap to create, holds no state
     but its root path: every call reads the disk, so several processes see each other's changes)."""
@@ -122,8 +140,10 @@ class Store:
 
     @contextlib.contextmanager
     def staging(self) -> Iterator[Path]:
-        """A private folder under ``tmp/`` that is removed afterwards, whatever happens."""
-        path = self.root / "tmp" / uuid.uuid4().hex
+        """A private folder under ``tmp/`` that is removed afterwards, whatever happens short of the process
+        being killed; its name says which process made it (``<random>-<pid>@<host>``), so that the next
+        start (``clean_tmp``) removes it once that process is gone."""
+        path = self.root / "tmp" / f"{uuid.uuid4().hex}-{os.getpid()}@{_HOST}"
         path.mkdir(parents=True)
         try:
             yield path
@@ -367,12 +387,14 @@ class Store:
         return self._to_trash("page", page_id, self.page_dir(project_id, document_id, page_id))
 
     def clean_tmp(self, older_than_s: float = 24 * 3600) -> int:
-        """Remove staging folders left by crashed imports; returns how many."""
+        """Remove staging folders left by killed imports: those of a process of this machine that is gone,
+        and any older than ``older_than_s`` (another machine's, on a shared data directory, or one whose
+        process id was reused); returns how many."""
         removed = 0
         for entry in (self.root / "tmp").iterdir():
             if entry.name.startswith("."):  # the slots' lock files
                 continue
-            if time.time() - entry.stat().st_mtime > older_than_s:
+            if _owner_gone(entry.name) or time.time() - entry.stat().st_mtime > older_than_s:
                 shutil.rmtree(entry, ignore_errors=True)
                 removed += 1
         return removed

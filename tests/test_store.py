@@ -155,3 +155,28 @@ def test_two_processes_updating_one_document_lose_nothing(store: Store) -> None:
     settings = store.get_document(p.id, d.id).settings
     assert len(settings) == 400
     assert all(settings[f"{t}-{i}"] == i for t in "ab" for i in range(200))
+
+
+def test_staging_left_by_a_killed_process_is_removed_at_the_next_start(store: Store) -> None:
+    """A staging folder says which process made it: once that process is gone (killed mid-import), the next
+    ``clean_tmp`` removes it at once; one of a live process, of another machine, or of an old layout stays
+    until it is a day old."""
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os, sys; from storage import Store; s = Store(sys.argv[1]);"
+                            " c = s.staging(); p = c.__enter__(); (p / 'upload').write_bytes(b'x'); print(p.name);"
+                            " os._exit(9)", str(store.root)], capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    dead = store.root / "tmp" / child.stdout.strip()
+    assert (dead / "upload").exists() and child.returncode == 9  # as a SIGKILL leaves it
+    with store.staging() as mine:
+        other_host = store.root / "tmp" / f"{'a' * 32}-1@another-machine"
+        old_name = store.root / "tmp" / ("b" * 32)
+        for kept in (other_host, old_name):
+            kept.mkdir()
+        assert store.clean_tmp() == 1
+        assert not dead.exists() and mine.exists() and other_host.exists() and old_name.exists()
+        day_old = time.time() - 25 * 3600
+        for kept in (other_host, old_name):
+            os.utime(kept, (day_old, day_old))
+        assert store.clean_tmp() == 2 and mine.exists()
