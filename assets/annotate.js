@@ -88,9 +88,14 @@
     /* The list's highlight follows the selection. */
     rowClasses: function (selected, rowIds) {
       var base = "list-group-item list-group-item-action py-1 small";
-      setTimeout(function () {  // the selected row in sight (a line chosen on the page, or from another tab)
+      setTimeout(function () {  // the selected row in sight (a line chosen on the page, or from another tab),
+        // by scrolling the list only: scrollIntoView would scroll the window too, moving the page under the
+        // mouse of a person drawing
         var row = document.querySelector(".kalamos-line-list .list-group-item.active");
-        if (row) { row.scrollIntoView({block: "nearest"}); }
+        var list = row && row.closest(".kalamos-line-list");
+        if (!list) { return; }
+        var r = row.getBoundingClientRect(), l = list.getBoundingClientRect();
+        if (r.top < l.top) { list.scrollTop -= l.top - r.top; } else if (r.bottom > l.bottom) { list.scrollTop += r.bottom - l.bottom; }
       }, 0);
       return (rowIds || []).map(function (id) { return id.line === selected ? base + " active" : base; });
     },

@@ -287,7 +287,10 @@ def build() -> html.Div:
             _layers(),
             _exchange(),
             _align(),
-            dbc.Alert(id=ids.AN_MESSAGE, is_open=False, dismissable=True, className="py-1 small mb-1"),
+            # a slot of one message line, kept when no message shows: a message appearing while a person draws
+            # must not move the page under the mouse
+            html.Div(dbc.Alert(id=ids.AN_MESSAGE, is_open=False, dismissable=True, className="py-1 small mb-0"),
+                     className="kalamos-message-slot"),
             dbc.Row(
                 [
                     dbc.Col(

@@ -51,8 +51,13 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
         page.mouse.up()
 
     # the main text, drawn as the type chosen for new regions (MainZone)
+    whole_page()
+    top = page.locator("#annotate-graph image").bounding_box()["y"]
     rect(0.04, 0.09, 0.97, 0.40)
     got = eventually(lambda: _layout(store, p.id, d.id, pg), lambda lay: len(lay.regions) == 1)
+    expect(page.locator("#annotate-message")).to_contain_text("Region added")
+    # the message did not push the page down under the mouse of a person drawing the next region
+    assert abs(page.locator("#annotate-graph image").bounding_box()["y"] - top) < 1
     main = got.regions[0]
     assert main.type == "MainZone" and main.source == "drawn"
     assert sum(ln.region == main.id for ln in got.lines.values()) >= 14  # the lines inside joined it
@@ -109,6 +114,7 @@ def test_draw_type_reorder_hide_delete_and_find_regions(page, server, shared_dat
     page.locator("#annotate-layer").get_by_text("lines").click()
     page.locator("#annotate-graph .modebar-btn[data-val='drawline']").click()
     whole_page()
+    page.evaluate("window.scrollBy(0, 300)")  # the foot of the page into the window, as a person scrolls to it
     box = page.locator("#annotate-graph image").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.95)
     page.mouse.down()
