@@ -150,6 +150,15 @@ FIGURE = """() => { const g = document.querySelector('#annotate-graph .js-plotly
             data: g.data.map(t => [t.x, t.y, t.customdata || null, t.hovertext || null])}; }"""
 
 
+@pytest.fixture
+def server_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The server's poll for other people's changes: every 8 s as by default, or as a test parametrizes it."""
+    return {"KALAMOS_POLL_SECONDS": str(getattr(request, "param", 8))}
+
+
+# no poll: it may land while a change's answer is on its way, see the person's own change on disk as someone
+# else's and load the page again (16 KB), which is not what this test counts
+@pytest.mark.parametrize("server_env", [3600], indirect=True)
 def test_lines_drawn_deleted_and_moved_are_patched_into_the_figure_as_a_reload_draws_it(page, server, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
     """The figure is changed in the browser by the server's few operations (a line's click targets
     spliced in or out): after each change it must be the figure a reload draws, line for line."""
