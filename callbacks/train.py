@@ -9,9 +9,9 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, html, no_update
 
-from callbacks.common import alert, job_slot, project_of
+from callbacks.common import alert, job_slot, project_of, relayed
 from callbacks.permissions import current_actor
 from callbacks.wiring import Access, Wiring
 from config import Config
@@ -166,20 +166,25 @@ def start(store: Store, _n: int, selection: dict | None, documents: list[str] | 
 
 
 @wiring.callback(Output(ids.TN_RUN, "data", allow_duplicate=True), Output(ids.TN_JOB, "data", allow_duplicate=True),
-                 Input({"type": "train-resume", "job": ALL}, "n_clicks"), prevent_initial_call=True)
-def resume(clicks: list[int | None]):
-    if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-        return no_update, no_update
-    job_id = ctx.triggered_id["job"]
-    return {"job": job_id, "at": time.time()}, job_id
+                 Input(ids.TN_JOB_CLICK, "data"), prevent_initial_call=True)
+def resume(click: dict | None):
+    """A job row's Resume (its click reaches here through a store: assets/relay.js; the table is drawn anew
+    when a job's state changes, which fired callbacks with the rows as inputs again and dropped answers)."""
+    job_id = _job_of(click, "train-resume")
+    return ({"job": job_id, "at": time.time()}, job_id) if job_id else (no_update, no_update)
 
 
-@wiring.callback(Output(ids.TN_JOB, "data", allow_duplicate=True), Input({"type": "train-show", "job": ALL}, "n_clicks"),
+@wiring.callback(Output(ids.TN_JOB, "data", allow_duplicate=True), Input(ids.TN_JOB_CLICK, "data"),
                  prevent_initial_call=True)
-def show(clicks: list[int | None]):
-    if not any(clicks) or not isinstance(ctx.triggered_id, dict):
-        return no_update
-    return ctx.triggered_id["job"]
+def show(click: dict | None):
+    return _job_of(click, "train-show") or no_update
+
+
+def _job_of(click: object, kind: str) -> str | None:
+    """The job of a job row's button of ``kind`` a person clicked (None for anything else)."""
+    button = relayed(click, kind)
+    job = button.get("job") if button else None
+    return job if isinstance(job, str) else None
 
 
 @wiring.callback(
@@ -245,24 +250,24 @@ def cancel(store: Store, _n: int, job_id: str | None, selection: dict | None):
 
 
 @wiring.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True),
-                 Input({"type": "train-stop-job", "job": ALL}, "n_clicks"), State(ids.SELECTION, "data"),
+                 Input(ids.TN_JOB_CLICK, "data"), State(ids.SELECTION, "data"),
                  prevent_initial_call=True, writes=True)
-def stop_listed(store: Store, clicks: list[int | None], selection: dict | None):
+def stop_listed(store: Store, click: dict | None, selection: dict | None):
     """Stop (keeping the best) a job another window or the CLI runs."""
-    if not (any(clicks) and isinstance(ctx.triggered_id, dict)):
-        return no_update
-    return ask_stop(store, selection, ctx.triggered_id["job"], keep=True)
+    job_id = _job_of(click, "train-stop-job")
+    return ask_stop(store, selection, job_id, keep=True) if job_id else no_update
 
 
 @wiring.callback(Output(ids.TN_STATUS, "children", allow_duplicate=True), Output(ids.TN_CURVE_STAMP, "data", allow_duplicate=True),
-                 Input({"type": "train-discard", "job": ALL}, "n_clicks"), State(ids.SELECTION, "data"),
+                 Input(ids.TN_JOB_CLICK, "data"), State(ids.SELECTION, "data"),
                  prevent_initial_call=True, writes=True)
-def discard(store: Store, clicks: list[int | None], selection: dict | None):
+def discard(store: Store, click: dict | None, selection: dict | None):
     project = project_of(selection)
-    if not (project and any(clicks) and isinstance(ctx.triggered_id, dict)):
+    job_id = _job_of(click, "train-discard")
+    if not (project and job_id):
         return no_update, no_update
     try:
-        training_uc.discard(store, project, ctx.triggered_id["job"])
+        training_uc.discard(store, project, job_id)
     except KalamosError as exc:
         return alert(str(exc), "danger"), no_update
     return alert("The job was moved to the trash.", "secondary"), None  # None: redraw the jobs at the next tick

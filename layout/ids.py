@@ -245,6 +245,7 @@ TN_RUN = "train-run"  # dcc.Store: {"job": id, "at": ms}: set to run (or resume)
 TN_TICK = "train-tick"  # dcc.Interval: redraws the curve and the jobs from disk
 TN_CURVE_STAMP = "train-curve-stamp"  # dcc.Store: size of the job's logs when last drawn
 TN_JOBS = "train-jobs"
+TN_JOB_CLICK = "train-job-click"  # dcc.Store: a person's click on a job row's button (assets/relay.js)
 TN_MODELS = "train-models"
 TN_MODELS_REV = "train-models-rev"
 TN_EVAL_MODEL = "train-eval-model"

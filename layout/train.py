@@ -151,7 +151,7 @@ def build() -> html.Div:
                 dbc.Col(_form(), md=4),
                 dbc.Col([dcc.Graph(id=ids.TN_CURVE, figure=curve_figure([]), style={"height": "40vh"},
                                    config={"displaylogo": False}),
-                         html.Div(id=ids.TN_JOBS),
+                         html.Div(id=ids.TN_JOBS, **{"data-relay-click": ids.TN_JOB_CLICK}), dcc.Store(id=ids.TN_JOB_CLICK),
                          _manager()], md=8),
             ]),
         ],
