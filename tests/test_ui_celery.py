@@ -86,6 +86,10 @@ def test_ocr_and_training_run_on_a_celery_worker(page, tmp_path: Path, shared_da
         page.goto(server.url)
         page.select_option("#shell-document-select", label="Two pages")
         page.get_by_role("tab", name="Transcribe").click()
+        # as a person sees it: the tab shows the chosen document's pages (on a busy machine the choice takes
+        # a moment to reach the tab; a click before that ran on no document)
+        first = store.get_page(p.id, d.id, store.get_document(p.id, d.id).page_ids[0])
+        expect(page.locator(f"#transcribe-page option[value='{first.id}']")).to_have_count(1)
         page.click("#transcribe-run")
         expect(page.locator("#transcribe-progress")).to_contain_text("pages", timeout=120_000)  # the worker started
         _stop(server.proc)  # the web process restarts while the worker reads (nothing of the job is in it)
