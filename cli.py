@@ -381,22 +381,21 @@ def _import(cfg: Config, args: argparse.Namespace) -> int:
     if bool(args.iiif) == bool(args.files):
         print("kalamos import: give page files, or --iiif with a manifest's address (not both)", file=sys.stderr)
         return 2
-    Store(cfg.data_dir).clean_tmp()  # what an import killed before left in tmp/
-    if args.iiif:
-        return _import_iiif(cfg, args)
     store = Store(cfg.data_dir)
+    store.clean_tmp()  # what an import killed before left in tmp/
+    if args.iiif:
+        return _import_iiif(store, cfg, args)
     project, document = _project_and_document(store, args.project, args.document)
     results = documents.import_files(store, DocumentRef(project.id, document.id), args.files, cfg.import_limits())
     return _report_imports(results)
 
 
-def _import_iiif(cfg: Config, args: argparse.Namespace) -> int:
+def _import_iiif(store: Store, cfg: Config, args: argparse.Namespace) -> int:
     from services import iiif
 
     client = cfg.http_client(allow_private=True)  # whoever runs the command has the machine's network anyway
     manifest, _data = iiif.read_manifest(args.iiif, client, allow_files=True)
     canvases = iiif.choose(manifest, args.first, args.last)
-    store = Store(cfg.data_dir)
     project, document = _project_and_document(store, args.project, args.document)
     print(iiif.describe(manifest))
     for message in manifest.messages:
