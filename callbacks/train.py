@@ -170,14 +170,14 @@ def start(store: Store, _n: int, selection: dict | None, documents: list[str] | 
 def resume(click: dict | None):
     """A job row's Resume (its click reaches here through a store: assets/relay.js; the table is drawn anew
     when a job's state changes, which fired callbacks with the rows as inputs again and dropped answers)."""
-    job_id = _job_of(click, "train-resume")
+    job_id = _job_of(click, ids.TN_RESUME)
     return ({"job": job_id, "at": time.time()}, job_id) if job_id else (no_update, no_update)
 
 
 @wiring.callback(Output(ids.TN_JOB, "data", allow_duplicate=True), Input(ids.TN_JOB_CLICK, "data"),
                  prevent_initial_call=True)
 def show(click: dict | None):
-    return _job_of(click, "train-show") or no_update
+    return _job_of(click, ids.TN_SHOW) or no_update
 
 
 def _job_of(click: object, kind: str) -> str | None:
@@ -254,7 +254,7 @@ def cancel(store: Store, _n: int, job_id: str | None, selection: dict | None):
                  prevent_initial_call=True, writes=True)
 def stop_listed(store: Store, click: dict | None, selection: dict | None):
     """Stop (keeping the best) a job another window or the CLI runs."""
-    job_id = _job_of(click, "train-stop-job")
+    job_id = _job_of(click, ids.TN_STOP_JOB)
     return ask_stop(store, selection, job_id, keep=True) if job_id else no_update
 
 
@@ -263,7 +263,7 @@ def stop_listed(store: Store, click: dict | None, selection: dict | None):
                  prevent_initial_call=True, writes=True)
 def discard(store: Store, click: dict | None, selection: dict | None):
     project = project_of(selection)
-    job_id = _job_of(click, "train-discard")
+    job_id = _job_of(click, ids.TN_DISCARD)
     if not (project and job_id):
         return no_update, no_update
     try:

@@ -154,7 +154,7 @@ def select_on_page(click: dict | None):
 
 
 # a row clicked selects its line, in the browser: a server callback with the rows as inputs, fired again by
-# a list drawn anew, would drop the answer to a click still on its way (assets/annotate.js clickOf)
+# a list drawn anew, would drop the answer to a click still on its way (assets/annotate.js rowLine)
 wiring.clientside(ClientsideFunction("kalamos", "rowLine"), Output(ids.TR_SELECTED, "data", allow_duplicate=True),
                   Input({"type": ids.TR_ROW, "line": ALL}, "n_clicks"), prevent_initial_call=True)
 

@@ -246,6 +246,10 @@ TN_TICK = "train-tick"  # dcc.Interval: redraws the curve and the jobs from disk
 TN_CURVE_STAMP = "train-curve-stamp"  # dcc.Store: size of the job's logs when last drawn
 TN_JOBS = "train-jobs"
 TN_JOB_CLICK = "train-job-click"  # dcc.Store: a person's click on a job row's button (assets/relay.js)
+TN_SHOW = "train-show"  # a job row's buttons: show its curve, resume, stop keeping the best, discard
+TN_RESUME = "train-resume"
+TN_STOP_JOB = "train-stop-job"
+TN_DISCARD = "train-discard"
 TN_MODELS = "train-models"
 TN_MODELS_REV = "train-models-rev"
 TN_EVAL_MODEL = "train-eval-model"
@@ -325,19 +329,19 @@ def tr_hit(page_id: str, line_id: str) -> dict[str, str]:
 
 
 def tn_resume(job_id: str) -> dict[str, str]:
-    return {"type": "train-resume", "job": job_id}
+    return {"type": TN_RESUME, "job": job_id}
 
 
 def tn_show(job_id: str) -> dict[str, str]:
-    return {"type": "train-show", "job": job_id}
+    return {"type": TN_SHOW, "job": job_id}
 
 
 def tn_stop_job(job_id: str) -> dict[str, str]:
-    return {"type": "train-stop-job", "job": job_id}
+    return {"type": TN_STOP_JOB, "job": job_id}
 
 
 def tn_discard(job_id: str) -> dict[str, str]:
-    return {"type": "train-discard", "job": job_id}
+    return {"type": TN_DISCARD, "job": job_id}
 
 
 # ---- upload tab: import from a IIIF library

@@ -156,11 +156,11 @@ def test_a_restore_click_comes_from_the_relay_store_and_forged_ones_change_nothi
 
 
 def test_a_job_rows_click_is_read_from_the_relay_store_and_nothing_else() -> None:
-    resume = {"type": "train-resume", "job": "job-1"}
+    resume = ids.tn_resume("job-1")
     assert train.resume({"id": resume, "at": 1})[1] == "job-1"
-    for forged in (None, {"id": {**resume, "job": 5}}, {"id": {**resume, "type": "train-discard"}}, {"job": "job-1"}):
+    for forged in (None, {"id": {**resume, "job": 5}}, {"id": ids.tn_discard("job-1")}, {"job": "job-1"}):
         assert train.resume(forged) == (no_update, no_update)
-    assert train.show({"id": {**resume, "type": "train-show"}}) == "job-1" and train.show({"id": resume}) is no_update
+    assert train.show({"id": ids.tn_show("job-1")}) == "job-1" and train.show({"id": resume}) is no_update
 
 
 def test_a_tiny_crop_is_refused_and_nothing_changes(page: tuple[Store, PageRef]) -> None:
